@@ -1,0 +1,51 @@
+/**
+ * What every activity shares: multi-instance expansion, input mappings, boundary events, and on
+ * completion the output mappings and the move on (or, for a multi-instance inner instance, the
+ * hand-back to its body).
+ */
+import type { FlowNode } from '../../bpmn/model';
+import { applyMappings } from '../mappings';
+import type { Run } from '../run';
+import type { Token, Variables } from '../state';
+import { openEventWait } from '../waits';
+import { enterMultiInstance, innerInstanceDone } from './multiInstance';
+
+export type ActivityBody = (run: Run, token: Token, node: FlowNode) => void;
+
+export function enterActivity(run: Run, token: Token, node: FlowNode, body: ActivityBody): void {
+  if (node.loop && !token.inner) {
+    enterMultiInstance(run, token, node);
+    openBoundaries(run, token, node);
+    return;
+  }
+  if (node.inputs?.length) {
+    token.locals = applyMappings(node.inputs, run.visibleVariables(token.scope, token), token.locals);
+  }
+  body(run, token, node);
+  // Boundary events of an inner instance belong to the multi-instance body, not to each instance.
+  if (run.ctx.tokens[token.id] && token.status === 'waiting' && !token.inner) openBoundaries(run, token, node);
+}
+
+function openBoundaries(run: Run, token: Token, node: FlowNode): void {
+  for (const id of node.boundaries ?? []) {
+    const boundary = run.graph.node(id);
+    if (boundary.event) openEventWait(run, boundary.event, 'boundary', id, token.scope, token);
+  }
+}
+
+/** The activity is done with `result` variables: map them out and continue. */
+export function completeActivity(run: Run, token: Token, result: Variables | undefined): void {
+  const node = run.graph.node(token.node);
+  token.status = 'active';
+  if (node.outputs?.length) {
+    const context = { ...run.visibleVariables(token.scope, token), ...(result ?? {}) };
+    run.setVariables(token.scope, applyMappings(node.outputs, context));
+  } else if (result && Object.keys(result).length) {
+    run.setVariables(token.scope, result);
+  }
+  if (token.inner) {
+    innerInstanceDone(run, token, result ?? {});
+    return;
+  }
+  run.complete(token);
+}

@@ -1,0 +1,184 @@
+/**
+ * The command pipeline of DESIGN.md section 2: load the snapshot, restore the actor, send the event,
+ * collect what it emits, commit snapshot + history + rows + outbox in one transaction with an
+ * optimistic revision check, retry on conflict. Nothing is acknowledged before the commit.
+ */
+import { createActor } from 'xstate';
+import type { Effect, MachineEvent } from '../compile/state';
+import { ConflictError, type IncidentRow, type InstanceRow, type JobRow, type OutboxRow, type Store, type TaskRow, type TimerRow } from '../store/types';
+import type { DefinitionCache, LoadedDefinition } from './definitions';
+import { emptyParts, toBatch, translate } from './effects';
+import { conflict, notFound } from './errors';
+import { GENESIS_HASH, HistoryWriter } from './history';
+import { activeElements, instanceState, persisted, rootVariables, type PersistedInstance } from './snapshot';
+
+const MAX_ATTEMPTS = 8;
+
+/** What a command changes besides the machine: rows it settles itself and history it records. */
+export interface CommandExtras {
+  tasks?: TaskRow[];
+  jobs?: JobRow[];
+  timers?: TimerRow[];
+  incidents?: IncidentRow[];
+  /** History recorded before the machine's own events. */
+  history?: { type: string; elementId?: string; data?: unknown }[];
+  consumedMessages?: string[];
+  jobIncidents?: { add?: string[]; remove?: string[] };
+}
+
+/** What a command wants to do, decided against the freshly loaded instance row. */
+export interface CommandPlan {
+  event: MachineEvent | null;
+  extras?: CommandExtras;
+  /** Nothing to do (e.g. a timer another process fired already). */
+  skip?: boolean;
+}
+
+export interface StartOptions {
+  id: string;
+  variables: Record<string, unknown>;
+  businessKey?: string;
+  startEvent?: string;
+  parent?: { instanceId: string; waitId: string };
+  actor: string;
+}
+
+export type Clock = () => number;
+
+/** Runs the machine of `def` from a persisted snapshot (or from scratch) and returns what it emitted. */
+function runMachine(def: LoadedDefinition, snapshot: unknown, event: MachineEvent): { snapshot: PersistedInstance['machine']; effects: Effect[] } {
+  const actor = createActor(def.compiled.machine, snapshot ? { snapshot: snapshot as never } : undefined);
+  const effects: Effect[] = [];
+  actor.on('*', (e) => effects.push(e as Effect));
+  actor.start();
+  actor.send(event);
+  const snap = actor.getPersistedSnapshot() as unknown as PersistedInstance['machine'];
+  actor.stop();
+  return { snapshot: snap, effects };
+}
+
+export class Executor {
+  /** Commands on one instance run one after another inside this process (other processes: revisions). */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly definitions: DefinitionCache,
+    private readonly clock: Clock,
+    private readonly onCommitted: (outbox: OutboxRow[]) => void,
+  ) {}
+
+  private serialize<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return next;
+  }
+
+  /** Creates an instance; if `opts.id` already exists (a re-dispatched start) the existing row is returned. */
+  async start(def: LoadedDefinition, opts: StartOptions): Promise<InstanceRow> {
+    return this.serialize(opts.id, async () => {
+      const existing = await this.store.getInstance(opts.id);
+      if (existing) return existing;
+      const at = this.clock();
+      const { snapshot, effects } = runMachine(def, undefined, {
+        type: 'START', at, actor: opts.actor, instanceId: opts.id, definitionKey: def.row.key, variables: opts.variables,
+        startEvent: opts.startEvent, hasParent: !!opts.parent,
+      });
+      const rejected = effects.find((e) => e.type === 'rejected');
+      if (rejected) throw conflict(rejected.reason);
+      const row: InstanceRow = {
+        id: opts.id, processId: def.row.processId, version: def.row.version, definitionKey: def.row.key, businessKey: opts.businessKey,
+        state: 'active', rev: 1, snapshot: undefined, variables: {}, activeElements: [], parentInstanceId: opts.parent?.instanceId,
+        parentWaitId: opts.parent?.waitId, startedAt: at,
+      };
+      const history = new HistoryWriter(opts.id, 0, GENESIS_HASH);
+      try {
+        return await this.commit(row, null, snapshot, effects, history, [], {}, at, opts.actor);
+      } catch (err) {
+        if (err instanceof ConflictError) return (await this.store.getInstance(opts.id)) as InstanceRow;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Applies an event (or, with `event` null, only the extras: history and rows) to an instance.
+   * `prepare` runs against the freshly loaded row on every attempt and may throw to refuse.
+   */
+  async execute(
+    instanceId: string,
+    actor: string,
+    build: (row: InstanceRow, at: number) => Promise<CommandPlan>,
+  ): Promise<{ row: InstanceRow; effects: Effect[]; skipped?: boolean }> {
+    return this.serialize(instanceId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const row = await this.store.getInstance(instanceId);
+        if (!row) throw notFound(`process instance ${instanceId}`);
+        const at = this.clock();
+        const { event, extras = {}, skip } = await build(row, at);
+        if (skip) return { row, effects: [], skipped: true };
+        const def = await this.definitions.get(row.definitionKey);
+        const state = persisted(row);
+        let machine = state.machine;
+        let effects: Effect[] = [];
+        if (event) {
+          ({ snapshot: machine, effects } = runMachine(def, state.machine, event));
+          const rejected = effects.find((e) => e.type === 'rejected');
+          if (rejected) throw conflict(rejected.reason);
+        }
+        const history = new HistoryWriter(instanceId, state.history.seq, state.history.hash);
+        for (const h of extras.history ?? []) history.append(h.type, at, actor, h.elementId, h.data);
+        let jobIncidents = state.jobIncidents.filter((id) => !(extras.jobIncidents?.remove ?? []).includes(id));
+        jobIncidents = [...jobIncidents, ...(extras.jobIncidents?.add ?? [])];
+        try {
+          const committed = await this.commit(row, row.rev, machine, effects, history, jobIncidents, extras, at, actor);
+          return { row: committed, effects };
+        } catch (err) {
+          if (err instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;
+          throw err;
+        }
+      }
+    });
+  }
+
+  private async commit(
+    base: InstanceRow,
+    expectedRev: number | null,
+    machine: PersistedInstance['machine'],
+    effects: Effect[],
+    history: HistoryWriter,
+    jobIncidents: string[],
+    extras: CommandExtras,
+    at: number,
+    actor: string,
+  ): Promise<InstanceRow> {
+    const ctx = machine.context;
+    const state = instanceState(ctx, jobIncidents);
+    const ended = state === 'completed' || state === 'terminated';
+    const instance: InstanceRow = {
+      ...base,
+      rev: expectedRev === null ? 1 : expectedRev + 1,
+      state,
+      variables: rootVariables(ctx),
+      activeElements: activeElements(ctx),
+      endedAt: ended ? base.endedAt ?? at : undefined,
+      snapshot: undefined,
+    };
+    const parts = emptyParts();
+    for (const t of extras.tasks ?? []) parts.tasks.set(t.id, t);
+    for (const j of extras.jobs ?? []) parts.jobs.set(j.key, j);
+    for (const t of extras.timers ?? []) parts.timers.set(t.id, t);
+    for (const i of extras.incidents ?? []) parts.incidents.set(i.id, i);
+    await translate(effects, { instance, store: this.store, at, actor, history, parts });
+    instance.snapshot = { machine, history: history.last, jobIncidents } satisfies PersistedInstance;
+    const batch = toBatch(instance, expectedRev, history, parts, extras.consumedMessages);
+    await this.store.commit(batch);
+    if (batch.outbox?.length) this.onCommitted(batch.outbox);
+    return instance;
+  }
+}

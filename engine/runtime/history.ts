@@ -1,0 +1,68 @@
+/**
+ * The tamper-evident history of DESIGN.md section 5: each event's hash is
+ * sha256(prevHash + canonical JSON of the event without its hash). Canonical JSON sorts object keys,
+ * so the hash does not depend on how a store returns a document.
+ */
+import { createHash } from 'node:crypto';
+import type { HistoryEvent } from '../store/types';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function hashEvent(event: Omit<HistoryEvent, 'hash'>): string {
+  const { instanceId, seq, at, type, elementId, actor, data, prevHash } = event;
+  return createHash('sha256')
+    .update(prevHash + canonicalJson({ instanceId, seq, at, type, elementId, actor, data }))
+    .digest('hex');
+}
+
+/** Appends events to a chain whose last link is (seq, hash). */
+export class HistoryWriter {
+  readonly events: HistoryEvent[] = [];
+
+  constructor(
+    private readonly instanceId: string,
+    private seq: number,
+    private hash: string,
+  ) {}
+
+  append(type: string, at: number, actor: string, elementId?: string, data?: unknown): void {
+    const base = { instanceId: this.instanceId, seq: this.seq + 1, at, type, elementId, actor, data, prevHash: this.hash };
+    const hash = hashEvent(base);
+    this.events.push({ ...base, hash });
+    this.seq += 1;
+    this.hash = hash;
+  }
+
+  get last(): { seq: number; hash: string } {
+    return { seq: this.seq, hash: this.hash };
+  }
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  events: number;
+  /** First broken link, when invalid. */
+  brokenAt?: number;
+  reason?: string;
+}
+
+export function verifyChain(events: HistoryEvent[]): VerifyResult {
+  let prev = GENESIS_HASH;
+  for (const [i, e] of events.entries()) {
+    if (e.seq !== i + 1) return { valid: false, events: events.length, brokenAt: e.seq, reason: `sequence gap: expected ${i + 1}, found ${e.seq}` };
+    if (e.prevHash !== prev) return { valid: false, events: events.length, brokenAt: e.seq, reason: 'prevHash does not match the previous event' };
+    if (hashEvent(e) !== e.hash) return { valid: false, events: events.length, brokenAt: e.seq, reason: 'hash does not match the event content' };
+    prev = e.hash;
+  }
+  return { valid: true, events: events.length };
+}

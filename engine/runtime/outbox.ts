@@ -1,0 +1,163 @@
+/**
+ * Dispatches committed outbox rows: wakes the scheduler, starts and cancels child instances, reports
+ * child results to parents, matches buffered messages, throws signals. Rows are handled in commit order
+ * right after their commit, and whatever a crash left behind is handled again at start and by a periodic
+ * sweep. Every handler is idempotent: child ids are derived from the parent's wait, parent
+ * notifications are refused once the parent no longer waits.
+ */
+import type { OutboxRow, Store } from '../store/types';
+import type { Scheduler } from '../queue/types';
+import type { DefinitionCache } from './definitions';
+import { EngineError } from './errors';
+import type { Clock, Executor } from './executor';
+import type { Messaging } from './messaging';
+
+interface Deps {
+  executor: Executor;
+  definitions: DefinitionCache;
+  messaging: Messaging;
+  scheduler: Scheduler;
+  clock: Clock;
+}
+
+type Payload = Record<string, unknown> & { variables?: Record<string, unknown> };
+
+const SWEEP_MS = 5000;
+
+export class OutboxDispatcher {
+  private deps?: Deps;
+  private chain: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private sweeper?: NodeJS.Timeout;
+  private stopped = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onError: (err: unknown, context: string) => void,
+  ) {}
+
+  bind(deps: Deps): void {
+    this.deps = deps;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.idle();
+  }
+
+  /** Resolves when nothing is being dispatched (including work that dispatch itself caused). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const current = this.chain;
+      await current;
+      if (current === this.chain && this.inFlight === 0) return;
+    }
+  }
+
+  enqueue(rows: OutboxRow[]): void {
+    if (this.stopped) return; // the next start's sweep picks them up
+    this.inFlight++;
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.dispatch(rows);
+      } finally {
+        this.inFlight--;
+      }
+    });
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const rows = await this.store.pendingOutbox(500);
+      const stale = rows.filter((r) => r.createdAt < this.deps!.clock() - SWEEP_MS);
+      if (stale.length || !this.inFlight) this.enqueue(this.inFlight ? stale : rows);
+    } catch (err) {
+      this.onError(err, 'outbox sweep');
+    }
+  }
+
+  private async dispatch(rows: OutboxRow[]): Promise<void> {
+    const done: string[] = [];
+    for (const row of rows) {
+      try {
+        await this.handle(row.kind, row.payload as Payload);
+        done.push(row.id);
+      } catch (err) {
+        this.onError(err, `outbox ${row.kind}`);
+      }
+    }
+    if (done.length) await this.store.markOutboxDone(done);
+  }
+
+  private async handle(kind: string, p: Payload): Promise<void> {
+    const { executor, messaging, scheduler } = this.deps!;
+    const tolerate = async (work: () => Promise<unknown>) => {
+      try {
+        await work();
+      } catch (err) {
+        // The target moved on (finished, canceled, already notified): nothing left to do.
+        if (!(err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND'))) throw err;
+      }
+    };
+    switch (kind) {
+      case 'timer.scheduled':
+        return scheduler.scheduled(p.timerId as string, p.dueAt as number);
+      case 'timer.canceled':
+        return scheduler.canceled(p.timerId as string);
+      case 'message.subscribed':
+        return tolerate(() => messaging.matchBuffered(p.instanceId as string, p.waitId as string, p.name as string, p.correlationKey as string | undefined));
+      case 'signal.throw':
+        await messaging.broadcastSignal(p.name as string, p.variables ?? {}, 'engine');
+        return;
+      case 'child.start':
+        return this.startChild(p);
+      case 'child.cancel':
+        return tolerate(() => executor.execute(p.childId as string, 'engine', async (row, at) =>
+          row.state === 'completed' || row.state === 'terminated' ? { event: null, skip: true } : { event: { type: 'CANCEL', at, actor: 'engine' } }));
+      case 'parent.complete':
+        return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
+          ({ event: { type: 'CHILD_COMPLETE', waitId: p.waitId as string, variables: p.variables ?? {}, at, actor: 'engine' } })));
+      case 'parent.error':
+        return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
+          ({ event: { type: 'CHILD_ERROR', waitId: p.waitId as string, errorCode: p.errorCode as string, errorMessage: p.errorMessage as string | undefined, at, actor: 'engine' } })));
+      default:
+        return; // informational rows (job.available, instance.ended)
+    }
+  }
+
+  /** Starts the child of a call activity; a missing process becomes an incident on the parent. */
+  private async startChild(p: Payload): Promise<void> {
+    const { executor, definitions } = this.deps!;
+    const parentId = p.parentInstanceId as string;
+    const waitId = p.waitId as string;
+    let def;
+    try {
+      def = await definitions.latest(p.processId as string);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'NOT_FOUND')) throw err;
+      await executor.execute(parentId, 'engine', async (row, at) => {
+        const id = `${parentId}.${waitId}.incident`;
+        const waitsStill = (row.snapshot as { machine: { context: { waits: Record<string, unknown> } } }).machine.context.waits[waitId];
+        if (!waitsStill || (await this.store.getIncident(id))?.state === 'open') return { event: null, skip: true };
+        return {
+          event: null,
+          extras: {
+            incidents: [{ id, instanceId: parentId, processId: row.processId, elementId: String(p.elementId ?? ''), waitId, type: 'other', message: `called process ${p.processId} is not deployed`, state: 'open', createdAt: at }],
+            jobIncidents: { add: [id] },
+            history: [{ type: 'incident.created', data: { incidentId: id, message: `called process ${p.processId} is not deployed` } }],
+          },
+        };
+      });
+      return;
+    }
+    await executor.start(def, { id: p.childId as string, variables: p.variables ?? {}, parent: { instanceId: parentId, waitId }, actor: 'engine' });
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * Versioned schema migrations for the embedded SQLite store.
+ *
+ * The schema version lives in `PRAGMA user_version`. Each migration runs in its own IMMEDIATE
+ * transaction together with the bump of `user_version` (the header write is part of the
+ * transaction), so a crash mid-migration leaves the previous version intact and two processes
+ * opening the same file at once never apply a migration twice: the second one waits for the write
+ * lock, re-reads the version inside its transaction and finds nothing left to do.
+ *
+ * Migrations are append-only: never edit a shipped one, add a new version instead.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'initial schema',
+    sql: `
+      CREATE TABLE definitions (
+        key           TEXT PRIMARY KEY,
+        process_id    TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        name          TEXT,
+        deployment_id TEXT NOT NULL,
+        resource_name TEXT NOT NULL,
+        xml           TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        checksum      TEXT NOT NULL,
+        deployed_at   INTEGER NOT NULL,
+        UNIQUE (process_id, version)
+      );
+
+      CREATE TABLE resources (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        content       TEXT NOT NULL,
+        deployment_id TEXT NOT NULL,
+        deployed_at   INTEGER NOT NULL
+      );
+      CREATE INDEX resources_kind ON resources (kind, id);
+
+      CREATE TABLE instances (
+        id                 TEXT PRIMARY KEY,
+        process_id         TEXT NOT NULL,
+        version            INTEGER NOT NULL,
+        definition_key     TEXT NOT NULL,
+        business_key       TEXT,
+        state              TEXT NOT NULL,
+        rev                INTEGER NOT NULL,
+        snapshot           TEXT NOT NULL,
+        variables          TEXT NOT NULL,
+        active_elements    TEXT NOT NULL,
+        parent_instance_id TEXT,
+        parent_wait_id     TEXT,
+        started_at         INTEGER NOT NULL,
+        ended_at           INTEGER
+      );
+      CREATE INDEX instances_started ON instances (started_at, id);
+      CREATE INDEX instances_process ON instances (process_id, started_at, id);
+      CREATE INDEX instances_state ON instances (state, started_at, id);
+      CREATE INDEX instances_business_key ON instances (business_key, started_at, id);
+      CREATE INDEX instances_parent ON instances (parent_instance_id, started_at, id);
+
+      -- Append-only audit trail; the triggers below refuse UPDATE and DELETE.
+      CREATE TABLE history (
+        instance_id TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        at          INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        element_id  TEXT,
+        actor       TEXT NOT NULL,
+        data        TEXT,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seq)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+      CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+
+      CREATE TABLE tasks (
+        id              TEXT PRIMARY KEY,
+        instance_id     TEXT NOT NULL,
+        process_id      TEXT NOT NULL,
+        element_id      TEXT NOT NULL,
+        wait_id         TEXT NOT NULL,
+        name            TEXT,
+        state           TEXT NOT NULL,
+        assignee        TEXT,
+        candidate_groups TEXT NOT NULL,
+        candidate_users TEXT NOT NULL,
+        due_date        INTEGER,
+        follow_up_date  INTEGER,
+        form_id         TEXT,
+        form_key        TEXT,
+        priority        INTEGER,
+        variables       TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        completed_at    INTEGER,
+        completed_by    TEXT
+      );
+      CREATE INDEX tasks_state ON tasks (state, created_at, id);
+      CREATE INDEX tasks_created ON tasks (created_at, id);
+      CREATE INDEX tasks_assignee ON tasks (assignee, state, created_at, id);
+      CREATE INDEX tasks_instance ON tasks (instance_id, created_at, id);
+      CREATE INDEX tasks_process ON tasks (process_id, state, created_at, id);
+
+      -- Candidate groups (kind 'g') and users (kind 'u') of a task, with the task's state and
+      -- createdAt copied in, so "created tasks of group X, oldest first, after cursor" is one range
+      -- scan of candidates_by_name. Rewritten with every upsert of the task.
+      CREATE TABLE task_candidates (
+        task_id    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (task_id, kind, name)
+      ) WITHOUT ROWID;
+      CREATE INDEX candidates_by_name ON task_candidates (kind, name, state, created_at, task_id);
+
+      CREATE TABLE jobs (
+        key             TEXT PRIMARY KEY,
+        type            TEXT NOT NULL,
+        instance_id     TEXT NOT NULL,
+        process_id      TEXT NOT NULL,
+        element_id      TEXT NOT NULL,
+        wait_id         TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        retries         INTEGER NOT NULL,
+        initial_retries INTEGER NOT NULL,
+        worker          TEXT,
+        lock_expires_at INTEGER,
+        not_before      INTEGER,
+        variables       TEXT NOT NULL,
+        custom_headers  TEXT NOT NULL,
+        error_message   TEXT,
+        created_at      INTEGER NOT NULL
+      );
+      -- Activation reads the live jobs of a type oldest first. A partial index holds only live jobs, so
+      -- it stays small however many completed jobs pile up, and its order is the ORDER BY (no sort);
+      -- the lock-expiry and notBefore checks are per-row filters over in-flight or backed-off jobs.
+      CREATE INDEX jobs_live ON jobs (type, created_at, key) WHERE state IN ('activatable', 'activated');
+
+      CREATE TABLE timers (
+        id             TEXT PRIMARY KEY,
+        instance_id    TEXT,
+        definition_key TEXT,
+        element_id     TEXT NOT NULL,
+        wait_id        TEXT,
+        due_at         INTEGER NOT NULL,
+        state          TEXT NOT NULL,
+        repeat         TEXT,
+        created_at     INTEGER NOT NULL,
+        fired_at       INTEGER
+      );
+      CREATE INDEX timers_due ON timers (state, due_at, id);
+      CREATE INDEX timers_definition ON timers (definition_key, state);
+
+      CREATE TABLE subscriptions (
+        id              TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        correlation_key TEXT,
+        instance_id     TEXT NOT NULL,
+        element_id      TEXT NOT NULL,
+        wait_id         TEXT NOT NULL,
+        created_at      INTEGER NOT NULL
+      );
+      CREATE INDEX subscriptions_lookup ON subscriptions (kind, name, correlation_key, created_at, id);
+
+      CREATE TABLE messages (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        correlation_key TEXT NOT NULL,
+        variables       TEXT NOT NULL,
+        message_id      TEXT,
+        published_at    INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL
+      );
+      CREATE INDEX messages_lookup ON messages (name, correlation_key, published_at, id);
+      CREATE INDEX messages_message_id ON messages (message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX messages_expiry ON messages (expires_at);
+
+      CREATE TABLE message_consumption (
+        message_id  TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        PRIMARY KEY (message_id, instance_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE incidents (
+        id          TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        process_id  TEXT NOT NULL,
+        element_id  TEXT NOT NULL,
+        job_key     TEXT,
+        wait_id     TEXT,
+        type        TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        resolved_at INTEGER
+      );
+      CREATE INDEX incidents_instance ON incidents (instance_id, created_at);
+      CREATE INDEX incidents_state ON incidents (state, created_at);
+
+      -- seq keeps insertion order among rows created in the same millisecond.
+      CREATE TABLE outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        id         TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX outbox_pending ON outbox (created_at, seq);
+    `,
+  },
+];
+
+/** The schema version a fully migrated database has. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database up to SCHEMA_VERSION. Idempotent; safe to run from several processes at once.
+ * Refuses a database written by a newer ProcessDesk (a higher user_version than it knows).
+ * Returns the versions it applied.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const applied: number[] = [];
+  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+  for (const m of migrations) {
+    const step = db.transaction((): boolean => {
+      const current = schemaVersion(db);
+      if (current > latest) {
+        throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
+      }
+      if (current >= m.version) return false;
+      if (current !== m.version - 1) {
+        throw new Error(`cannot migrate from schema version ${current} to ${m.version}: missing migration`);
+      }
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+      return true;
+    });
+    if (step.immediate()) applied.push(m.version);
+  }
+  // Also refuse a newer database when there was nothing to apply.
+  const current = schemaVersion(db);
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
+  }
+  return applied;
+}

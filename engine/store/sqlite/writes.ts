@@ -1,0 +1,178 @@
+/**
+ * The write paths of the SQLite store. Each function here runs inside one IMMEDIATE transaction
+ * opened by SqliteStore (see there); throwing rolls the whole transaction back.
+ */
+import {
+  ConflictError,
+  type CommitBatch,
+  type DefinitionRow,
+  type JobRow,
+  type MessageRow,
+  type ResourceRow,
+  type TaskRow,
+  type TimerRow,
+} from '../types';
+import * as map from './rowMapping';
+import type { DbRow } from './rowMapping';
+import { COLUMNS, insertSql, sqliteCode, type Statements, upsertSql } from './sql';
+
+const INSTANCE_UPDATE = `UPDATE instances SET ${COLUMNS.instances
+  .filter((c) => c !== 'id')
+  .map((c) => `${c} = @${c}`)
+  .join(', ')} WHERE id = @id AND rev = @expected_rev`;
+
+export const JOB_UPDATE = `UPDATE jobs SET ${COLUMNS.jobs
+  .filter((c) => c !== 'key')
+  .map((c) => `${c} = @${c}`)
+  .join(', ')} WHERE key = @key`;
+
+/** Applies a CommitBatch: optimistic revision check, then every row of the batch. */
+export function applyCommit(sql: Statements, b: CommitBatch): void {
+  const inst = b.instance;
+  if (b.expectedRev === null) {
+    if (sql.get('SELECT 1 FROM instances WHERE id = ?').get(inst.id)) {
+      throw new ConflictError(`instance ${inst.id} already exists`);
+    }
+    sql.get(insertSql('instances', COLUMNS.instances)).run(map.instanceParams(inst));
+  } else {
+    if (inst.rev !== b.expectedRev + 1) {
+      throw new Error(`commit of instance ${inst.id}: rev must be expectedRev + 1 (${b.expectedRev + 1}), got ${inst.rev}`);
+    }
+    const changed = sql.get(INSTANCE_UPDATE).run({ ...map.instanceParams(inst), expected_rev: b.expectedRev }).changes;
+    if (changed === 0) {
+      const current = sql.get('SELECT rev FROM instances WHERE id = ?').get(inst.id) as { rev: number } | undefined;
+      throw new ConflictError(
+        current
+          ? `instance ${inst.id} is at rev ${current.rev}, expected ${b.expectedRev}`
+          : `instance ${inst.id} does not exist (expected rev ${b.expectedRev})`,
+      );
+    }
+  }
+
+  // History is insert-only: a seq that exists already fails the whole commit.
+  const history = sql.get(insertSql('history', COLUMNS.history));
+  for (const e of b.history) {
+    try {
+      history.run(map.historyParams(e));
+    } catch (err) {
+      if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new Error(`history event ${e.seq} of instance ${e.instanceId} already exists`);
+      }
+      throw err;
+    }
+  }
+  for (const t of b.tasks?.upsert ?? []) upsertTask(sql, t);
+  for (const j of b.jobs?.upsert ?? []) sql.get(upsertSql('jobs', COLUMNS.jobs, 'key')).run(map.jobParams(j));
+  for (const t of b.timers?.upsert ?? []) upsertTimer(sql, t);
+  // Deletes first, so a subscription deleted and re-created by the same command survives.
+  for (const id of b.subscriptions?.deleteIds ?? []) sql.get('DELETE FROM subscriptions WHERE id = ?').run(id);
+  const subscribe = sql.get(`${insertSql('subscriptions', COLUMNS.subscriptions)} ON CONFLICT (id) DO NOTHING`);
+  for (const s of b.subscriptions?.insert ?? []) subscribe.run(map.subscriptionParams(s));
+  for (const i of b.incidents?.upsert ?? []) {
+    sql.get(upsertSql('incidents', COLUMNS.incidents, 'id')).run(map.incidentParams(i));
+  }
+  const consume = sql.get('INSERT OR IGNORE INTO message_consumption (message_id, instance_id) VALUES (?, ?)');
+  for (const messageId of b.consumedMessages ?? []) consume.run(messageId, inst.id);
+  for (const o of b.outbox ?? []) sql.get(insertSql('outbox', COLUMNS.outbox)).run(map.outboxParams(o));
+}
+
+/** Upserts a task and rewrites its rows in task_candidates (which copy its state and createdAt). */
+export function upsertTask(sql: Statements, t: TaskRow): void {
+  sql.get(upsertSql('tasks', COLUMNS.tasks, 'id')).run(map.taskParams(t));
+  sql.get('DELETE FROM task_candidates WHERE task_id = ?').run(t.id);
+  const add = sql.get('INSERT INTO task_candidates (task_id, kind, name, state, created_at) VALUES (?, ?, ?, ?, ?)');
+  for (const g of new Set(t.candidateGroups ?? [])) add.run(t.id, 'g', g, t.state, t.createdAt);
+  for (const u of new Set(t.candidateUsers ?? [])) add.run(t.id, 'u', u, t.state, t.createdAt);
+}
+
+export function upsertTimer(sql: Statements, t: TimerRow): void {
+  sql.get(upsertSql('timers', COLUMNS.timers, 'id')).run(map.timerParams(t));
+}
+
+/** Inserts definitions (ConflictError if a processId + version exists) and upserts resources. */
+export function saveDefinitions(sql: Statements, defs: DefinitionRow[], resources: ResourceRow[]): void {
+  for (const d of defs) {
+    try {
+      sql.get(insertSql('definitions', COLUMNS.definitions)).run(map.definitionParams(d));
+    } catch (err) {
+      const code = sqliteCode(err);
+      if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new ConflictError(`definition ${d.processId} version ${d.version} already exists`);
+      }
+      throw err;
+    }
+  }
+  for (const r of resources) sql.get(upsertSql('resources', COLUMNS.resources, 'id')).run(map.resourceParams(r));
+}
+
+/**
+ * Live jobs of a type, oldest first. `state IN (...)` matches the partial index jobs_live, which
+ * then yields rows in ORDER BY order (no sort). Parameters: type, now, now, max.
+ */
+export const ACTIVATE_JOBS = `SELECT * FROM jobs WHERE type = ? AND state IN ('activatable', 'activated')
+  AND (state = 'activatable' OR lock_expires_at <= ?)
+  AND (not_before IS NULL OR not_before <= ?)
+  ORDER BY created_at, key LIMIT ?`;
+
+/** Picks and locks up to `max` jobs; the transaction keeps two workers from getting the same job. */
+export function activateJobs(
+  sql: Statements,
+  type: string,
+  worker: string,
+  max: number,
+  lockMs: number,
+  now: number,
+): JobRow[] {
+  const rows = sql.get(ACTIVATE_JOBS).all(type, now, now, max) as DbRow[];
+  const lockExpiresAt = now + lockMs;
+  const lock = sql.get(`UPDATE jobs SET state = 'activated', worker = ?, lock_expires_at = ? WHERE key = ?`);
+  return rows.map((r) => {
+    lock.run(worker, lockExpiresAt, r.key);
+    return { ...map.toJob(r), state: 'activated', worker, lockExpiresAt };
+  });
+}
+
+/** Cancels the scheduled start timers of the given definitions, then upserts `timers`. */
+export function saveStartTimers(sql: Statements, timers: TimerRow[], cancelKeys: string[]): void {
+  if (cancelKeys.length) {
+    sql
+      .get(
+        `UPDATE timers SET state = 'canceled' WHERE state = 'scheduled' AND instance_id IS NULL
+           AND definition_key IN (SELECT value FROM json_each(?))`,
+      )
+      .run(JSON.stringify(cancelKeys));
+  }
+  for (const t of timers) upsertTimer(sql, t);
+}
+
+/** Fires a still-scheduled timer (and schedules `next`); false if it was fired or canceled already. */
+export function fireStartTimer(sql: Statements, id: string, next: TimerRow | undefined, now: number): boolean {
+  const fired =
+    sql.get(`UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'scheduled'`).run(now, id)
+      .changes === 1;
+  if (fired && next) upsertTimer(sql, next);
+  return fired;
+}
+
+/** Buffers a message unless a live message with the same messageId exists. */
+export function bufferMessage(sql: Statements, m: MessageRow): boolean {
+  if (m.messageId !== undefined && m.messageId !== null) {
+    const live = sql.get('SELECT 1 FROM messages WHERE message_id = ? AND expires_at > ? LIMIT 1').get(m.messageId, m.publishedAt);
+    if (live) return false;
+  }
+  try {
+    sql.get(insertSql('messages', COLUMNS.messages)).run(map.messageParams(m));
+  } catch (err) {
+    if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError(`message ${m.id} already exists`);
+    throw err;
+  }
+  return true;
+}
+
+/** Deletes expired messages and their consumption records; returns how many messages. */
+export function deleteExpiredMessages(sql: Statements, now: number): number {
+  sql
+    .get('DELETE FROM message_consumption WHERE message_id IN (SELECT id FROM messages WHERE expires_at <= ?)')
+    .run(now);
+  return sql.get('DELETE FROM messages WHERE expires_at <= ?').run(now).changes;
+}

@@ -1,0 +1,217 @@
+import {
+  addBusinessTime,
+  type BusinessCalendarConfig,
+  businessTimeBetween,
+  defaultBusinessCalendar,
+  fromLocalEpoch,
+  toLocalEpoch,
+  validateCalendar,
+} from '../../engine/expr/businessCalendar';
+
+const M = 60_000;
+const H = 60 * M;
+
+const utc = (y: number, mo: number, d: number, h = 0, mi = 0): number => Date.UTC(y, mo - 1, d, h, mi);
+
+// January 2026: Mon 5, Tue 6, Wed 7, ..., Fri 9, Sat 10, Sun 11, Mon 12, ..., Fri 16.
+const cal = defaultBusinessCalendar;
+
+const berlin: BusinessCalendarConfig = {
+  timeZone: 'Europe/Berlin',
+  workingDays: [1, 2, 3, 4, 5],
+  workingHours: { start: '09:00', end: '17:00' },
+  holidays: [],
+};
+
+/** Every day, 01:00-04:00 Berlin: straddles both DST switches (02:00 -> 03:00 in March, 03:00 -> 02:00 in October). */
+const berlinNight: BusinessCalendarConfig = {
+  timeZone: 'Europe/Berlin',
+  workingDays: [1, 2, 3, 4, 5, 6, 7],
+  workingHours: { start: '01:00', end: '04:00' },
+  holidays: [],
+};
+
+describe('defaultBusinessCalendar', () => {
+  it('is UTC, Monday to Friday, 09:00-17:00, no holidays', () => {
+    expect(defaultBusinessCalendar).toEqual({ timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '09:00', end: '17:00' }, holidays: [] });
+    expect(validateCalendar(defaultBusinessCalendar)).toEqual(defaultBusinessCalendar);
+  });
+});
+
+describe('addBusinessTime', () => {
+  it('within a day', () => {
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 10), 2 * H)).toBe(utc(2026, 1, 5, 12));
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 10, 15), 90 * M)).toBe(utc(2026, 1, 5, 11, 45));
+  });
+
+  it('ends at the end of the working period when the time runs out exactly there', () => {
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 9), 8 * H)).toBe(utc(2026, 1, 5, 17));
+  });
+
+  it('zero adds nothing', () => {
+    expect(addBusinessTime(cal, utc(2026, 1, 10, 12), 0)).toBe(utc(2026, 1, 10, 12));
+  });
+
+  it('across a night', () => {
+    // Monday 16:00 + 2h: 1h on Monday, 1h on Tuesday from 09:00.
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 16), 2 * H)).toBe(utc(2026, 1, 6, 10));
+    // Starting in the night counts from the next morning.
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 22), 30 * M)).toBe(utc(2026, 1, 6, 9, 30));
+    expect(addBusinessTime(cal, utc(2026, 1, 6, 3), 30 * M)).toBe(utc(2026, 1, 6, 9, 30));
+  });
+
+  it('across a weekend', () => {
+    // Friday 16:00 + 2h -> Monday 10:00.
+    expect(addBusinessTime(cal, utc(2026, 1, 9, 16), 2 * H)).toBe(utc(2026, 1, 12, 10));
+  });
+
+  it('across a holiday', () => {
+    const withHoliday = { ...cal, holidays: ['2026-01-06'] };
+    // Monday 16:00 + 2h, Tuesday is off -> Wednesday 10:00.
+    expect(addBusinessTime(withHoliday, utc(2026, 1, 5, 16), 2 * H)).toBe(utc(2026, 1, 7, 10));
+    // Holiday on the Friday before a weekend: Thursday 16:00 + 2h -> Monday 10:00.
+    expect(addBusinessTime({ ...cal, holidays: ['2026-01-09'] }, utc(2026, 1, 8, 16), 2 * H)).toBe(utc(2026, 1, 12, 10));
+  });
+
+  it('starting on a Saturday', () => {
+    expect(addBusinessTime(cal, utc(2026, 1, 10, 12), 1 * H)).toBe(utc(2026, 1, 12, 10));
+    expect(addBusinessTime(cal, utc(2026, 1, 11, 23, 59), 8 * H)).toBe(utc(2026, 1, 12, 17));
+  });
+
+  it('ten business days', () => {
+    // 80h from Monday 2026-01-05 09:00 -> Friday 2026-01-16 17:00.
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 9), 80 * H)).toBe(utc(2026, 1, 16, 17));
+    // 80h + 1 minute spills over the weekend.
+    expect(addBusinessTime(cal, utc(2026, 1, 5, 9), 80 * H + M)).toBe(utc(2026, 1, 19, 9, 1));
+  });
+
+  it('counts working hours in the calendar zone', () => {
+    // January: Berlin is UTC+1, so 09:00-17:00 local is 08:00-16:00 UTC.
+    expect(addBusinessTime(berlin, utc(2026, 1, 5, 7), 1 * H)).toBe(utc(2026, 1, 5, 9));
+    // July: UTC+2, 07:00-15:00 UTC.
+    expect(addBusinessTime(berlin, utc(2026, 7, 6, 14), 2 * H)).toBe(utc(2026, 7, 7, 8));
+  });
+
+  it('DST spring forward in Europe/Berlin (Sunday 2026-03-29)', () => {
+    // Friday 2026-03-27 16:00 CET (15:00Z) + 2h: 1h Friday, 1h Monday from 09:00 CEST (07:00Z) -> 08:00Z.
+    expect(addBusinessTime(berlin, utc(2026, 3, 27, 15), 2 * H)).toBe(utc(2026, 3, 30, 8));
+    // On the switch day 01:00 CET (00:00Z) - 04:00 CEST (02:00Z) holds only 2h of working time.
+    expect(addBusinessTime(berlinNight, utc(2026, 3, 29, 0), 2 * H)).toBe(utc(2026, 3, 29, 2));
+    // The third hour comes the next night: 01:00 CEST on March 30 = 23:00Z on March 29, + 1h.
+    expect(addBusinessTime(berlinNight, utc(2026, 3, 29, 0), 3 * H)).toBe(utc(2026, 3, 30, 0));
+  });
+
+  it('DST fall back in Europe/Berlin (Sunday 2026-10-25)', () => {
+    // Friday 2026-10-23 16:00 CEST (14:00Z) + 2h: 1h Friday, 1h Monday from 09:00 CET (08:00Z) -> 09:00Z.
+    expect(addBusinessTime(berlin, utc(2026, 10, 23, 14), 2 * H)).toBe(utc(2026, 10, 26, 9));
+    // On the switch day 01:00 CEST (23:00Z on the 24th) - 04:00 CET (03:00Z) holds 4h of working time.
+    expect(addBusinessTime(berlinNight, utc(2026, 10, 24, 23), 4 * H)).toBe(utc(2026, 10, 25, 3));
+    expect(addBusinessTime(berlinNight, utc(2026, 10, 24, 23), 3 * H)).toBe(utc(2026, 10, 25, 2));
+  });
+
+  it('refuses negative or non-finite amounts', () => {
+    expect(() => addBusinessTime(cal, 0, -1)).toThrow(RangeError);
+    expect(() => addBusinessTime(cal, 0, Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => addBusinessTime(cal, Number.NaN, 1)).toThrow(RangeError);
+  });
+
+  it('refuses an invalid calendar', () => {
+    expect(() => addBusinessTime({ ...cal, timeZone: 'Nowhere/Land' }, 0, 1)).toThrow(/Nowhere\/Land/);
+  });
+});
+
+describe('businessTimeBetween', () => {
+  it('measures working time', () => {
+    expect(businessTimeBetween(cal, utc(2026, 1, 5, 10), utc(2026, 1, 5, 12))).toBe(2 * H);
+    expect(businessTimeBetween(cal, utc(2026, 1, 9, 16), utc(2026, 1, 12, 10))).toBe(2 * H);
+    expect(businessTimeBetween(cal, utc(2026, 1, 10, 0), utc(2026, 1, 12, 0))).toBe(0); // a weekend
+    expect(businessTimeBetween(cal, utc(2026, 1, 5, 0), utc(2026, 1, 12, 0))).toBe(40 * H); // a week
+    expect(businessTimeBetween(cal, utc(2026, 1, 5, 12), utc(2026, 1, 5, 12))).toBe(0);
+  });
+
+  it('is negative when to is before from', () => {
+    expect(businessTimeBetween(cal, utc(2026, 1, 12, 10), utc(2026, 1, 9, 16))).toBe(-2 * H);
+  });
+
+  it('follows DST and holidays', () => {
+    expect(businessTimeBetween(berlinNight, utc(2026, 3, 28, 0), utc(2026, 3, 29, 12))).toBe(3 * H + 2 * H); // 3h Saturday, 2h Sunday
+    // Monday 01:00 CEST is 23:00Z on Sunday: one more hour before Monday 00:00Z.
+    expect(businessTimeBetween(berlinNight, utc(2026, 3, 28, 0), utc(2026, 3, 30, 0))).toBe(6 * H);
+    expect(businessTimeBetween(berlinNight, utc(2026, 10, 24, 12), utc(2026, 10, 25, 12))).toBe(4 * H);
+    expect(businessTimeBetween({ ...cal, holidays: ['2026-01-06'] }, utc(2026, 1, 5, 0), utc(2026, 1, 12, 0))).toBe(32 * H);
+    // Berlin local holiday: 2026-01-06 is a full day off in Berlin, 08:00-16:00Z.
+    expect(businessTimeBetween({ ...berlin, holidays: ['2026-01-06'] }, utc(2026, 1, 6, 0), utc(2026, 1, 7, 0))).toBe(0);
+  });
+
+  it('is the inverse of addBusinessTime', () => {
+    const cases: Array<[BusinessCalendarConfig, number, number]> = [
+      [cal, utc(2026, 1, 5, 10), 2 * H],
+      [cal, utc(2026, 1, 9, 16, 30), 7 * H + 13 * M],
+      [cal, utc(2026, 1, 10, 12), 1 * H],
+      [{ ...cal, holidays: ['2026-01-06', '2026-01-07'] }, utc(2026, 1, 5, 16), 20 * H],
+      [berlin, utc(2026, 3, 27, 15), 2 * H],
+      [berlin, utc(2026, 10, 23, 14), 17 * H + 1],
+      [berlinNight, utc(2026, 10, 24, 23, 30), 10 * H],
+    ];
+    for (const [c, from, ms] of cases) {
+      const to = addBusinessTime(c, from, ms);
+      expect(businessTimeBetween(c, from, to)).toBe(ms);
+    }
+  });
+
+  it('handles long spans without walking minutes', () => {
+    const holidays = ['2026-01-01', '2026-04-03', '2026-04-06', '2026-05-01', '2026-12-25', '2026-12-26', '2027-01-01'];
+    const c = validateCalendar({ timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '08:30', end: '16:45' }, holidays });
+    const from = utc(2026, 1, 2, 12);
+    const ms = 300 * (8 * H + 15 * M); // 300 business days
+    const to = addBusinessTime(c, from, ms);
+    expect(businessTimeBetween(c, from, to)).toBe(ms);
+    expect(to).toBeGreaterThan(utc(2027, 1, 1));
+  });
+});
+
+describe('validateCalendar', () => {
+  it('returns a normalized copy and fills missing fields from the default', () => {
+    expect(validateCalendar({ timeZone: 'Europe/Berlin', workingDays: [5, 1, 1, 3], holidays: ['2026-12-25', '2026-01-01'] })).toEqual({
+      timeZone: 'Europe/Berlin',
+      workingDays: [1, 3, 5],
+      workingHours: { start: '09:00', end: '17:00' },
+      holidays: ['2026-01-01', '2026-12-25'],
+    });
+    expect(validateCalendar({ workingHours: { start: '00:00', end: '24:00' } }).workingHours).toEqual({ start: '00:00', end: '24:00' });
+  });
+
+  it.each([
+    [null, /expected an object/],
+    ['UTC', /expected an object/],
+    [{ timeZone: 'Mars/Olympus' }, /unknown time zone "Mars\/Olympus"/],
+    [{ timeZone: 42 }, /unknown time zone 42/],
+    [{ workingDays: [0, 1] }, /working day 0 /],
+    [{ workingDays: [8] }, /working day 8 /],
+    [{ workingDays: [1.5] }, /working day 1.5 /],
+    [{ workingDays: [] }, /workingDays is empty/],
+    [{ workingDays: 'Mon-Fri' }, /workingDays must be an array/],
+    [{ workingHours: { start: '9:00', end: '17:00' } }, /workingHours.start "9:00"/],
+    [{ workingHours: { start: '09:00', end: '24:30' } }, /workingHours.end "24:30"/],
+    [{ workingHours: { start: '17:00', end: '09:00' } }, /must be before/],
+    [{ workingHours: { start: '09:00', end: '09:00' } }, /must be before/],
+    [{ workingHours: '09-17' }, /workingHours must be an object/],
+    [{ holidays: ['2026-02-30'] }, /holiday "2026-02-30"/],
+    [{ holidays: ['25.12.2026'] }, /holiday "25.12.2026"/],
+    [{ holidays: '2026-12-25' }, /holidays must be an array/],
+    [{ workingday: [1] }, /unknown field "workingday"/],
+  ])('%p -> %p', (input, message) => {
+    expect(() => validateCalendar(input)).toThrow(message);
+  });
+});
+
+describe('zone helpers', () => {
+  it('round-trips wall clock and instants, with java.time gap/overlap rules', () => {
+    expect(toLocalEpoch('Europe/Berlin', utc(2026, 1, 1, 0))).toBe(utc(2026, 1, 1, 1));
+    expect(toLocalEpoch('Europe/Berlin', utc(2026, 7, 1, 0))).toBe(utc(2026, 7, 1, 2));
+    expect(fromLocalEpoch('Europe/Berlin', utc(2026, 7, 1, 2))).toBe(utc(2026, 7, 1, 0));
+    expect(fromLocalEpoch('Europe/Berlin', utc(2026, 3, 29, 2, 30))).toBe(utc(2026, 3, 29, 1, 30)); // gap
+    expect(fromLocalEpoch('Europe/Berlin', utc(2026, 10, 25, 2, 30))).toBe(utc(2026, 10, 25, 0, 30)); // overlap
+    expect(fromLocalEpoch('America/New_York', utc(2026, 1, 1, 0))).toBe(utc(2026, 1, 1, 5));
+  });
+});
