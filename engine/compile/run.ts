@@ -6,6 +6,7 @@
 import type { FlowNode } from '../bpmn/model';
 import { ExpressionError, evaluateExpression } from '../expr/feel';
 import type { ProcessGraph } from './graph';
+import { visibleVariables } from './variables';
 import type { Effect, InstanceContext, ScopeInstance, Token, Variables, Wait, WaitKind, WaitRole } from './state';
 
 /** A token game that never reaches a wait state (a cycle of pass-through elements) is stopped here. */
@@ -53,12 +54,7 @@ export class Run {
 
   /** All variables visible from a scope (outer scopes shadowed by inner), plus a token's locals. */
   visibleVariables(scopeId: string, token?: Token): Variables {
-    const chain: ScopeInstance[] = [];
-    for (let s: ScopeInstance | undefined = this.ctx.scopes[scopeId]; s; s = s.parent ? this.ctx.scopes[s.parent] : undefined) chain.unshift(s);
-    const vars: Variables = {};
-    for (const s of chain) Object.assign(vars, s.vars);
-    if (token?.locals) Object.assign(vars, token.locals);
-    return vars;
+    return visibleVariables(this.ctx, scopeId, token);
   }
 
   /** Camunda semantics: a variable is written where it already exists, walking outwards; else at the root. */

@@ -27,6 +27,8 @@ export interface Token {
   /** Multi-instance: the body token state, or, for an inner instance, where it belongs. */
   mi?: MultiInstanceState;
   inner?: { body: string; index: number };
+  /** Set while an incident blocks the completion (output mappings failed): resolving retries the completion. */
+  resume?: { result: Variables };
 }
 
 export interface MultiInstanceState {
@@ -51,6 +53,8 @@ export interface ScopeInstance {
   vars: Variables;
   /** Waits of the event subprocess start events of this scope. */
   waits: string[];
+  /** Whether those waits were opened (done when the scope's start event runs, so a failure is an incident). */
+  armed?: boolean;
 }
 
 export type WaitKind = 'task' | 'job' | 'timer' | 'message' | 'signal' | 'child';
@@ -118,6 +122,7 @@ export type MachineEvent =
   | (EventBase & { type: 'SIGNAL'; waitId: string; variables: Variables })
   | (EventBase & { type: 'CHILD_COMPLETE'; waitId: string; variables: Variables })
   | (EventBase & { type: 'CHILD_ERROR'; waitId: string; errorCode: string; errorMessage?: string })
+  | (EventBase & { type: 'CHILD_ESCALATION'; waitId: string; escalationCode: string })
   | (EventBase & { type: 'RESOLVE_INCIDENT'; incidentId: string })
   | (EventBase & { type: 'CANCEL' });
 
@@ -159,6 +164,7 @@ export type Effect =
   | { type: 'incident.create'; incidentId: string; elementId: string; incidentType: 'expression' | 'unhandled-error' | 'condition' | 'other'; message: string }
   | { type: 'incident.resolve'; incidentId: string }
   | { type: 'parent.error'; errorCode: string; errorMessage?: string }
+  | { type: 'parent.escalation'; escalationCode: string }
   | { type: 'instance.end'; state: 'completed' | 'terminated'; variables: Variables }
   /** The event did not apply (unknown or finished wait): the runtime answers 409/404 and commits nothing. */
   | { type: 'rejected'; reason: string };

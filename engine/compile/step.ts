@@ -6,13 +6,13 @@ import { callActivityHandlers } from './elements/callActivity';
 import { eventHandlers } from './elements/events';
 import { evaluateInclusiveJoins, gatewayHandlers } from './elements/gateways';
 import { completeActivity } from './elements/activity';
-import { openEventSubProcessWaits, subProcessHandlers } from './elements/subProcess';
+import { subProcessHandlers } from './elements/subProcess';
 import { taskHandlers } from './elements/tasks';
 import type { ProcessGraph } from './graph';
 import { type EnterHandler, Run } from './run';
 import { onScopeEnd } from './scopeEnd';
 import type { Effect, InstanceContext, MachineEvent, Token, Variables, Wait } from './state';
-import { fireBoundary, fireEventSubProcess, terminateInstance, throwError } from './throwing';
+import { fireBoundary, fireEventSubProcess, terminateInstance, throwError, throwEscalation } from './throwing';
 import { rearmCycle } from './waits';
 
 const handlers: Record<string, EnterHandler> = {
@@ -46,11 +46,19 @@ export function applyEvent(graph: ProcessGraph, previous: InstanceContext, event
     const root = run.createScope('process', model.id, undefined, undefined, { ...event.variables });
     ctx.rootScope = root.id;
     run.history('instance.started', undefined, { variables: event.variables, startEvent: start });
-    openEventSubProcessWaits(run, root);
     run.arrive(start, root.id);
   } else {
     if (ctx.status !== 'running') return reject(`instance is ${ctx.status}`);
-    const problem = dispatch(run, event);
+    let problem: string | undefined;
+    try {
+      problem = dispatch(run, event);
+    } catch (err) {
+      // e.g. an output mapping that fails on completion: the token concerned gets an incident
+      const wait = 'waitId' in event ? previous.waits[event.waitId] : undefined;
+      const token = wait?.token ? ctx.tokens[wait.token] : undefined;
+      if (!token) throw err;
+      run.raiseIncident(token, err);
+    }
     if (problem) return reject(problem);
   }
   run.drain(onScopeEnd);
@@ -71,14 +79,18 @@ function dispatch(run: Run, event: Exclude<MachineEvent, { type: 'START' }>): st
     run.emit({ type: 'incident.resolve', incidentId: incident.id });
     run.history('incident.resolved', incident.node, { incidentId: incident.id });
     const token = ctx.tokens[incident.token];
-    if (token) {
+    if (token?.resume) {
+      const { result } = token.resume;
+      delete token.resume;
+      completeActivity(run, token, result);
+    } else if (token) {
       for (const w of [...token.waits]) run.closeWait(w, 'cancel');
       run.reenter(token);
     }
     return undefined;
   }
   const wait = ctx.waits[event.waitId];
-  const expected = { TASK_COMPLETE: 'task', JOB_COMPLETE: 'job', JOB_ERROR: 'job', TIMER_FIRE: 'timer', MESSAGE: 'message', SIGNAL: 'signal', CHILD_COMPLETE: 'child', CHILD_ERROR: 'child' }[event.type];
+  const expected = { TASK_COMPLETE: 'task', JOB_COMPLETE: 'job', JOB_ERROR: 'job', TIMER_FIRE: 'timer', MESSAGE: 'message', SIGNAL: 'signal', CHILD_COMPLETE: 'child', CHILD_ERROR: 'child', CHILD_ESCALATION: 'child' }[event.type];
   if (!wait) return `nothing waits for ${event.waitId} any more`;
   if (wait.kind !== expected) return `${event.waitId} is a ${wait.kind}, not a ${expected}`;
   const token = wait.token ? ctx.tokens[wait.token] : undefined;
@@ -106,6 +118,9 @@ function dispatch(run: Run, event: Exclude<MachineEvent, { type: 'START' }>): st
       completeActivity(run, token!, called?.propagateAllChildVariables || node.outputs?.length ? event.variables : undefined);
       return undefined;
     }
+    case 'CHILD_ESCALATION':
+      throwEscalation(run, token!, event.escalationCode, true);
+      return undefined;
     case 'CHILD_ERROR':
       run.closeWait(wait.id, 'done');
       throwError(run, token!, event.errorCode, event.errorMessage, true);
@@ -135,7 +150,9 @@ function trigger(run: Run, wait: Wait, token: Token | undefined, variables: Vari
       return;
     case 'boundary': {
       const interrupting = node.cancelActivity !== false;
-      if (interrupting || !rearmCycle(run, wait)) run.closeWait(wait.id, 'done');
+      // Non-interrupting message and signal boundaries stay armed while the activity runs.
+      const stays = !interrupting && (wait.kind === 'timer' ? rearmCycle(run, wait) : true);
+      if (!stays) run.closeWait(wait.id, 'done');
       fireBoundary(run, token!, node, variables);
       return;
     }

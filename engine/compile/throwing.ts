@@ -76,9 +76,19 @@ export function throwError(run: Run, from: Token, code: string, message: string 
   run.raiseIncident(from, new Error(`unhandled BPMN error ${code}${message ? `: ${message}` : ''}`), 'unhandled-error');
 }
 
-/** Throws an escalation from a throw/end event token; returns true if the thrower was interrupted. */
-export function throwEscalation(run: Run, from: Token, code: string): boolean {
+/**
+ * Throws an escalation from a throw/end event token, or (`fromActivity`) out of a call activity whose
+ * child escalated; returns true if the thrower was interrupted.
+ */
+export function throwEscalation(run: Run, from: Token, code: string, fromActivity = false): boolean {
   run.history('escalation.thrown', from.node, { escalationCode: code });
+  if (fromActivity) {
+    const boundary = catchingBoundary(run, run.graph.node(from.node), 'escalation', code);
+    if (boundary) {
+      fireBoundary(run, from, boundary);
+      return !run.ctx.tokens[from.id];
+    }
+  }
   let current = from;
   for (;;) {
     const scope = run.scope(current.scope);
@@ -87,7 +97,10 @@ export function throwEscalation(run: Run, from: Token, code: string): boolean {
       fireEventSubProcess(run, scope, start);
       return !run.ctx.tokens[from.id];
     }
-    if (!scope.host) return false;
+    if (!scope.host) {
+      if (run.ctx.hasParent) run.emit({ type: 'parent.escalation', escalationCode: code });
+      return false;
+    }
     current = run.token(scope.host);
     if (current.inner) continue;
     const boundary = catchingBoundary(run, run.graph.node(current.node), 'escalation', code);

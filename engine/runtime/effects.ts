@@ -69,6 +69,15 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
       case 'job.cancel': {
         const row = await loaded(parts.jobs, id(e.waitId), (k) => store.getJob(k));
         if (row && (row.state === 'activatable' || row.state === 'activated' || row.state === 'failed')) parts.jobs.set(row.key, { ...row, state: 'canceled' });
+        if (row?.state === 'failed') {
+          // The job's element ended (boundary, cancel): its out-of-retries incident has nothing left to block.
+          for (const incident of await store.listIncidents({ instanceId: instance.id, state: 'open' })) {
+            if (incident.jobKey !== row.key) continue;
+            parts.incidents.set(incident.id, { ...incident, state: 'resolved', resolvedAt: at });
+            parts.jobIncidentsRemoved.push(incident.id);
+            t.history.append('incident.resolved', at, t.actor, incident.elementId, { incidentId: incident.id, reason: 'element ended' });
+          }
+        }
         break;
       }
       case 'timer.schedule':
@@ -111,6 +120,9 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
       }
       case 'parent.error':
         if (instance.parentInstanceId) outbox('parent.error', { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId, errorCode: e.errorCode, errorMessage: e.errorMessage });
+        break;
+      case 'parent.escalation':
+        if (instance.parentInstanceId) outbox('parent.escalation', { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId, escalationCode: e.escalationCode });
         break;
       case 'instance.end':
         if (instance.parentInstanceId && e.state === 'completed') {

@@ -50,8 +50,15 @@ function runMachine(def: LoadedDefinition, snapshot: unknown, event: MachineEven
   const actor = createActor(def.compiled.machine, snapshot ? { snapshot: snapshot as never } : undefined);
   const effects: Effect[] = [];
   actor.on('*', (e) => effects.push(e as Effect));
+  // An exception inside the machine would otherwise be rethrown by XState from a timer: report it here.
+  actor.subscribe({ error: () => undefined });
   actor.start();
   actor.send(event);
+  const state = actor.getSnapshot();
+  if (state.status === 'error') {
+    actor.stop();
+    throw new Error(`the process machine failed on ${event.type}: ${(state.error as Error)?.message ?? String(state.error)}`);
+  }
   const snap = actor.getPersistedSnapshot() as unknown as PersistedInstance['machine'];
   actor.stop();
   return { snapshot: snap, effects };
@@ -158,23 +165,17 @@ export class Executor {
     actor: string,
   ): Promise<InstanceRow> {
     const ctx = machine.context;
-    const state = instanceState(ctx, jobIncidents);
-    const ended = state === 'completed' || state === 'terminated';
-    const instance: InstanceRow = {
-      ...base,
-      rev: expectedRev === null ? 1 : expectedRev + 1,
-      state,
-      variables: rootVariables(ctx),
-      activeElements: activeElements(ctx),
-      endedAt: ended ? base.endedAt ?? at : undefined,
-      snapshot: undefined,
-    };
+    const instance: InstanceRow = { ...base, rev: expectedRev === null ? 1 : expectedRev + 1, snapshot: undefined };
     const parts = emptyParts();
     for (const t of extras.tasks ?? []) parts.tasks.set(t.id, t);
     for (const j of extras.jobs ?? []) parts.jobs.set(j.key, j);
     for (const t of extras.timers ?? []) parts.timers.set(t.id, t);
     for (const i of extras.incidents ?? []) parts.incidents.set(i.id, i);
     await translate(effects, { instance, store: this.store, at, actor, history, parts });
+    jobIncidents = jobIncidents.filter((id) => !parts.jobIncidentsRemoved.includes(id));
+    instance.state = instanceState(ctx, jobIncidents);
+    const ended = instance.state === 'completed' || instance.state === 'terminated';
+    Object.assign(instance, { variables: rootVariables(ctx), activeElements: activeElements(ctx), endedAt: ended ? base.endedAt ?? at : undefined });
     instance.snapshot = { machine, history: history.last, jobIncidents } satisfies PersistedInstance;
     const batch = toBatch(instance, expectedRev, history, parts, extras.consumedMessages);
     await this.store.commit(batch);

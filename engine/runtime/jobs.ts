@@ -4,7 +4,10 @@
  * when retries run out (resolving it gives the job its retries back).
  */
 import type { IncidentRow, JobRow, Store } from '../store/types';
+import type { InstanceContext } from '../compile/state';
+import { variablesAtWait } from '../compile/variables';
 import { conflict, notFound } from './errors';
+import { persisted } from './snapshot';
 import type { Clock, Executor } from './executor';
 
 export class Jobs {
@@ -14,8 +17,20 @@ export class Jobs {
     private readonly clock: Clock,
   ) {}
 
-  activate(type: string, worker: string, max: number, lockMs: number): Promise<JobRow[]> {
-    return this.store.activateJobs(type, worker, Math.max(1, Math.min(max, 1000)), Math.max(1, lockMs), this.clock());
+  /** Locks jobs for a worker and hands them out with the variables as they are now (not at creation). */
+  async activate(type: string, worker: string, max: number, lockMs: number): Promise<JobRow[]> {
+    const jobs = await this.store.activateJobs(type, worker, Math.max(1, Math.min(max, 1000)), Math.max(1, lockMs), this.clock());
+    const contexts = new Map<string, InstanceContext | undefined>();
+    for (const job of jobs) {
+      if (!contexts.has(job.instanceId)) {
+        const row = await this.store.getInstance(job.instanceId);
+        contexts.set(job.instanceId, row ? persisted(row).machine.context : undefined);
+      }
+      const ctx = contexts.get(job.instanceId);
+      const current = ctx && variablesAtWait(ctx, job.waitId);
+      if (current) job.variables = current;
+    }
+    return jobs;
   }
 
   private async live(key: string): Promise<JobRow> {

@@ -79,11 +79,24 @@ export class Messaging {
       for (const id of def.compiled.model.eventStarts) {
         const event = def.compiled.model.nodes[id].event;
         if (event?.kind !== 'message' || event.messageName !== message.name) continue;
-        const instance = await this.executor.start(def, { id: this.newId(`${message.id}.${row.processId}`), variables: message.variables, startEvent: id, actor });
+        // As in Camunda: while an instance started with this correlation key is active, no second one starts.
+        // The key becomes the instance's business key, which is how the running one is found.
+        const businessKey = message.correlationKey || undefined;
+        if (businessKey && (await this.hasRunningInstance(row.processId, businessKey))) continue;
+        const instance = await this.executor.start(def, {
+          id: this.newId(`${message.id}.${row.processId}`), variables: message.variables, startEvent: id, actor, businessKey,
+        });
         started.push(instance.id);
       }
     }
     return started;
+  }
+
+  private async hasRunningInstance(processId: string, businessKey: string): Promise<boolean> {
+    for (const state of ['active', 'incident'] as const) {
+      if ((await this.store.listInstances({ processId, businessKey, state, limit: 1 })).items.length) return true;
+    }
+    return false;
   }
 
   /** A message subscription was just opened: hand it the oldest buffered message it has not had. */

@@ -125,6 +125,9 @@ export class OutboxDispatcher {
       case 'parent.complete':
         return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
           ({ event: { type: 'CHILD_COMPLETE', waitId: p.waitId as string, variables: p.variables ?? {}, at, actor: 'engine' } })));
+      case 'parent.escalation':
+        return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
+          ({ event: { type: 'CHILD_ESCALATION', waitId: p.waitId as string, escalationCode: p.escalationCode as string, at, actor: 'engine' } })));
       case 'parent.error':
         return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
           ({ event: { type: 'CHILD_ERROR', waitId: p.waitId as string, errorCode: p.errorCode as string, errorMessage: p.errorMessage as string | undefined, at, actor: 'engine' } })));

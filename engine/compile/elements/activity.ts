@@ -39,7 +39,15 @@ export function completeActivity(run: Run, token: Token, result: Variables | und
   token.status = 'active';
   if (node.outputs?.length) {
     const context = { ...run.visibleVariables(token.scope, token), ...(result ?? {}) };
-    run.setVariables(token.scope, applyMappings(node.outputs, context));
+    let mapped;
+    try {
+      mapped = applyMappings(node.outputs, context);
+    } catch (err) {
+      token.resume = { result: result ?? {} };
+      run.raiseIncident(token, err);
+      return;
+    }
+    run.setVariables(token.scope, mapped);
   } else if (result && Object.keys(result).length) {
     run.setVariables(token.scope, result);
   }

@@ -7,12 +7,22 @@ import type { Run } from '../run';
 import type { Token } from '../state';
 import { throwError, throwEscalation } from '../throwing';
 import { openEventWait } from '../waits';
+import { openEventSubProcessWaits } from './subProcess';
+import { jobBody } from './tasks';
 
 function startEvent(run: Run, token: Token): void {
+  const scope = run.scope(token.scope);
+  if (!scope.armed) {
+    // Re-arming after a failed attempt (incident resolved) must not open a wait twice.
+    for (const w of [...scope.waits]) run.closeWait(w, 'cancel');
+    openEventSubProcessWaits(run, scope);
+    scope.armed = true;
+  }
   run.complete(token);
 }
 
 function endEvent(run: Run, token: Token, node: FlowNode): void {
+  if (node.job) return jobBody(run, token, node); // a message end event sent by a worker
   switch (node.event?.kind) {
     case 'terminate':
       // Ends every other token of the scope; the scope itself then completes normally.
@@ -34,6 +44,7 @@ function endEvent(run: Run, token: Token, node: FlowNode): void {
 }
 
 function intermediateThrowEvent(run: Run, token: Token, node: FlowNode): void {
+  if (node.job) return jobBody(run, token, node); // a message throw event sent by a worker
   const event = node.event;
   if (event?.kind === 'link') {
     const target = run.graph.linkCatch(node.scope, event.linkName)!;

@@ -24,7 +24,6 @@ function subProcessBody(run: Run, token: Token, node: FlowNode): void {
   const scope = run.createScope('subProcess', node.id, token.scope, token.id, { ...(token.locals ?? {}) });
   token.child = scope.id;
   token.status = 'waiting';
-  openEventSubProcessWaits(run, scope);
   for (const start of run.graph.model.scopes[node.id].startEvents) run.arrive(start, scope.id);
 }
 
@@ -37,7 +36,6 @@ export function startEventSubProcess(run: Run, scope: ScopeInstance, startEvent:
   const inner = run.createScope('eventSubProcess', esp.id, scope.id, host.id);
   host.child = inner.id;
   if (variables) run.setVariables(inner.id, variables);
-  openEventSubProcessWaits(run, inner);
   run.arrive(startEvent, inner.id);
 }
 

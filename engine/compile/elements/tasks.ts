@@ -43,7 +43,7 @@ function userTaskBody(run: Run, token: Token, node: FlowNode): void {
   run.history('task.created', node.id, { waitId: wait.id, assignee, candidateGroups: def.candidateGroups });
 }
 
-function jobBody(run: Run, token: Token, node: FlowNode): void {
+export function jobBody(run: Run, token: Token, node: FlowNode): void {
   const job = node.job!;
   const vars = run.visibleVariables(token.scope, token);
   const jobType = evaluateString(job.type, vars);
