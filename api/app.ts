@@ -1,0 +1,99 @@
+/**
+ * The express application: security headers, request logs, metrics, rate limit, JSON bodies, one router
+ * per resource, the web app (or a page saying it is not built), 404s and the one error handler.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import pino from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Engine } from '../engine';
+import { Authenticator, DEMO_USERS, demoToken } from './auth';
+import type { ApiConfig } from './config';
+import { ApiError, errorHandler, notFoundHandler } from './errors';
+import { IdempotencyStore } from './idempotency';
+import { ApiMetrics } from './metrics';
+import type { ApiContext } from './operation';
+import { ALL_OPERATIONS } from './operations';
+import { deploymentsRouter } from './routes/deployments';
+import { incidentsRouter } from './routes/incidents';
+import { instancesRouter } from './routes/instances';
+import { jobsRouter } from './routes/jobs';
+import { messagesRouter } from './routes/messages';
+import { processesRouter } from './routes/processes';
+import { systemRouter } from './routes/system';
+import { tasksRouter } from './routes/tasks';
+
+export interface AppLocals {
+  context: ApiContext;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The page at `/` when modeler/dist is missing: says so and lists the API. */
+function notBuiltPage(config: ApiConfig): string {
+  const rows = ALL_OPERATIONS.map((op) => `<tr><td>${op.method.toUpperCase()}</td><td><code>${escapeHtml(op.path)}</code></td><td>${escapeHtml(op.summary)}</td></tr>`).join('\n');
+  const users = config.production ? '' : `<p>Demo users (token <code>demo-&lt;user&gt;</code>): ${DEMO_USERS.map((u) => `<code>${demoToken(u.id)}</code> (${u.roles.join(', ')})`).join(', ')}</p>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ProcessDesk</title></head><body>
+<h1>ProcessDesk</h1>
+<p>The web app is not built (no <code>modeler/dist</code>). The HTTP API is available; see <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+${users}
+<table><thead><tr><th>method</th><th>path</th><th>what</th></tr></thead><tbody>
+${rows}
+</tbody></table></body></html>`;
+}
+
+export function createApp(engine: Engine, config: ApiConfig): express.Express {
+  const app = express();
+  const metrics = new ApiMetrics().watch(engine);
+  const context: ApiContext = {
+    engine, config, metrics, auth: new Authenticator(config), idempotency: new IdempotencyStore(config.idempotencyTtlMs, config.idempotencyMaxEntries),
+  };
+  app.locals.context = context;
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+
+  app.use(helmet());
+  app.use(pinoHttp({
+    logger: pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] }),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  }));
+  app.use(metrics.httpMiddleware());
+  if (config.rateLimitPerMinute > 0) {
+    app.use('/api', rateLimit({
+      windowMs: 60_000, limit: config.rateLimitPerMinute, standardHeaders: 'draft-7', legacyHeaders: false,
+      skip: (req) => req.path === '/health',
+      handler: (_req, _res, next) => next(new ApiError('TOO_MANY_REQUESTS', `more than ${config.rateLimitPerMinute} requests a minute`)),
+    }));
+  }
+  app.use('/api', express.json({ limit: config.bodyLimit }));
+
+  for (const router of [deploymentsRouter, processesRouter, instancesRouter, tasksRouter, messagesRouter, jobsRouter, incidentsRouter, systemRouter]) {
+    app.use(router(context));
+  }
+  app.use('/api', notFoundHandler);
+
+  const index = path.join(config.staticDir, 'index.html');
+  if (fs.existsSync(index)) {
+    app.use(express.static(config.staticDir, { index: 'index.html' }));
+    app.get(/^\/(?!api\/).*/, (req, res, next) => (req.accepts('html') ? res.sendFile(index) : next())); // single-page app routes
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('html').send(notBuiltPage(config));
+    });
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
+
+/** The context of an app made by createApp (tests and main.ts reach the metrics and store through it). */
+export function contextOf(app: express.Express): ApiContext {
+  return (app.locals as unknown as AppLocals).context;
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm start`: open the engine on DATA_DIR, deploy the shipped processes (every .bpmn, .form and
+ * .schema.json below PROCESSES_DIR, in one deployment; unchanged ones keep their version), serve the API
+ * and the web app, and shut down gracefully on SIGTERM/SIGINT: stop accepting connections, let
+ * in-flight requests finish, wait for the engine's dispatch to settle, stop the engine.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { DeploymentError, Engine } from '../engine';
+import { createApp } from './app';
+import { DEMO_USERS, demoToken } from './auth';
+import { loadConfig, type ApiConfig } from './config';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function findResources(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findResources(full));
+    else if (/\.(bpmn|form|schema\.json)$/i.test(entry.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+/** Deploys the shipped processes; returns a line to print. */
+export async function deployShipped(engine: Engine, dir: string): Promise<string> {
+  const files = findResources(dir);
+  if (!files.length) return `no processes to deploy in ${dir}`;
+  try {
+    const result = await engine.deploy(files.map((f) => ({ name: path.relative(dir, f).split(path.sep).join('/'), content: fs.readFileSync(f, 'utf8') })));
+    return `deployed ${result.processes.map((p) => `${p.key}${p.duplicate ? ' (unchanged)' : ''}`).join(', ') || 'no process'} from ${dir}`;
+  } catch (err) {
+    if (err instanceof DeploymentError) {
+      throw new Error(`the processes in ${dir} do not deploy:\n${err.problems.map((p) => `  ${p.elementId ?? '-'}: ${p.message}`).join('\n')}`);
+    }
+    throw err;
+  }
+}
+
+export async function main(config: ApiConfig = loadConfig()): Promise<http.Server> {
+  const engine = await new Engine({ dataDir: config.dataDir }).start();
+  console.log(`[processdesk] data in ${config.dataDir}`);
+  console.log(`[processdesk] ${await deployShipped(engine, config.processesDir)}`);
+
+  const app = createApp(engine, config);
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
+  console.log(`[processdesk] listening on ${url} (API ${url}/api, OpenAPI ${url}/api/openapi.json)`);
+  if (!fs.existsSync(path.join(config.staticDir, 'index.html'))) console.log(`[processdesk] web app not built (${config.staticDir} missing): ${url}/ lists the API`);
+  if (config.production) {
+    console.log('[processdesk] production mode: demo tokens are refused');
+  } else {
+    console.log('[processdesk] demo users (Authorization: Bearer <token>):');
+    for (const u of DEMO_USERS) console.log(`  ${u.id.padEnd(6)} ${u.roles.join(',').padEnd(9)} ${demoToken(u.id).padEnd(11)} ${u.groups.length ? `groups: ${u.groups.join(', ')}` : ''}`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[processdesk] ${signal}: finishing in-flight requests`);
+    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    force.unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    clearTimeout(force);
+    await engine.idle();
+    await engine.stop();
+    console.log('[processdesk] stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return server;
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`[processdesk] cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

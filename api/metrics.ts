@@ -1,0 +1,99 @@
+/**
+ * Prometheus metrics in a registry of this app (never prom-client's global one):
+ *   instances_started_total, instances_completed_total, tasks_completed_total,
+ *   task_latency_seconds (task createdAt -> completion), job_retries_total (job fail calls),
+ *   http_request_duration_seconds{method,route,status}, plus Node's default process metrics.
+ *
+ * Instances and tasks also finish without an API call (timers, jobs, child instances), so the engine
+ * counters are fed by watching the store's commits: every committed batch carries the history events
+ * (`instance.started`, `instance.completed`) and task rows it wrote. The engine has no event hook for
+ * this yet; `observeCommits` is the adapter (it wraps `engine.store.commit` once per engine).
+ */
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../engine';
+import type { CommitBatch, Store } from '../engine';
+
+type CommitListener = (batch: CommitBatch) => void;
+const listeners = new WeakMap<Store, Set<CommitListener>>();
+
+/** Calls `listener` after each successful commit of the engine's store; returns the unsubscribe. */
+export function observeCommits(engine: Engine, listener: CommitListener): () => void {
+  const store = engine.store;
+  let set = listeners.get(store);
+  if (!set) {
+    const subscribers = new Set<CommitListener>();
+    set = subscribers;
+    listeners.set(store, subscribers);
+    const commit = store.commit.bind(store);
+    store.commit = async (batch: CommitBatch) => {
+      await commit(batch);
+      for (const l of subscribers) {
+        try {
+          l(batch);
+        } catch {
+          // metrics never break a command
+        }
+      }
+    };
+  }
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly instancesStarted = new Counter({ name: 'instances_started_total', help: 'Process instances started', registers: [this.registry] });
+  readonly instancesCompleted = new Counter({ name: 'instances_completed_total', help: 'Process instances completed', registers: [this.registry] });
+  readonly tasksCompleted = new Counter({ name: 'tasks_completed_total', help: 'User tasks completed', registers: [this.registry] });
+  readonly taskLatency = new Histogram({
+    name: 'task_latency_seconds', help: 'Time from a user task being created to its completion', registers: [this.registry],
+    buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400],
+  });
+  readonly jobRetries = new Counter({ name: 'job_retries_total', help: 'Failed job attempts reported by workers', registers: [this.registry] });
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  private unsubscribe?: () => void;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Starts counting the engine's commits. */
+  watch(engine: Engine): this {
+    this.unsubscribe?.();
+    this.unsubscribe = observeCommits(engine, (batch) => this.onCommit(batch));
+    return this;
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private onCommit(batch: CommitBatch): void {
+    for (const e of batch.history) {
+      if (e.type === 'instance.started') this.instancesStarted.inc();
+      else if (e.type === 'instance.completed') this.instancesCompleted.inc();
+    }
+    for (const t of batch.tasks?.upsert ?? []) {
+      if (t.state !== 'completed') continue;
+      this.tasksCompleted.inc();
+      if (t.completedAt !== undefined) this.taskLatency.observe(Math.max(0, (t.completedAt - t.createdAt) / 1000));
+    }
+  }
+
+  /** Times every request; the route label is the matched Express route, so ids do not explode it. */
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.httpDuration.startTimer();
+      res.on('finish', () => {
+        const route = req.route?.path ? String(req.route.path) : 'unmatched';
+        end({ method: req.method, route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}

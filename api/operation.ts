@@ -1,0 +1,34 @@
+/**
+ * Mounting an operation of the catalog (api/operations.ts) on a router, always in the same order:
+ *   requireRole(permission) -> Idempotency-Key (POST) -> validate params/query/body -> handler.
+ * Handlers may be async: Express 5 passes rejected promises to the error handler.
+ */
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Engine } from '../engine';
+import type { Authenticator } from './auth';
+import type { ApiConfig } from './config';
+import type { IdempotencyStore } from './idempotency';
+import type { ApiMetrics } from './metrics';
+import type { Operation } from './operations';
+import { validateInput } from './validate';
+
+/** What every router needs. */
+export interface ApiContext {
+  engine: Engine;
+  config: ApiConfig;
+  auth: Authenticator;
+  idempotency: IdempotencyStore;
+  metrics: ApiMetrics;
+}
+
+export type Handler = (req: Request, res: Response) => unknown;
+
+export function mount(router: Router, ctx: ApiContext, op: Operation, handler: Handler): void {
+  const chain: RequestHandler[] = [ctx.auth.requireRole(op.permission)];
+  if (op.method === 'post') chain.push(ctx.idempotency.middleware());
+  chain.push(validateInput(op));
+  chain.push(async (req, res) => {
+    await handler(req, res);
+  });
+  router[op.method](op.path, ...chain);
+}
