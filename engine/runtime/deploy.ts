@@ -61,7 +61,11 @@ export async function deploy(store: Store, cache: DefinitionCache, resources: De
     }
     try {
       const result = await parseBpmn(r.content);
-      if (!result.processes.length) problems.push({ message: `${r.name}: no executable process (isExecutable="true")` });
+      if (!result.processes.length && result.skipped.length) {
+        for (const id of result.skipped) problems.push({ elementId: id, message: `${r.name}: process ${id} is not executable (isExecutable="false"); mark it executable to deploy it` });
+      } else if (!result.processes.length) {
+        problems.push({ message: `${r.name}: no executable process (isExecutable="true")` });
+      }
       for (const model of result.processes) parsed.push({ resource: r, compiled: compileProcess(model) });
     } catch (err) {
       if (err instanceof DeploymentError) problems.push(...err.problems.map((p) => ({ ...p, message: `${r.name}: ${p.message}` })));

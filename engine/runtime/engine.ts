@@ -116,8 +116,12 @@ export class Engine {
 
   // ---- deployments ----------------------------------------------------------------------------
 
-  deploy(resources: DeployResource[]): Promise<DeploymentResult> {
-    return deploy(this.store, this.definitions, resources, this.clock());
+  async deploy(resources: DeployResource[]): Promise<DeploymentResult> {
+    const result = await deploy(this.store, this.definitions, resources, this.clock());
+    // Timer start events of the new versions: let the scheduler know now rather than at its next poll.
+    const next = await this.store.nextTimerDue();
+    if (next !== undefined) await this.scheduler.scheduled('', next);
+    return result;
   }
 
   async getMachineConfig(key: string): Promise<MachineConfig> {
