@@ -8,7 +8,8 @@ import path from 'path';
 import { parseBpmn, type ParsedDefinitions } from '../../engine/bpmn/parse';
 import { DeploymentError } from '../../engine/bpmn/model';
 
-const DIR = path.resolve(__dirname, '../../../shared/miwg');
+import { MIWG_DIR as DIR } from '../support/paths';
+
 const present = fs.existsSync(DIR);
 const files = present ? fs.readdirSync(DIR).filter((f) => f.endsWith('.bpmn')).sort() : [];
 

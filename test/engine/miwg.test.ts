@@ -5,12 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeploymentError } from '../../engine';
-import { MIWG_DIR } from '../support/paths';
+import { MIWG_DIR, describeShared } from '../support/paths';
 import { useEngine } from './helpers';
 
 const env = useEngine();
 const models = fs.existsSync(MIWG_DIR) ? fs.readdirSync(MIWG_DIR).filter((f) => f.endsWith('.bpmn')).sort() : [];
 
+describeShared(MIWG_DIR, 'MIWG models through the engine', () => {
 test('the MIWG folder is there', () => {
   expect(models.length).toBeGreaterThanOrEqual(21);
 });
@@ -46,4 +47,5 @@ test.each(models)('%s deploys and starts, or is refused with reasons', async (fi
     outcome = `refused: ${problems.slice(0, 2).map((p) => `${p.elementId ?? '-'}: ${p.message}`).join(' | ')}`;
   }
   console.log(`${file}: ${outcome}`);
+});
 });
