@@ -9,7 +9,8 @@ import request from 'supertest';
 import type { Engine } from '../../engine';
 import { createApp } from '../../api/app';
 import { DEFAULT_CONFIG, type ApiConfig } from '../../api/config';
-import { CONFORMANCE_DIR } from '../support/paths';
+/** Small diagrams of our own (same ids as the shared conformance models) so API tests need nothing outside the repo. */
+const FIXTURES_DIR = path.resolve(__dirname, '../fixtures/api');
 import { eventually, tempEngine } from '../support/engine';
 
 export { eventually };
@@ -43,7 +44,7 @@ export const bearer = (user: string): { Authorization: string } => ({ Authorizat
 /** A conformance fixture as a deployment resource. */
 export function fixture(name: string): { name: string; content: string } {
   const file = name.endsWith('.bpmn') ? name : `${name}.bpmn`;
-  return { name: file, content: fs.readFileSync(path.join(CONFORMANCE_DIR, file), 'utf8') };
+  return { name: file, content: fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8') };
 }
 
 /** wcp01 (two user tasks for service-desk) renamed to `id`, with task A using the form `formId`. */
