@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageRow, Store, SubscriptionRow } from '../store/types';
-import type { DefinitionCache } from './definitions';
+import type { DefinitionCache, LoadedDefinition } from './definitions';
 import { EngineError, invalid } from './errors';
 import type { Clock, Executor } from './executor';
 
@@ -74,20 +74,15 @@ export class Messaging {
 
   private async startByMessage(message: MessageRow, actor: string): Promise<string[]> {
     const started: string[] = [];
-    for (const row of await this.store.listLatestDefinitions()) {
-      const def = await this.definitions.get(row.key);
-      for (const id of def.compiled.model.eventStarts) {
-        const event = def.compiled.model.nodes[id].event;
-        if (event?.kind !== 'message' || event.messageName !== message.name) continue;
-        // As in Camunda: while an instance started with this correlation key is active, no second one starts.
-        // The key becomes the instance's business key, which is how the running one is found.
-        const businessKey = message.correlationKey || undefined;
-        if (businessKey && (await this.hasRunningInstance(row.processId, businessKey))) continue;
-        const instance = await this.executor.start(def, {
-          id: this.newId(`${message.id}.${row.processId}`), variables: message.variables, startEvent: id, actor, businessKey,
-        });
-        started.push(instance.id);
-      }
+    for (const { def, id } of await this.startEventsFor('message', message.name)) {
+      // As in Camunda: while an instance started with this correlation key is active, no second one starts.
+      // The key becomes the instance's business key, which is how the running one is found.
+      const businessKey = message.correlationKey || undefined;
+      if (businessKey && (await this.hasRunningInstance(def.row.processId, businessKey))) continue;
+      const instance = await this.executor.start(def, {
+        id: this.newId(`${message.id}.${def.row.processId}`), variables: message.variables, startEvent: id, actor, businessKey,
+      });
+      started.push(instance.id);
     }
     return started;
   }
@@ -119,15 +114,24 @@ export class Messaging {
       }
     }
     const startedInstances: string[] = [];
+    for (const { def, id } of await this.startEventsFor('signal', name)) {
+      const instance = await this.executor.start(def, { id: this.newId(), variables, startEvent: id, actor });
+      startedInstances.push(instance.id);
+    }
+    return { delivered, startedInstances };
+  }
+
+  /** Message or signal start events with this name in the latest version of every process. */
+  private async startEventsFor(kind: 'message' | 'signal', name: string): Promise<{ def: LoadedDefinition; id: string }[]> {
+    const found: { def: LoadedDefinition; id: string }[] = [];
     for (const row of await this.store.listLatestDefinitions()) {
       const def = await this.definitions.get(row.key);
       for (const id of def.compiled.model.eventStarts) {
         const event = def.compiled.model.nodes[id].event;
-        if (event?.kind !== 'signal' || event.signalName !== name) continue;
-        const instance = await this.executor.start(def, { id: this.newId(), variables, startEvent: id, actor });
-        startedInstances.push(instance.id);
+        const eventName = event?.kind === 'message' ? event.messageName : event?.kind === 'signal' ? event.signalName : undefined;
+        if (event?.kind === kind && eventName === name) found.push({ def, id });
       }
     }
-    return { delivered, startedInstances };
+    return found;
   }
 }
