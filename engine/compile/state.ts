@@ -123,6 +123,8 @@ export type MachineEvent =
   | (EventBase & { type: 'CHILD_COMPLETE'; waitId: string; variables: Variables })
   | (EventBase & { type: 'CHILD_ERROR'; waitId: string; errorCode: string; errorMessage?: string })
   | (EventBase & { type: 'CHILD_ESCALATION'; waitId: string; escalationCode: string })
+  /** The child could not be started (e.g. its process is not deployed): an incident; resolving retries the call. */
+  | (EventBase & { type: 'CHILD_START_FAILED'; waitId: string; message: string })
   | (EventBase & { type: 'RESOLVE_INCIDENT'; incidentId: string })
   | (EventBase & { type: 'CANCEL' });
 

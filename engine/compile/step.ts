@@ -90,7 +90,7 @@ function dispatch(run: Run, event: Exclude<MachineEvent, { type: 'START' }>): st
     return undefined;
   }
   const wait = ctx.waits[event.waitId];
-  const expected = { TASK_COMPLETE: 'task', JOB_COMPLETE: 'job', JOB_ERROR: 'job', TIMER_FIRE: 'timer', MESSAGE: 'message', SIGNAL: 'signal', CHILD_COMPLETE: 'child', CHILD_ERROR: 'child', CHILD_ESCALATION: 'child' }[event.type];
+  const expected = { TASK_COMPLETE: 'task', JOB_COMPLETE: 'job', JOB_ERROR: 'job', TIMER_FIRE: 'timer', MESSAGE: 'message', SIGNAL: 'signal', CHILD_COMPLETE: 'child', CHILD_ERROR: 'child', CHILD_ESCALATION: 'child', CHILD_START_FAILED: 'child' }[event.type];
   if (!wait) return `nothing waits for ${event.waitId} any more`;
   if (wait.kind !== expected) return `${event.waitId} is a ${wait.kind}, not a ${expected}`;
   const token = wait.token ? ctx.tokens[wait.token] : undefined;
@@ -118,6 +118,10 @@ function dispatch(run: Run, event: Exclude<MachineEvent, { type: 'START' }>): st
       completeActivity(run, token!, called?.propagateAllChildVariables || node.outputs?.length ? event.variables : undefined);
       return undefined;
     }
+    case 'CHILD_START_FAILED':
+      run.closeWait(wait.id, 'done');
+      run.raiseIncident(token!, new Error(event.message), 'other');
+      return undefined;
     case 'CHILD_ESCALATION':
       throwEscalation(run, token!, event.escalationCode, true);
       return undefined;

@@ -24,6 +24,15 @@ type Payload = Record<string, unknown> & { variables?: Record<string, unknown> }
 
 const SWEEP_MS = 5000;
 
+/** Runs a dispatch step whose target may have moved on (finished, canceled, already notified). */
+async function tolerate(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (!(err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND'))) throw err;
+  }
+}
+
 export class OutboxDispatcher {
   private deps?: Deps;
   private chain: Promise<void> = Promise.resolve();
@@ -99,14 +108,6 @@ export class OutboxDispatcher {
 
   private async handle(kind: string, p: Payload): Promise<void> {
     const { executor, messaging, scheduler } = this.deps!;
-    const tolerate = async (work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch (err) {
-        // The target moved on (finished, canceled, already notified): nothing left to do.
-        if (!(err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND'))) throw err;
-      }
-    };
     switch (kind) {
       case 'timer.scheduled':
         return scheduler.scheduled(p.timerId as string, p.dueAt as number);
@@ -136,7 +137,7 @@ export class OutboxDispatcher {
     }
   }
 
-  /** Starts the child of a call activity; a missing process becomes an incident on the parent. */
+  /** Starts the child of a call activity; a process that is not deployed becomes an incident on the call. */
   private async startChild(p: Payload): Promise<void> {
     const { executor, definitions } = this.deps!;
     const parentId = p.parentInstanceId as string;
@@ -146,19 +147,8 @@ export class OutboxDispatcher {
       def = await definitions.latest(p.processId as string);
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'NOT_FOUND')) throw err;
-      await executor.execute(parentId, 'engine', async (row, at) => {
-        const id = `${parentId}.${waitId}.incident`;
-        const waitsStill = (row.snapshot as { machine: { context: { waits: Record<string, unknown> } } }).machine.context.waits[waitId];
-        if (!waitsStill || (await this.store.getIncident(id))?.state === 'open') return { event: null, skip: true };
-        return {
-          event: null,
-          extras: {
-            incidents: [{ id, instanceId: parentId, processId: row.processId, elementId: String(p.elementId ?? ''), waitId, type: 'other', message: `called process ${p.processId} is not deployed`, state: 'open', createdAt: at }],
-            jobIncidents: { add: [id] },
-            history: [{ type: 'incident.created', data: { incidentId: id, message: `called process ${p.processId} is not deployed` } }],
-          },
-        };
-      });
+      const message = `called process ${p.processId} is not deployed`;
+      await tolerate(() => executor.execute(parentId, 'engine', async (_row, at) => ({ event: { type: 'CHILD_START_FAILED', waitId, message, at, actor: 'engine' } })));
       return;
     }
     await executor.start(def, { id: p.childId as string, variables: p.variables ?? {}, parent: { instanceId: parentId, waitId }, actor: 'engine' });

@@ -62,6 +62,21 @@ export function jobBody(run: Run, token: Token, node: FlowNode): void {
   run.history('job.created', node.id, { waitId: wait.id, type: jobType });
 }
 
+/** Job type of business rule tasks with zeebe:calledDecision; the Engine's built-in decision worker takes them. */
+export const DECISION_JOB_TYPE = 'processdesk.decision';
+
+/** zeebe:calledDecision stays pure: a job for the decision worker, which evaluates the deployed DMN. */
+function decisionBody(run: Run, token: Token, node: FlowNode): void {
+  if (!node.calledDecision) return jobBody(run, token, node);
+  const vars = run.visibleVariables(token.scope, token);
+  const { decisionId: source, resultVariable } = node.calledDecision;
+  const decisionId = evaluateString(source, vars);
+  if (!decisionId) throw new ExpressionError(`decisionId ${source} is empty`, source);
+  const wait = run.openWait('job', 'activity', node.id, token.scope, token);
+  run.emit({ type: 'job.create', waitId: wait.id, elementId: node.id, jobType: DECISION_JOB_TYPE, retries: 1, headers: { decisionId, resultVariable }, variables: vars });
+  run.history('job.created', node.id, { waitId: wait.id, type: DECISION_JOB_TYPE, decisionId });
+}
+
 function scriptBody(run: Run, token: Token, node: FlowNode): void {
   if (!node.script) return jobBody(run, token, node);
   const value = run.evaluate(node.script.expression, token);
@@ -80,7 +95,7 @@ export const taskHandlers = {
   userTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, userTaskBody),
   serviceTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, jobBody),
   sendTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, jobBody),
-  businessRuleTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, jobBody),
+  businessRuleTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, decisionBody),
   scriptTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, scriptBody),
   receiveTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, receiveBody),
   manualTask: (run: Run, token: Token, node: FlowNode) => enterActivity(run, token, node, passBody),
