@@ -64,7 +64,6 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
           key: id(e.waitId), type: e.jobType, instanceId: instance.id, processId: instance.processId, elementId: e.elementId, waitId: e.waitId,
           state: 'activatable', retries: e.retries, initialRetries: e.retries, variables: e.variables, customHeaders: e.headers, createdAt: at,
         });
-        outbox('job.available', { type: e.jobType });
         break;
       case 'job.cancel': {
         const row = await loaded(parts.jobs, id(e.waitId), (k) => store.getJob(k));
@@ -128,7 +127,6 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
         if (instance.parentInstanceId && e.state === 'completed') {
           outbox('parent.complete', { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId, variables: e.variables });
         }
-        outbox('instance.ended', { instanceId: instance.id, state: e.state });
         break;
       case 'rejected':
         break;

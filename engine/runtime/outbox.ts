@@ -133,7 +133,7 @@ export class OutboxDispatcher {
         return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
           ({ event: { type: 'CHILD_ERROR', waitId: p.waitId as string, errorCode: p.errorCode as string, errorMessage: p.errorMessage as string | undefined, at, actor: 'engine' } })));
       default:
-        return; // informational rows (job.available, instance.ended)
+        return; // a kind this version does not know: nothing to do
     }
   }
 

@@ -16,8 +16,11 @@ import * as map from './rowMapping';
 import type { DbRow } from './rowMapping';
 import { COLUMNS, insertSql, sqliteCode, type Statements, upsertSql } from './sql';
 
+/** Columns an instance never changes after its start: left out of the UPDATE so their indexes are not rewritten. */
+const IMMUTABLE_INSTANCE_COLUMNS = new Set(['id', 'process_id', 'version', 'definition_key', 'business_key', 'parent_instance_id', 'parent_wait_id', 'started_at']);
+
 const INSTANCE_UPDATE = `UPDATE instances SET ${COLUMNS.instances
-  .filter((c) => c !== 'id')
+  .filter((c) => !IMMUTABLE_INSTANCE_COLUMNS.has(c))
   .map((c) => `${c} = @${c}`)
   .join(', ')} WHERE id = @id AND rev = @expected_rev`;
 
