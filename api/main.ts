@@ -1,5 +1,5 @@
 /**
- * `npm start`: open the engine on DATA_DIR, deploy the shipped processes (every .bpmn, .form and
+ * `npm start`: open the engine on DATA_DIR, deploy the shipped processes (every .bpmn, .dmn, .form and
  * .schema.json below PROCESSES_DIR, in one deployment; unchanged ones keep their version), serve the API
  * and the web app, and shut down gracefully on SIGTERM/SIGINT: stop accepting connections, let
  * in-flight requests finish, wait for the engine's dispatch to settle, stop the engine.
@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { DeploymentError, Engine } from '../engine';
+import { startDemoWorkers } from '../engine/runtime/demoWorkers';
 import { createApp } from './app';
 import { DEMO_USERS, demoToken } from './auth';
 import { loadConfig, type ApiConfig } from './config';
@@ -20,7 +21,7 @@ function findResources(dir: string): string[] {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...findResources(full));
-    else if (/\.(bpmn|form|schema\.json)$/i.test(entry.name)) out.push(full);
+    else if (/\.(bpmn|dmn|form|schema\.json)$/i.test(entry.name)) out.push(full);
   }
   return out.sort();
 }
@@ -41,9 +42,11 @@ export async function deployShipped(engine: Engine, dir: string): Promise<string
 }
 
 export async function main(config: ApiConfig = loadConfig()): Promise<http.Server> {
-  const engine = await new Engine({ dataDir: config.dataDir }).start();
+  // Timers on BullMQ when REDIS_URL is set (DESIGN.md section 4); `npm run worker` processes share them.
+  const engine = await new Engine({ dataDir: config.dataDir, mongodbUrl: process.env.MONGODB_URL || undefined, redisUrl: process.env.REDIS_URL || undefined, redisPrefix: process.env.REDIS_PREFIX || undefined }).start();
   console.log(`[processdesk] data in ${config.dataDir}`);
   console.log(`[processdesk] ${await deployShipped(engine, config.processesDir)}`);
+  const stopDemoWorkers = process.env.DEMO_WORKERS === 'off' ? undefined : startDemoWorkers(engine);
 
   const app = createApp(engine, config);
   const server = http.createServer(app);
@@ -74,6 +77,7 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     server.closeIdleConnections();
     await closed;
     clearTimeout(force);
+    await stopDemoWorkers?.();
     await engine.idle();
     await engine.stop();
     console.log('[processdesk] stopped');

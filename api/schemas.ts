@@ -36,7 +36,7 @@ export const requests = {
     {
       resources: {
         type: 'array', minItems: 1, maxItems: 100,
-        items: obj({ name: { ...name, description: 'file name: *.bpmn, *.form or *.schema.json' }, content: { type: 'string', maxLength: MAX_RESOURCE_CHARS } }, ['name', 'content']),
+        items: obj({ name: { ...name, description: 'file name: *.bpmn, *.dmn, *.form or *.schema.json' }, content: { type: 'string', maxLength: MAX_RESOURCE_CHARS } }, ['name', 'content']),
       },
     },
     ['resources'],
@@ -177,6 +177,10 @@ export const responses = {
   },
   IncidentPage: page('Incident'),
   Ok: { type: 'object', properties: { ok: { type: 'boolean' } } },
+  Me: {
+    type: 'object', required: ['id', 'roles', 'groups', 'via'],
+    properties: { id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, groups: { type: 'array', items: { type: 'string' } }, via: { enum: ['demo', 'token', 'jwt'] } },
+  },
   Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'error'] }, store: { type: 'string' }, scheduler: { type: 'string' } } },
 } satisfies Record<string, Schema>;
 

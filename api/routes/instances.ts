@@ -9,6 +9,7 @@ import { mount, type ApiContext } from '../operation';
 import { OPERATIONS } from '../operations';
 import type { ExportQuery, InstanceListQuery, StartBody } from '../schemas';
 import { inputOf } from '../validate';
+import { checkStartVariables } from '../variableSchemas';
 import { historyCsvHeader, historyCsvRow, historyView } from '../views';
 
 /** API default page size: a little larger than the store's, lists are for people and scripts alike. */
@@ -51,6 +52,7 @@ export function instancesRouter(ctx: ApiContext): Router {
 
   mount(router, ctx, OPERATIONS.startInstance, async (_req, res) => {
     const { body } = inputOf<never, never, StartBody>(res);
+    await checkStartVariables(engine, body.processId, body.variables);
     const view = await engine.startInstance({ ...body, actor: principalOf(res).id });
     res.status(201).location(`/api/process-instances/${encodeURIComponent(view.id)}`).json(view);
   });

@@ -46,16 +46,24 @@ export function checkExpression(source: string): string | undefined {
   }
 }
 
+/**
+ * A plain object of any realm: its prototype is null or some realm's Object.prototype. (Objects made by
+ * structuredClone, or in another vm context as under jest, have a different Object.prototype.)
+ */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || (Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(value) === '[object Object]');
+}
+
 /** Temporal values of feelin (dates, durations) become their ISO strings so variables stay JSON. */
 function toPlain(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return value.map(toPlain);
   if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    if (!isPlainObject(value) && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
       return (value as { toJSON(): unknown }).toJSON();
     }
-    if (proto !== Object.prototype && proto !== null) return String(value);
+    if (!isPlainObject(value)) return String(value);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toPlain(v);
     return out;

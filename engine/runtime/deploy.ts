@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DeploymentError, type ModelProblem } from '../bpmn/model';
 import { parseBpmn } from '../bpmn/parse';
+import { DmnParseError, parseDmn } from '../dmn';
 import { compileProcess, type CompiledProcess } from '../compile/machine';
 import { evaluateExpression } from '../expr/feel';
 import { planTimer } from '../expr/timers';
@@ -43,8 +44,20 @@ function readSideResource(r: DeployResource, deploymentId: string, at: number, p
     const id = kind === 'form' ? (typeof json.id === 'string' ? json.id : baseName) : baseName;
     return { id: `${kind}:${id}`, kind, name: r.name, content: r.content, deploymentId, deployedAt: at };
   }
-  problems.push({ message: `${r.name}: unknown resource type (expected .bpmn, .form or .schema.json)` });
+  problems.push({ message: `${r.name}: unknown resource type (expected .bpmn, .dmn, .form or .schema.json)` });
   return undefined;
+}
+
+/** A DMN document becomes one resource `dmn:<decisionId>` (kind 'dmn', the whole XML) per decision. */
+async function readDmn(r: DeployResource, deploymentId: string, at: number, problems: ModelProblem[]): Promise<ResourceRow[]> {
+  try {
+    const model = await parseDmn(r.content);
+    return model.decisions.map((d) => ({ id: `dmn:${d.id}`, kind: 'dmn', name: r.name, content: r.content, deploymentId, deployedAt: at }));
+  } catch (err) {
+    if (!(err instanceof DmnParseError)) throw err;
+    problems.push(...err.problems.map((p) => ({ elementId: p.decisionId, message: `${r.name}: ${p.message}` })));
+    return [];
+  }
 }
 
 export async function deploy(store: Store, cache: DefinitionCache, resources: DeployResource[], now: number): Promise<DeploymentResult> {
@@ -54,6 +67,10 @@ export async function deploy(store: Store, cache: DefinitionCache, resources: De
   const parsed: { resource: DeployResource; compiled: CompiledProcess }[] = [];
   const sideResources: ResourceRow[] = [];
   for (const r of resources) {
+    if (r.name.toLowerCase().endsWith('.dmn')) {
+      sideResources.push(...(await readDmn(r, deploymentId, now, problems)));
+      continue;
+    }
     if (!r.name.toLowerCase().endsWith('.bpmn') && !r.name.toLowerCase().endsWith('.xml')) {
       const side = readSideResource(r, deploymentId, now, problems);
       if (side) sideResources.push(side);
@@ -73,6 +90,12 @@ export async function deploy(store: Store, cache: DefinitionCache, resources: De
     }
   }
   const seen = new Set<string>();
+  const seenDecisions = new Set<string>();
+  for (const side of sideResources) {
+    if (side.kind !== 'dmn') continue;
+    if (seenDecisions.has(side.id)) problems.push({ elementId: side.id.slice(4), message: `decision ${side.id.slice(4)} is defined twice in this deployment` });
+    seenDecisions.add(side.id);
+  }
   for (const p of parsed) {
     if (seen.has(p.compiled.processId)) problems.push({ elementId: p.compiled.processId, message: `process ${p.compiled.processId} is defined twice in this deployment` });
     seen.add(p.compiled.processId);

@@ -51,7 +51,7 @@ export class OutboxDispatcher {
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.sweep();
+    await this.sweep(true);
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -83,11 +83,15 @@ export class OutboxDispatcher {
     });
   }
 
-  private async sweep(): Promise<void> {
+  /**
+   * Re-dispatches what a crash left behind. At start everything pending is ours to finish; later only
+   * rows older than a sweep period, so rows another process just committed stay with that process.
+   */
+  private async sweep(all = false): Promise<void> {
     try {
       const rows = await this.store.pendingOutbox(500);
-      const stale = rows.filter((r) => r.createdAt < this.deps!.clock() - SWEEP_MS);
-      if (stale.length || !this.inFlight) this.enqueue(this.inFlight ? stale : rows);
+      const stale = all ? rows : rows.filter((r) => r.createdAt < this.deps!.clock() - SWEEP_MS);
+      if (stale.length) this.enqueue(stale);
     } catch (err) {
       this.onError(err, 'outbox sweep');
     }

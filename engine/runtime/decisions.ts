@@ -1,0 +1,101 @@
+/**
+ * The built-in decision worker. A business rule task with zeebe:calledDecision becomes a job of type
+ * `processdesk.decision` (headers decisionId, resultVariable: see compile/elements/tasks.ts), so the
+ * machine stays pure. This worker, started and stopped with the Engine, activates those jobs, evaluates
+ * the latest deployed decision (`dmn:<decisionId>` resource) against the job's variables and completes
+ * the job with `{ [resultVariable]: result }`. An evaluation that fails (decision not deployed, UNIQUE
+ * with several matches, FEEL error) fails the job without retries: an incident with the reason, which
+ * can be resolved after deploying a corrected DMN.
+ */
+import { DECISION_JOB_TYPE } from '../compile/elements/tasks';
+import { type DmnModel, evaluateDecision, parseDmn } from '../dmn';
+import type { JobRow, ResourceRow } from '../store/types';
+
+export { DECISION_JOB_TYPE };
+
+export const DECISION_WORKER = 'processdesk-decisions';
+
+/** What the worker needs of the Engine (its public API). */
+export interface DecisionHost {
+  store: { getResource(id: string): Promise<ResourceRow | undefined> };
+  activateJobs(req: { type: string; worker: string; maxJobs?: number; lockMs?: number }): Promise<JobRow[]>;
+  completeJob(key: string, variables: Record<string, unknown>, worker?: string): Promise<void>;
+  failJob(key: string, req: { retries: number; errorMessage?: string }, worker?: string): Promise<unknown>;
+}
+
+export class DecisionWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private inFlight: Promise<void> | undefined;
+  private readonly models = new Map<string, DmnModel>();
+
+  constructor(
+    private readonly host: DecisionHost,
+    private readonly options: { pollMs?: number; onError?: (err: unknown, context: string) => void } = {},
+  ) {}
+
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.schedule(0);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.inFlight = this.poll().then(() => undefined)
+        .catch((err) => (this.options.onError ?? ((e, where) => console.error(`[processdesk] ${where}:`, e)))(err, 'decision worker'))
+        .finally(() => {
+          this.inFlight = undefined;
+          this.schedule(this.options.pollMs ?? 50);
+        });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** One round: activates and works the waiting decision jobs; returns how many were worked. */
+  async poll(): Promise<number> {
+    let worked = 0;
+    for (;;) {
+      if (!this.running) return worked; // stopping: the store may be closing
+      const jobs = await this.host.activateJobs({ type: DECISION_JOB_TYPE, worker: DECISION_WORKER, maxJobs: 32, lockMs: 30_000 });
+      for (const job of jobs) await this.work(job);
+      worked += jobs.length;
+      if (jobs.length < 32) return worked;
+    }
+  }
+
+  private async model(resource: ResourceRow): Promise<DmnModel> {
+    const key = `${resource.deploymentId}/${resource.name}`;
+    let model = this.models.get(key);
+    if (!model) {
+      model = await parseDmn(resource.content);
+      this.models.set(key, model);
+    }
+    return model;
+  }
+
+  private async work(job: JobRow): Promise<void> {
+    const { decisionId, resultVariable } = job.customHeaders;
+    let result: unknown;
+    try {
+      if (!decisionId || !resultVariable) throw new Error('the job has no decisionId or resultVariable header');
+      const resource = await this.host.store.getResource(`dmn:${decisionId}`);
+      if (!resource) throw new Error(`decision ${decisionId} is not deployed (deploy a .dmn file defining it)`);
+      result = evaluateDecision(await this.model(resource), decisionId, job.variables).result;
+    } catch (err) {
+      const message = `decision evaluation failed at ${job.elementId}: ${(err as Error).message}`;
+      await this.host.failJob(job.key, { retries: 0, errorMessage: message }, DECISION_WORKER);
+      return;
+    }
+    await this.host.completeJob(job.key, { [resultVariable]: result }, DECISION_WORKER);
+  }
+}

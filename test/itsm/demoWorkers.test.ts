@@ -1,0 +1,42 @@
+/** The built-in demo workers (notify, deployment-hook, cmdb-lookup) on the shipped change process. */
+import { startDemoWorkers } from '../../engine/runtime/demoWorkers';
+import { tempEngine, eventually } from '../support/engine';
+import { shippedResources } from './helpers';
+
+describe('demo workers', () => {
+  test('complete notify and deployment-hook jobs with a log line; simulateFailure throws DEPLOYMENT_FAILED', async () => {
+    const { engine, close } = await tempEngine();
+    const lines: string[] = [];
+    const stop = startDemoWorkers(engine, undefined, (line) => lines.push(line), 20);
+    try {
+      await engine.deploy(shippedResources());
+      const run = async (simulateFailure: boolean): Promise<string> => {
+        const inst = await engine.startInstance({ processId: 'change', variables: { changeType: 'standard', simulateFailure } });
+        const next = async (elementId: string, variables: Record<string, unknown> = {}): Promise<void> => {
+          const task = await eventually(async () => {
+            const found = (await engine.listTasks({ instanceId: inst.id, state: 'created', limit: 10 })).items.find((t) => t.elementId === elementId);
+            if (!found) throw new Error(`no ${elementId}`);
+            return found;
+          });
+          await engine.completeTask(task.id, variables, 'tester');
+        };
+        await next('SubmitRfc', { changeType: 'standard' });
+        await next('ScheduleChange');
+        if (simulateFailure) {
+          await next('BackOutChange');
+          await next('PostImplementationReview');
+        } else await next('VerifyChange', { verificationResult: 'success' });
+        await eventually(async () => expect((await engine.getInstance(inst.id)).state).toBe('completed'));
+        return (await engine.getInstance(inst.id)).variables.changeStatus as string;
+      };
+      expect(await run(false)).toBe('implemented');
+      expect(await run(true)).toBe('backed-out');
+      expect(lines.some((l) => /^\[demo-worker\] deployed change of instance /.test(l))).toBe(true);
+      expect(lines.some((l) => /^\[demo-worker\] deployment of instance .* failed \(simulateFailure\)$/.test(l))).toBe(true);
+      expect(lines.filter((l) => l.startsWith('[demo-worker] notify change-closed to requester'))).toHaveLength(2);
+    } finally {
+      await stop();
+      await close();
+    }
+  });
+});

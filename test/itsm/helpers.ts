@@ -1,0 +1,128 @@
+/**
+ * Helpers of the ITSM end-to-end tests: a real API server (test/api/helpers.ts) with everything under
+ * processes/ deployed through POST /api/deployments, a `notify` worker that works over HTTP and records
+ * what it was asked to send, and small readers for instances, tasks and history.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type express from 'express';
+import request from 'supertest';
+import { bearer, deploy, eventually, startApi, type TestApi } from '../api/helpers';
+
+export { eventually };
+
+export const PROCESSES_DIR = path.join(__dirname, '..', '..', 'processes');
+
+export function shippedResources(dir = PROCESSES_DIR): { name: string; content: string }[] {
+  const out: { name: string; content: string }[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (/\.(bpmn|dmn|form|schema\.json)$/i.test(e.name)) out.push({ name: path.relative(dir, full).split(path.sep).join('/'), content: fs.readFileSync(full, 'utf8') });
+    }
+  };
+  walk(dir);
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface Itsm extends TestApi {
+  /** Notifications sent by the HTTP notify worker: template and instance. */
+  notifications: { template: string; to?: string; instanceId: string }[];
+}
+
+/** A server with the shipped processes deployed and an HTTP `notify` worker running. */
+export async function startItsm(): Promise<Itsm> {
+  const api = await startApi();
+  await deploy(api.app, shippedResources());
+  const notifications: Itsm['notifications'] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const res = await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'notify', worker: 'notify-test', maxJobs: 10, lockMs: 10_000 });
+      for (const job of (res.body.jobs ?? []) as { key: string; processInstanceId: string; customHeaders: Record<string, string> }[]) {
+        notifications.push({ template: job.customHeaders.template, to: job.customHeaders.to, instanceId: job.processInstanceId });
+        await request(api.app).post(`/api/jobs/${encodeURIComponent(job.key)}/complete`).set(bearer('admin')).send({ variables: {} });
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  })();
+  return {
+    ...api,
+    notifications,
+    close: async () => {
+      running = false;
+      await loop;
+      await api.close();
+    },
+  };
+}
+
+export async function start(app: express.Express, processId: string, variables: Record<string, unknown>): Promise<string> {
+  const res = await request(app).post('/api/process-instances').set(bearer('admin')).send({ processId, variables });
+  if (res.status !== 201) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+export async function instance(app: express.Express, id: string): Promise<{ state: string; variables: Record<string, unknown>; activeElements: string[] }> {
+  const res = await request(app).get(`/api/process-instances/${id}`).set(bearer('admin'));
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+export async function openTasks(app: express.Express, instanceId: string): Promise<Record<string, unknown>[]> {
+  const res = await request(app).get('/api/tasks').query({ processInstanceId: instanceId, state: 'created' }).set(bearer('admin'));
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+/** Waits for the open task(s) of `elementId`; returns them. */
+export async function waitTasks(app: express.Express, instanceId: string, elementId: string, count = 1, ms = 5000): Promise<Record<string, unknown>[]> {
+  return eventually(async () => {
+    const tasks = (await openTasks(app, instanceId)).filter((t) => t.elementId === elementId);
+    if (tasks.length !== count) throw new Error(`expected ${count} open ${elementId} task(s) in ${instanceId}, open: ${JSON.stringify((await openTasks(app, instanceId)).map((t) => t.elementId))}`);
+    return tasks;
+  }, ms);
+}
+
+/** Completes the open task of `elementId` as `user` (admin by default) with form variables; expects 200. */
+export async function completeTask(app: express.Express, instanceId: string, elementId: string, variables: Record<string, unknown> = {}, user = 'admin'): Promise<Record<string, unknown>> {
+  const [task] = await waitTasks(app, instanceId, elementId);
+  const res = await request(app).post(`/api/tasks/${task.id}/complete`).set(bearer(user)).send({ variables });
+  if (res.status !== 200) throw new Error(`completing ${elementId} as ${user}: ${res.status} ${JSON.stringify(res.body)}`);
+  return task;
+}
+
+export async function publish(app: express.Express, name: string, correlationKey: string, variables: Record<string, unknown> = {}): Promise<void> {
+  const res = await request(app).post('/api/messages').set(bearer('admin')).send({ name, correlationKey, variables });
+  expect(res.status).toBeLessThan(300);
+}
+
+export async function waitFor(app: express.Express, id: string, check: (i: Awaited<ReturnType<typeof instance>>) => boolean, what: string, ms = 5000): Promise<Awaited<ReturnType<typeof instance>>> {
+  return eventually(async () => {
+    const i = await instance(app, id);
+    if (!check(i)) throw new Error(`${what}: instance is ${JSON.stringify({ state: i.state, activeElements: i.activeElements })}`);
+    return i;
+  }, ms);
+}
+
+export const waitActive = (app: express.Express, id: string, elementId: string, ms = 5000) =>
+  waitFor(app, id, (i) => i.activeElements.includes(elementId), `waiting for ${elementId}`, ms);
+
+export const waitCompleted = (app: express.Express, id: string, ms = 5000) => waitFor(app, id, (i) => i.state === 'completed', 'waiting for completion', ms);
+
+export async function history(app: express.Express, id: string): Promise<{ type: string; elementId?: string; actor: string; data: Record<string, unknown> }[]> {
+  const res = await request(app).get(`/api/process-instances/${id}/history`).set(bearer('admin'));
+  expect(res.status).toBe(200);
+  return res.body.events;
+}
+
+/** Element ids completed, in order, from the history. */
+export async function completedElements(app: express.Express, id: string): Promise<string[]> {
+  return (await history(app, id)).filter((e) => e.type === 'element.completed' && e.elementId).map((e) => e.elementId!);
+}
+
+export async function expectValidChain(app: express.Express, id: string): Promise<void> {
+  const res = await request(app).get(`/api/process-instances/${id}/history/verify`).set(bearer('admin'));
+  expect(res.body.valid).toBe(true);
+}

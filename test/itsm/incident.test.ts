@@ -1,0 +1,174 @@
+/** The shipped incident process end to end through the HTTP API (real server, real timers, real DMN). */
+import request from 'supertest';
+import { bearer } from '../api/helpers';
+import {
+  completeTask, completedElements, eventually, expectValidChain, history, instance, publish, start, startItsm, waitActive, waitCompleted, waitFor, waitTasks, type Itsm,
+} from './helpers';
+
+let itsm: Itsm;
+beforeEach(async () => {
+  itsm = await startItsm();
+});
+afterEach(async () => {
+  await itsm.close();
+});
+
+let seq = 0;
+const LOG = { summary: 'VPN down', description: 'No VPN since 9:00', category: 'network', callerEmail: 'ada@example.com' };
+
+/** Starts an incident and logs it with impact/urgency; returns instance id and incident id. */
+async function logIncident(impact: number, urgency: number, extra: Record<string, unknown> = {}, log: Record<string, unknown> = {}): Promise<{ id: string; incidentId: string }> {
+  const incidentId = `INC-${++seq}-${Date.now()}`;
+  const id = await start(itsm.app, 'incident', { incidentId, ...extra });
+  const [task] = await waitTasks(itsm.app, id, 'LogIncident');
+  expect(task.formId).toBe('incident-log');
+  expect(task.candidateGroups).toEqual(['service-desk']);
+  await completeTask(itsm.app, id, 'LogIncident', { ...LOG, impact, urgency, ...log });
+  await waitTasks(itsm.app, id, 'AcknowledgeIncident'); // after the decision and the SLA policy
+  return { id, incidentId };
+}
+
+async function resolve(id: string): Promise<void> {
+  await completeTask(itsm.app, id, 'AcknowledgeIncident');
+  await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved', resolutionNotes: 'restarted the VPN concentrator' });
+  await waitActive(itsm.app, id, 'AwaitConfirmation');
+}
+
+describe('incident management', () => {
+  test('priority from the DMN matrix, SLA targets and routing for P2..P5', async () => {
+    const cases = [
+      { impact: 1, urgency: 2, priority: 2, response: 'PT1H', resolution: 'PT8H', warning: 'PT2700S' },
+      { impact: 2, urgency: 2, priority: 3, response: 'PT4H', resolution: 'P1D', warning: 'PT10800S' },
+      { impact: 3, urgency: 2, priority: 4, response: 'PT8H', resolution: 'P3D', warning: 'PT21600S' },
+      { impact: 3, urgency: 3, priority: 5, response: 'P2D', resolution: 'P10D', warning: 'PT129600S' },
+    ];
+    for (const c of cases) {
+      const { id } = await logIncident(c.impact, c.urgency, {}, { category: c.priority === 5 ? 'software' : 'network' });
+      const [ack] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+      expect(ack.candidateGroups).toEqual([c.priority === 5 ? 'service-desk' : 'network']);
+      const { variables } = await instance(itsm.app, id);
+      expect(variables).toMatchObject({ priority: c.priority, slaResponse: c.response, slaResolution: c.resolution, slaResponseWarning: c.warning, slaStage: 'ok', autoCloseAfter: 'P5D' });
+      await completeTask(itsm.app, id, 'AcknowledgeIncident');
+      await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+      expect((await instance(itsm.app, id)).activeElements).not.toContain('CoordinateMajorIncident');
+      await request(itsm.app).post(`/api/process-instances/${id}/cancel`).set(bearer('admin')).expect(200);
+    }
+  });
+
+  test('P1: major incident path, then resolution confirmed by the customer closes the incident', async () => {
+    const { id, incidentId } = await logIncident(1, 1);
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 1, slaResponse: 'PT15M', slaResolution: 'PT4H', slaResponseWarning: 'PT675S' });
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    const [coordinate] = await waitTasks(itsm.app, id, 'CoordinateMajorIncident');
+    expect(coordinate.candidateGroups).toEqual(['incident-managers']);
+    await completeTask(itsm.app, id, 'CoordinateMajorIncident');
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved', resolutionNotes: 'failover' });
+    await waitActive(itsm.app, id, 'AwaitConfirmation');
+    await publish(itsm.app, 'ResolutionConfirmed', incidentId, { satisfaction: 5 });
+    const done = await waitCompleted(itsm.app, id);
+    expect(done.variables).toMatchObject({ closure: 'confirmed', satisfaction: 5, slaStage: 'ok' });
+    expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['major-incident', 'resolution-confirmation', 'incident-closed']);
+    const completed = await completedElements(itsm.app, id);
+    expect(completed).toEqual(expect.arrayContaining(['LogIncident', 'DeterminePriority', 'ApplySlaPolicy', 'NotifyMajorIncident', 'CoordinateMajorIncident', 'WorkOnIncident', 'MarkConfirmed', 'IncidentClosed']));
+    expect(completed).not.toContain('MarkAutoClosed');
+    const events = await history(itsm.app, id);
+    expect(events.find((e) => e.type === 'job.completed' && e.elementId === 'DeterminePriority')?.actor).toBe('processdesk-decisions');
+    expect(events.find((e) => e.type === 'message.correlated')).toBeDefined();
+    await expectValidChain(itsm.app, id);
+  });
+
+  test('response SLA: warning at 75% then breach, non-interrupting (the task stays open)', async () => {
+    const { id } = await logIncident(2, 2, { slaResponse: 'PT2S' });
+    expect((await instance(itsm.app, id)).variables.slaResponseWarning).toBe('PT1S');
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'response warning', 4000);
+    const breached = await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'response breach', 4000);
+    expect(breached.activeElements).toContain('AcknowledgeIncident');
+    await waitFor(itsm.app, id, () => itsm.notifications.filter((n) => n.instanceId === id).length === 2, 'notifications');
+    expect(itsm.notifications.filter((n) => n.instanceId === id)).toEqual([
+      { template: 'sla-response-warning', to: undefined, instanceId: id },
+      { template: 'sla-response-breached', to: 'incident-managers', instanceId: id },
+    ]);
+    const completed = await completedElements(itsm.app, id);
+    expect(completed).toEqual(expect.arrayContaining(['ResponseWarning', 'MarkResponseWarning', 'ResponseBreached', 'MarkResponseBreached', 'ResponseEscalated']));
+    await completeTask(itsm.app, id, 'AcknowledgeIncident'); // still workable after the breach
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+  });
+
+  test('resolution SLA on the work subprocess: warning and breach, work goes on', async () => {
+    const { id, incidentId } = await logIncident(2, 2, { slaResolution: 'PT2S' });
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'resolution breach', 5000);
+    const completed = await eventually(async () => {
+      const elements = await completedElements(itsm.app, id);
+      expect(elements).toEqual(expect.arrayContaining(['MarkResolutionWarning', 'MarkResolutionBreached', 'ResolutionEscalated']));
+      return elements;
+    });
+    expect(completed.indexOf('MarkResolutionWarning')).toBeLessThan(completed.indexOf('MarkResolutionBreached'));
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
+    await waitActive(itsm.app, id, 'AwaitConfirmation');
+    await publish(itsm.app, 'ResolutionConfirmed', incidentId);
+    expect((await waitCompleted(itsm.app, id)).variables.slaStage).toBe('breached');
+  });
+
+  test('pending customer: wait for CustomerReplied (correlated by incident id), then work resumes', async () => {
+    const { id, incidentId } = await logIncident(3, 3);
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'pending-customer', customerQuestion: 'Which laptop?' });
+    await waitActive(itsm.app, id, 'CustomerReplied');
+    expect(await waitTasks(itsm.app, id, 'InvestigateAndResolve', 0)).toEqual([]);
+    await publish(itsm.app, 'CustomerReplied', 'some-other-incident', { customerAnswer: 'wrong' });
+    await publish(itsm.app, 'CustomerReplied', incidentId, { customerAnswer: 'the ThinkPad' });
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    expect((await instance(itsm.app, id)).variables.customerAnswer).toBe('the ThinkPad');
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
+    await waitActive(itsm.app, id, 'AwaitConfirmation');
+    expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['customer-info-request', 'resolution-confirmation']);
+  });
+
+  test('the resolution clock pauses while the incident waits for the customer and resumes with the time left', async () => {
+    const { id, incidentId } = await logIncident(2, 2, { slaResolution: 'PT3S' });
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'pending-customer' });
+    await waitActive(itsm.app, id, 'CustomerReplied');
+    const paused = (await instance(itsm.app, id)).variables.slaClock as { total: number; budget: number; running: boolean };
+    expect(paused).toMatchObject({ total: 3, running: false });
+    expect(paused.budget).toBeGreaterThan(1);
+    await new Promise((r) => setTimeout(r, 3500)); // longer than the whole resolution target: paused, so no breach
+    expect((await instance(itsm.app, id)).variables.slaStage).toBe('ok');
+    expect(await completedElements(itsm.app, id)).not.toContain('MarkResolutionWarning');
+    await publish(itsm.app, 'CustomerReplied', incidentId, { customerAnswer: 'here you go' });
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    const resumed = await instance(itsm.app, id);
+    expect(resumed.variables.slaResolutionLeft).toBe(`PT${Math.floor(paused.budget)}S`);
+    const resumedAt = Date.now();
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach after resume', 5000);
+    expect(Date.now() - resumedAt).toBeGreaterThan(1000);
+    const events = await history(itsm.app, id);
+    const correlated = events.findIndex((e) => e.type === 'message.correlated');
+    const breached = events.findIndex((e) => e.type === 'element.completed' && e.elementId === 'MarkResolutionBreached');
+    expect(correlated).toBeGreaterThan(-1);
+    expect(breached).toBeGreaterThan(correlated);
+  });
+
+  test('reopen goes back to work; the second resolution is auto-closed after the configured time', async () => {
+    const { id, incidentId } = await logIncident(2, 3, { autoCloseAfter: 'PT1S' });
+    await resolve(id);
+    await publish(itsm.app, 'IncidentReopened', incidentId, { reopenReason: 'still broken' });
+    await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ reopenCount: 1, reopenReason: 'still broken' });
+    await resolve(id);
+    const done = await waitCompleted(itsm.app, id, 5000);
+    expect(done.variables).toMatchObject({ closure: 'auto-closed', reopenCount: 1 });
+    const completed = await completedElements(itsm.app, id);
+    expect(completed.filter((e) => e === 'InvestigateAndResolve')).toHaveLength(2);
+    expect(completed).toEqual(expect.arrayContaining(['CountReopen', 'AutoCloseTimer', 'MarkAutoClosed', 'IncidentClosed']));
+    await expectValidChain(itsm.app, id);
+  });
+
+  test('the log form is enforced by the API (impact out of range is refused)', async () => {
+    const id = await start(itsm.app, 'incident', { incidentId: 'INC-form' });
+    const [task] = await waitTasks(itsm.app, id, 'LogIncident');
+    const res = await request(itsm.app).post(`/api/tasks/${task.id}/complete`).set(bearer('admin')).send({ variables: { ...LOG, impact: 7, urgency: 1 } });
+    expect(res.status).toBe(400);
+  });
+});
