@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MachineConfig } from '../compile/machine';
-import { EmbeddedScheduler } from '../queue/embeddedScheduler';
+import { createScheduler } from '../queue';
 import type { Scheduler } from '../queue/types';
 import { openStore } from '../store';
 import type { HistoryEvent, IncidentRow, InstanceQuery, InstanceRow, JobRow, Page, Store, TaskQuery, TaskRow, TimerRow } from '../store/types';
+import { DecisionWorker } from './decisions';
 import { DefinitionCache } from './definitions';
 import { deploy, type DeployResource, type DeploymentResult } from './deploy';
 import { EngineError, conflict, invalid, notFound } from './errors';
@@ -24,7 +25,13 @@ export interface EngineOptions {
   store?: Store;
   /** Directory of the embedded store (default `./data`); `:memory:` for a throw-away engine. */
   dataDir?: string;
+  /** The MongoDB store on this connection string instead of the embedded one (unless `store` is given). */
+  mongodbUrl?: string;
   scheduler?: Scheduler;
+  /** Timers on BullMQ on this Redis (DESIGN.md section 4) unless `scheduler` is given; embedded otherwise. */
+  redisUrl?: string;
+  /** Redis key prefix of the BullMQ queues (default `processdesk`). */
+  redisPrefix?: string;
   clock?: Clock;
   /** Called with errors of background work (timers, outbox); default: console.error. */
   onError?: (err: unknown, context: string) => void;
@@ -71,13 +78,17 @@ export class Engine {
   private readonly messaging: Messaging;
   private readonly timers: Timers;
   private started = false;
+  private readonly decisions = new DecisionWorker(this);
 
   constructor(options: EngineOptions = {}) {
     this.clock = options.clock ?? Date.now;
     const onError = options.onError ?? ((err, where) => console.error(`[processdesk] ${where}:`, err));
-    this.store = options.store ?? (options.dataDir === ':memory:' ? openStore({ file: ':memory:' }) : openStore({ dataDir: options.dataDir ?? 'data' }));
+    this.store = options.store ?? (options.mongodbUrl ? openStore({ mongodbUrl: options.mongodbUrl })
+      : options.dataDir === ':memory:' ? openStore({ file: ':memory:' }) : openStore({ dataDir: options.dataDir ?? 'data' }));
     this.definitions = new DefinitionCache(this.store);
-    this.scheduler = options.scheduler ?? new EmbeddedScheduler(this.store, { clock: this.clock, onError: (e) => onError(e, 'timer') });
+    this.scheduler = options.scheduler ?? createScheduler({
+      store: this.store, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, clock: this.clock, onError: (e) => onError(e, 'timer'),
+    });
     this.outbox = new OutboxDispatcher(this.store, onError);
     this.executor = new Executor(this.store, this.definitions, this.clock, (rows) => this.outbox.enqueue(rows));
     this.messaging = new Messaging(this.store, this.executor, this.definitions, this.clock, (id) => this.newInstanceId(id));
@@ -93,6 +104,7 @@ export class Engine {
     this.started = true;
     await this.outbox.start();
     await this.scheduler.start((timer) => this.timers.fire(timer));
+    this.decisions.start();
     return this;
   }
 
@@ -100,6 +112,7 @@ export class Engine {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.decisions.stop();
     await this.scheduler.stop();
     await this.outbox.stop();
     await this.store.close();
@@ -254,6 +267,11 @@ export class Engine {
 
   async verifyHistory(instanceId: string): Promise<VerifyResult> {
     return verifyChain(await this.getHistory(instanceId));
+  }
+
+  /** The scheduler in use (health checks, lateness statistics of the BullMQ adapter). */
+  get timerScheduler(): Scheduler {
+    return this.scheduler;
   }
 
   /** Fires one timer now (used by schedulers). */

@@ -1,0 +1,69 @@
+/** The BullMQ scheduler against the real Redis (REDIS_URL, default redis://127.0.0.1:6379). */
+import { Queue } from 'bullmq';
+import { BullmqScheduler } from '../../engine/queue/bullmqScheduler';
+import { createScheduler, EmbeddedScheduler } from '../../engine/queue';
+import { SqliteStore } from '../../engine/store';
+import { schedulerContract, TimerHarness, until } from './schedulerContract';
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+async function obliterate(prefix: string): Promise<void> {
+  const queue = new Queue('timers', { connection: { url: REDIS_URL }, prefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+}
+
+schedulerContract(
+  'bullmq (real Redis)',
+  (store, key) => new BullmqScheduler({ redisUrl: REDIS_URL, store, prefix: key, backoffMs: 100, syncMs: 1000, onError: () => undefined }),
+  obliterate,
+);
+
+describe('BullmqScheduler specifics', () => {
+  const prefix = `pdtest-${process.pid}-${Date.now().toString(36)}-x`;
+  let store: SqliteStore;
+  let scheduler: BullmqScheduler;
+
+  beforeEach(async () => {
+    store = new SqliteStore({ file: ':memory:' });
+    await store.init();
+    scheduler = new BullmqScheduler({ redisUrl: REDIS_URL, store, prefix, syncMs: 60_000 });
+  });
+
+  afterEach(async () => {
+    await scheduler.stop();
+    await obliterate(prefix);
+    await store.close();
+  });
+
+  test('one delayed job per timer occurrence, removed on cancel; a re-armed cycle gets its own job', async () => {
+    const harness = new TimerHarness(store);
+    await scheduler.start(harness.fire);
+    const dueAt = Date.now() + 60_000;
+    await harness.add(scheduler, 'sla:1', dueAt);
+    await scheduler.scheduled('sla:1', dueAt);
+    await scheduler.scheduled('sla:1', dueAt + 1000); // same timer id, next occurrence
+    const queue = scheduler.timerQueue!;
+    expect((await queue.getDelayed()).map((j) => j.id).sort()).toEqual([`sla%3A1@${dueAt}`, `sla%3A1@${dueAt + 1000}`]);
+    await harness.cancel(scheduler, 'sla:1');
+    expect((await queue.getDelayed()).map((j) => j.id)).toEqual([`sla%3A1@${dueAt + 1000}`]);
+  });
+
+  test('measures lateness (firedAt - dueAt)', async () => {
+    const harness = new TimerHarness(store);
+    await scheduler.start(harness.fire);
+    const now = Date.now();
+    for (let i = 0; i < 20; i++) await harness.add(scheduler, `t${i}`, now + 200 + i * 10);
+    await until(() => harness.fired.size === 20, 5000, '20 timers');
+    const stats = scheduler.stats();
+    expect(stats.fired).toBe(20);
+    expect(stats.p50).toBeGreaterThanOrEqual(0);
+    expect(stats.p99).toBeGreaterThanOrEqual(stats.p50);
+    expect(stats.p99).toBeLessThan(2000);
+  });
+
+  test('createScheduler picks BullMQ with a Redis URL and the embedded scheduler without', async () => {
+    expect(createScheduler({ store, redisUrl: REDIS_URL })).toBeInstanceOf(BullmqScheduler);
+    expect(createScheduler({ store })).toBeInstanceOf(EmbeddedScheduler);
+  });
+});
