@@ -21,6 +21,7 @@
  * | jobs.work          | POST /api/jobs/activate, /:key/complete, /:key/fail, /:key/error |        |       |         | x     | x      |
  * | incidents.read     | GET /api/incidents                                            | x        |       | x       | x     |        |
  * | incidents.resolve  | POST /api/incidents/:id/resolve                               |          |       |         | x     |        |
+ * | self.read          | GET /api/me (who the token is: id, roles, groups)             | x        | x     | x       | x     | x      |
  * | public             | GET /api/health, /api/metrics, /api/openapi.json              | anyone, no token needed                     |
  *
  * The auditor changes nothing: no POST is open to it. Only agents are limited to their own tasks;
@@ -58,6 +59,7 @@ export const PERMISSIONS = {
   'jobs.work': ['admin', 'worker'],
   'incidents.read': ['designer', 'auditor', 'admin'],
   'incidents.resolve': ['admin'],
+  'self.read': ['designer', 'agent', 'auditor', 'admin', 'worker'],
   public: [...ROLES],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

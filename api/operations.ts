@@ -151,6 +151,11 @@ export const OPERATIONS = {
     operationId: 'metrics', method: 'get', path: '/api/metrics', permission: 'public', tag: 'system',
     summary: 'Prometheus metrics', success: { status: 200, contentType: 'text/plain' },
   }),
+  me: op({
+    operationId: 'me', method: 'get', path: '/api/me', permission: 'self.read', tag: 'system',
+    summary: 'The caller: user id, roles and groups (the web app shows what the role may do)', success: { status: 200, schema: 'Me' },
+  }),
+
   openapi: op({
     operationId: 'openapi', method: 'get', path: '/api/openapi.json', permission: 'public', tag: 'system',
     summary: 'This document', success: { status: 200, description: 'OpenAPI 3.1 document' },

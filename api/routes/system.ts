@@ -1,5 +1,6 @@
-/** Health (no auth), Prometheus metrics (no auth, this app's registry only) and the OpenAPI document. */
+/** Health (no auth), who am I, Prometheus metrics (no auth, this app's registry only) and the OpenAPI document. */
 import { Router } from 'express';
+import { principalOf } from '../auth';
 import { buildOpenApi } from '../openapi';
 import { mount, type ApiContext } from '../operation';
 import { OPERATIONS } from '../operations';
@@ -9,15 +10,30 @@ export function systemRouter(ctx: ApiContext): Router {
   let openapi: unknown;
 
   mount(router, ctx, OPERATIONS.health, async (_req, res) => {
-    try {
-      await ctx.engine.store.ping();
-      res.set('Cache-Control', 'no-store').json({ status: 'ok', store: 'ok', scheduler: 'ok' });
-    } catch (err) {
-      res.status(503).set('Cache-Control', 'no-store').json({
-        status: 'error', store: 'error', scheduler: 'unknown',
-        error: { code: 'SERVICE_UNAVAILABLE', message: `store does not answer: ${(err as Error).message}` },
-      });
+    const check = async (probe: () => Promise<void>): Promise<string | undefined> => {
+      try {
+        await probe();
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const store = await check(() => ctx.engine.store.ping());
+    const scheduler = await check(() => ctx.engine.timerScheduler.ping());
+    res.set('Cache-Control', 'no-store');
+    if (!store && !scheduler) {
+      res.json({ status: 'ok', store: 'ok', scheduler: 'ok' });
+      return;
     }
+    res.status(503).json({
+      status: 'error', store: store ? 'error' : 'ok', scheduler: scheduler ? 'error' : 'ok',
+      error: { code: 'SERVICE_UNAVAILABLE', message: [store && `store does not answer: ${store}`, scheduler && `scheduler: ${scheduler}`].filter(Boolean).join('; ') },
+    });
+  });
+
+  mount(router, ctx, OPERATIONS.me, (_req, res) => {
+    const { id, roles, groups, via } = principalOf(res);
+    res.json({ id, roles, groups, via });
   });
 
   mount(router, ctx, OPERATIONS.metrics, async (_req, res) => {

@@ -64,6 +64,7 @@ const REQUESTS: Record<OperationId, { path: string; body?: unknown; query?: Reco
   resolveIncident: { path: '/api/incidents/x/resolve' },
   health: { path: '/api/health' },
   metrics: { path: '/api/metrics' },
+  me: { path: '/api/me' },
   openapi: { path: '/api/openapi.json' },
 };
 

@@ -71,7 +71,7 @@ describe('GET /api/openapi.json', () => {
       'get /api/process-instances/{id}/history', 'get /api/process-instances/{id}/history/verify', 'get /api/history/export', 'get /api/tasks',
       'get /api/tasks/{id}', 'post /api/tasks/{id}/claim', 'post /api/tasks/{id}/unclaim', 'post /api/tasks/{id}/complete', 'post /api/messages',
       'post /api/signals', 'post /api/jobs/activate', 'post /api/jobs/{key}/complete', 'post /api/jobs/{key}/fail', 'post /api/jobs/{key}/error',
-      'get /api/incidents', 'post /api/incidents/{id}/resolve', 'get /api/health', 'get /api/metrics', 'get /api/openapi.json',
+      'get /api/incidents', 'post /api/incidents/{id}/resolve', 'get /api/health', 'get /api/me', 'get /api/metrics', 'get /api/openapi.json',
     ]) expect(documented).toContain(expected);
     const deployOp = res.body.paths['/api/deployments'].post;
     expect(deployOp.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/DeployRequest');
@@ -179,5 +179,19 @@ describe('rate limit', () => {
     expectError(await request(limited.app).get('/api/processes').set(bearer('admin')), 429, 'TOO_MANY_REQUESTS');
     expect((await request(limited.app).get('/api/health')).status).toBe(200);
     await limited.close();
+  });
+});
+
+describe('GET /api/me', () => {
+  test('tells the caller who the token is', async () => {
+    const res = await request(api.app).get('/api/me').set('Authorization', 'Bearer demo-alice');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id: 'alice', roles: ['agent'], groups: ['service-desk', 'network'], via: 'demo' });
+  });
+
+  test('401 without a token', async () => {
+    const res = await request(api.app).get('/api/me');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHORIZED');
   });
 });
