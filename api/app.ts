@@ -58,7 +58,9 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   app.set('query parser', 'simple');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
-  app.use(helmet());
+  // The web app is same-origin scripts and styles only; helmet's default CSP fits it, except that
+  // `upgrade-insecure-requests` would break the app when it is served over plain http on a non-local host.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(pinoHttp({
     logger: pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] }),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),

@@ -1,0 +1,200 @@
+/** Instances (designer, admin): filtered list; one instance with its diagram, path, variables, incidents. */
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import { api, can, type Me, qs } from './api';
+import { errorText, h, toast, when } from './dom';
+
+interface Instance {
+  id: string;
+  processId: string;
+  version: number;
+  businessKey?: string | null;
+  state: 'active' | 'completed' | 'terminated' | 'incident';
+  variables: Record<string, unknown>;
+  activeElements: string[];
+  startedAt: string | number;
+  endedAt?: string | number | null;
+}
+
+interface HistoryEvent {
+  seq: number;
+  at: string;
+  type: string;
+  elementId: string | null;
+  actor: string;
+  data: unknown;
+}
+
+const date = (v: string | number | null | undefined): string => (v === null || v === undefined ? '—' : when(typeof v === 'number' ? new Date(v).toISOString() : v));
+
+export function instanceTable(items: Instance[], link: (i: Instance) => string, id: string): HTMLTableElement {
+  return h('table', { class: 'data', id },
+    h('caption', { class: 'visually-hidden' }, 'Process instances'),
+    h('thead', {}, h('tr', {}, ['Instance', 'Process', 'Business key', 'State', 'Started', 'Ended'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, items.length ? items.map((i) => h('tr', { 'data-instance-id': i.id },
+      h('th', { scope: 'row' }, h('a', { href: link(i) }, i.id)),
+      h('td', {}, `${i.processId} v${i.version}`),
+      h('td', {}, i.businessKey ?? '—'),
+      h('td', {}, h('span', { class: `state state-${i.state}` }, i.state)),
+      h('td', {}, date(i.startedAt)),
+      h('td', {}, date(i.endedAt)),
+    )) : h('tr', {}, h('td', { colspan: '6', class: 'muted' }, 'No instances match.'))),
+  );
+}
+
+export function instanceFilters(onSearch: (q: { processId: string; state: string; businessKey: string }) => void, prefix: string): HTMLFormElement {
+  const processId = h('input', { id: `${prefix}-process`, type: 'text', autocomplete: 'off' });
+  const state = h('select', { id: `${prefix}-state` },
+    ...[['', 'Any'], ['active', 'Active'], ['incident', 'Incident'], ['completed', 'Completed'], ['terminated', 'Terminated']].map(([v, l]) => h('option', { value: v }, l)));
+  const businessKey = h('input', { id: `${prefix}-business-key`, type: 'text', autocomplete: 'off' });
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter instances', onsubmit: (e: Event) => { e.preventDefault(); onSearch({ processId: processId.value.trim(), state: state.value, businessKey: businessKey.value.trim() }); } },
+    h('div', { class: 'field' }, h('label', { for: processId.id }, 'Process id'), processId),
+    h('div', { class: 'field' }, h('label', { for: state.id }, 'State'), state),
+    h('div', { class: 'field' }, h('label', { for: businessKey.id }, 'Business key'), businessKey),
+    h('button', { type: 'submit' }, 'Search'),
+  );
+  return form;
+}
+
+async function listInstances(q: { processId: string; state: string; businessKey: string }): Promise<Instance[]> {
+  const { items } = await api.get<{ items: Instance[] }>(`/api/process-instances${qs({ ...q, limit: '200' })}`);
+  return items.reverse(); // newest first
+}
+
+/** The diagram of an instance: active elements marked, taken path coloured, completion counts. */
+export async function instanceDiagram(container: HTMLElement, instance: Instance, events: HistoryEvent[] | null): Promise<any> {
+  const viewer = new NavigatedViewer({ container });
+  const xml = await api.text(`/api/processes/${encodeURIComponent(`${instance.processId}:${instance.version}`)}/xml`);
+  await viewer.importXML(xml);
+  const canvas = viewer.get('canvas') as any;
+  const registry = viewer.get('elementRegistry') as any;
+  const overlays = viewer.get('overlays') as any;
+  canvas.zoom('fit-viewport', 'auto');
+  const completed = new Map<string, number>();
+  const activated = new Set<string>();
+  for (const e of events ?? []) {
+    if (!e.elementId) continue;
+    if (e.type === 'element.completed') completed.set(e.elementId, (completed.get(e.elementId) ?? 0) + 1);
+    if (e.type === 'element.activated' || e.type === 'element.completed') activated.add(e.elementId);
+  }
+  for (const [id, count] of completed) {
+    const el = registry.get(id);
+    if (!el || el.waypoints) continue;
+    canvas.addMarker(id, 'pd-taken');
+    overlays.add(id, 'count', { position: { bottom: 0, left: -8 }, html: h('div', { class: 'pd-count', title: `completed ${count} time(s)` }, String(count)) });
+  }
+  for (const el of registry.filter((e: any) => e.waypoints && e.type === 'bpmn:SequenceFlow')) {
+    const source = el.businessObject.sourceRef?.id;
+    const target = el.businessObject.targetRef?.id;
+    if (source && target && completed.has(source) && activated.has(target)) canvas.addMarker(el.id, 'pd-taken');
+  }
+  for (const id of instance.activeElements ?? []) {
+    if (registry.get(id)) canvas.addMarker(id, 'pd-active');
+  }
+  return viewer;
+}
+
+export function mount(main: HTMLElement, me: Me, instanceId?: string): { dispose: () => void } {
+  let viewer: any;
+  if (instanceId) {
+    void showInstance(main, me, instanceId).then((v) => { viewer = v; });
+    return { dispose: () => viewer?.destroy() };
+  }
+  const results = h('div', { id: 'instance-results' });
+  const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
+    try {
+      results.replaceChildren(instanceTable(await listInstances(q), (i) => `#/instances/${encodeURIComponent(i.id)}`, 'instance-table'));
+    } catch (err) {
+      results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+    }
+  };
+  main.append(h('section', { 'aria-labelledby': 'instances-title' }, h('h1', { id: 'instances-title' }, 'Process instances'), instanceFilters((q) => void search(q), 'instances'), results));
+  void search({ processId: '', state: '', businessKey: '' });
+  return { dispose: () => undefined };
+}
+
+async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any> {
+  const title = h('h1', { id: 'instance-title' }, `Instance ${id}`);
+  const diagram = h('div', { class: 'viewer', id: 'instance-diagram', role: 'img', 'aria-label': 'Process diagram with the taken path' });
+  const facts = h('dl', { class: 'facts' });
+  const vars = h('div', { id: 'instance-variables' });
+  const incidents = h('div', { id: 'instance-incidents' });
+  const actions = h('div', { class: 'toolbar' });
+  main.append(
+    h('p', {}, h('a', { href: '#/instances' }, '← All instances')),
+    title, actions,
+    h('div', { class: 'instance-layout' },
+      diagram,
+      h('div', { class: 'instance-side' },
+        facts,
+        h('section', { 'aria-labelledby': 'vars-title' }, h('h2', { id: 'vars-title' }, 'Variables'), vars),
+        h('section', { 'aria-labelledby': 'incidents-title' }, h('h2', { id: 'incidents-title' }, 'Incidents'), incidents),
+      ),
+    ),
+    h('p', { class: 'legend' }, h('span', { class: 'swatch active' }), ' active ', h('span', { class: 'swatch taken' }), ' taken path; numbers: times completed'),
+  );
+  let instance: Instance;
+  try {
+    instance = await api.get<Instance>(`/api/process-instances/${encodeURIComponent(id)}`);
+  } catch (err) {
+    main.append(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+    return undefined;
+  }
+  title.textContent = `${instance.processId} v${instance.version} — ${instance.id}`;
+  facts.append(
+    h('dt', {}, 'State'), h('dd', { id: 'instance-state' }, h('span', { class: `state state-${instance.state}` }, instance.state)),
+    h('dt', {}, 'Business key'), h('dd', {}, instance.businessKey ?? '—'),
+    h('dt', {}, 'Started'), h('dd', {}, date(instance.startedAt)),
+    h('dt', {}, 'Ended'), h('dd', {}, date(instance.endedAt)),
+    h('dt', {}, 'Active elements'), h('dd', {}, (instance.activeElements ?? []).join(', ') || '—'),
+  );
+  const entries = Object.entries(instance.variables ?? {});
+  vars.append(entries.length ? h('table', { class: 'data compact' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))),
+    h('tbody', {}, entries.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, h('code', {}, JSON.stringify(v)))))),
+  ) : h('p', { class: 'muted' }, 'No variables.'));
+  if (can.cancel(me) && (instance.state === 'active' || instance.state === 'incident')) {
+    actions.append(h('button', { type: 'button', class: 'danger', id: 'cancel-instance', onclick: async () => {
+      if (!confirm(`Cancel instance ${instance.id}?`)) return;
+      try {
+        await api.post(`/api/process-instances/${encodeURIComponent(instance.id)}/cancel`, {});
+        toast('Instance canceled.');
+        main.replaceChildren();
+        await showInstance(main, me, id);
+      } catch (err) {
+        toast(`Could not cancel: ${errorText(err)}`, 'error');
+      }
+    } }, 'Cancel instance'));
+  }
+  try {
+    const { items } = await api.get<{ items: { id: string; elementId: string; type: string; message: string; state: string; createdAt: string }[] }>(`/api/incidents${qs({ processInstanceId: id })}`);
+    incidents.append(items.length ? h('ul', { class: 'incidents' }, items.map((i) => h('li', { class: `incident ${i.state}` },
+      h('strong', {}, i.elementId), ` ${i.type}: ${i.message} (${i.state}, ${when(i.createdAt)}) `,
+      i.state === 'open' && can.resolve(me) ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        try {
+          await api.post(`/api/incidents/${encodeURIComponent(i.id)}/resolve`, {});
+          toast('Incident resolved; the element is retried.');
+          main.replaceChildren();
+          await showInstance(main, me, id);
+        } catch (err) {
+          toast(`Could not resolve: ${errorText(err)}`, 'error');
+        }
+      } }, 'Retry') : null,
+    ))) : h('p', { class: 'muted' }, 'No incidents.'));
+  } catch (err) {
+    incidents.append(h('p', { class: 'muted' }, `Incidents unavailable: ${errorText(err)}`));
+  }
+  let events: HistoryEvent[] | null = null;
+  try {
+    events = (await api.get<{ events: HistoryEvent[] }>(`/api/process-instances/${encodeURIComponent(id)}/history`)).events;
+  } catch {
+    events = null;
+  }
+  try {
+    return await instanceDiagram(diagram, instance, events);
+  } catch (err) {
+    diagram.append(h('p', { class: 'error', role: 'alert' }, `Diagram unavailable: ${errorText(err)}`));
+    return undefined;
+  }
+}

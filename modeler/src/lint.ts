@@ -1,0 +1,133 @@
+/**
+ * Linting with bpmnlint in the browser: bpmnlint's Linter with a static resolver (the "packed config"
+ * bpmnlint-pack-config would generate, written out by hand so vite needs no plugin): a selection of
+ * bpmnlint's own rules fitting the zeebe dialect, plus ProcessDesk rules (plugin `processdesk`) for
+ * what the engine needs to run a model.
+ */
+import { Linter } from 'bpmnlint';
+import StaticResolver from 'bpmnlint/lib/resolver/static-resolver';
+import adHocSubProcess from 'bpmnlint/rules/ad-hoc-sub-process';
+import conditionalFlows from 'bpmnlint/rules/conditional-flows';
+import endEventRequired from 'bpmnlint/rules/end-event-required';
+import eventBasedGateway from 'bpmnlint/rules/event-based-gateway';
+import eventSubProcessTypedStartEvent from 'bpmnlint/rules/event-sub-process-typed-start-event';
+import fakeJoin from 'bpmnlint/rules/fake-join';
+import labelRequired from 'bpmnlint/rules/label-required';
+import linkEvent from 'bpmnlint/rules/link-event';
+import noBpmndi from 'bpmnlint/rules/no-bpmndi';
+import noComplexGateway from 'bpmnlint/rules/no-complex-gateway';
+import noDisconnected from 'bpmnlint/rules/no-disconnected';
+import noDuplicateSequenceFlows from 'bpmnlint/rules/no-duplicate-sequence-flows';
+import noImplicitEnd from 'bpmnlint/rules/no-implicit-end';
+import noImplicitSplit from 'bpmnlint/rules/no-implicit-split';
+import noImplicitStart from 'bpmnlint/rules/no-implicit-start';
+import noOverlappingElements from 'bpmnlint/rules/no-overlapping-elements';
+import singleBlankStartEvent from 'bpmnlint/rules/single-blank-start-event';
+import singleEventDefinition from 'bpmnlint/rules/single-event-definition';
+import startEventRequired from 'bpmnlint/rules/start-event-required';
+import subProcessBlankStartEvent from 'bpmnlint/rules/sub-process-blank-start-event';
+import superfluousGateway from 'bpmnlint/rules/superfluous-gateway';
+import superfluousTermination from 'bpmnlint/rules/superfluous-termination';
+
+export interface LintIssue {
+  id: string;
+  rule: string;
+  message: string;
+  category: 'error' | 'warn';
+}
+
+type Node = any;
+type Reporter = { report: (id: string, message: string) => void };
+
+const is = (el: Node, type: string): boolean => typeof el?.$instanceOf === 'function' && el.$instanceOf(type);
+const ext = (el: Node, type: string): Node | undefined => (el.extensionElements?.values ?? []).find((v: Node) => is(v, type));
+
+/** ProcessDesk rule: workers need a job type (zeebe:taskDefinition) on service-like tasks. */
+function zeebeTaskType() {
+  return {
+    check(node: Node, reporter: Reporter) {
+      const jobTask = is(node, 'bpmn:ServiceTask') || is(node, 'bpmn:SendTask')
+        || (is(node, 'bpmn:BusinessRuleTask') && !ext(node, 'zeebe:CalledDecision'))
+        || (is(node, 'bpmn:ScriptTask') && !ext(node, 'zeebe:Script'));
+      if (jobTask && !ext(node, 'zeebe:TaskDefinition')?.type) reporter.report(node.id, 'needs a job type (Task definition › Type)');
+    },
+  };
+}
+
+/** ProcessDesk rule: a user task nobody is offered is seen by no agent. */
+function userTaskAssignment() {
+  return {
+    check(node: Node, reporter: Reporter) {
+      if (!is(node, 'bpmn:UserTask')) return;
+      const a = ext(node, 'zeebe:AssignmentDefinition');
+      if (!a?.assignee && !a?.candidateGroups && !a?.candidateUsers) reporter.report(node.id, 'has no assignee or candidate groups: no agent will see it');
+    },
+  };
+}
+
+/** ProcessDesk rule: only executable processes are deployed. */
+function executable() {
+  return {
+    check(node: Node, reporter: Reporter) {
+      if (!is(node, 'bpmn:Definitions')) return;
+      const processes = (node.rootElements ?? []).filter((r: Node) => is(r, 'bpmn:Process'));
+      if (processes.length && !processes.some((p: Node) => p.isExecutable)) reporter.report(processes[0].id, 'is not executable (General › Executable): it cannot be deployed');
+    },
+  };
+}
+
+const RULES: Record<string, [factory: unknown, severity: 'error' | 'warn']> = {
+  'ad-hoc-sub-process': [adHocSubProcess, 'error'],
+  'conditional-flows': [conditionalFlows, 'error'],
+  'end-event-required': [endEventRequired, 'error'],
+  'event-based-gateway': [eventBasedGateway, 'error'],
+  'event-sub-process-typed-start-event': [eventSubProcessTypedStartEvent, 'error'],
+  'fake-join': [fakeJoin, 'warn'],
+  'label-required': [labelRequired, 'warn'],
+  'link-event': [linkEvent, 'error'],
+  'no-bpmndi': [noBpmndi, 'error'],
+  'no-complex-gateway': [noComplexGateway, 'error'],
+  'no-disconnected': [noDisconnected, 'error'],
+  'no-duplicate-sequence-flows': [noDuplicateSequenceFlows, 'error'],
+  'no-implicit-end': [noImplicitEnd, 'error'],
+  'no-implicit-split': [noImplicitSplit, 'warn'],
+  'no-implicit-start': [noImplicitStart, 'error'],
+  'no-overlapping-elements': [noOverlappingElements, 'warn'],
+  'single-blank-start-event': [singleBlankStartEvent, 'error'],
+  'single-event-definition': [singleEventDefinition, 'error'],
+  'start-event-required': [startEventRequired, 'error'],
+  'sub-process-blank-start-event': [subProcessBlankStartEvent, 'error'],
+  'superfluous-gateway': [superfluousGateway, 'warn'],
+  'superfluous-termination': [superfluousTermination, 'warn'],
+};
+const PLUGIN_RULES: Record<string, [factory: unknown, severity: 'error' | 'warn']> = {
+  'zeebe-task-type': [zeebeTaskType, 'error'],
+  'user-task-assignment': [userTaskAssignment, 'warn'],
+  executable: [executable, 'error'],
+};
+
+const cache: Record<string, unknown> = {};
+const rules: Record<string, string> = {};
+for (const [name, [factory, severity]] of Object.entries(RULES)) {
+  cache[`rule:bpmnlint/${name}`] = factory;
+  rules[name] = severity;
+}
+for (const [name, [factory, severity]] of Object.entries(PLUGIN_RULES)) {
+  cache[`rule:bpmnlint-plugin-processdesk/${name}`] = factory;
+  rules[`processdesk/${name}`] = severity;
+}
+
+const linter = new Linter({ config: { rules }, resolver: new StaticResolver(cache) });
+
+/** Lints the bpmn:Definitions of the diagram. */
+export async function lintDefinitions(definitions: Node): Promise<LintIssue[]> {
+  const results: Record<string, { id: string; message: string; category: string }[]> = await linter.lint(definitions);
+  const issues: LintIssue[] = [];
+  for (const [rule, reports] of Object.entries(results)) {
+    for (const r of reports) {
+      if (r.category === 'rule-error') throw new Error(`lint rule ${rule} failed: ${r.message}`);
+      issues.push({ id: r.id, rule, message: r.message, category: r.category === 'warn' ? 'warn' : 'error' });
+    }
+  }
+  return issues;
+}
