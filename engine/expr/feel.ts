@@ -25,9 +25,21 @@ function body(source: string): string {
   return source.trimStart().slice(1);
 }
 
+/** Parse verdicts by source: diagrams repeat the same few expressions on every evaluation. */
+const checked = new Map<string, string | undefined>();
+const MAX_CHECKED = 10_000;
+
 /** The parse error of a FEEL expression (`=...`), or undefined when it parses or is a literal. */
 export function checkExpression(source: string): string | undefined {
   if (!isFeel(source)) return undefined;
+  if (checked.has(source)) return checked.get(source);
+  const problem = parseProblem(source);
+  if (checked.size >= MAX_CHECKED) checked.clear();
+  checked.set(source, problem);
+  return problem;
+}
+
+function parseProblem(source: string): string | undefined {
   const text = body(source);
   if (!text.trim()) return 'empty expression';
   try {

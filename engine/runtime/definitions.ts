@@ -12,14 +12,20 @@ export interface LoadedDefinition {
   compiled: CompiledProcess;
 }
 
+/** How long "the latest version of a process" is trusted before asking the store again. */
+const LATEST_TTL_MS = 1000;
+
 export class DefinitionCache {
   private readonly byKey = new Map<string, LoadedDefinition>();
+  private readonly latestById = new Map<string, { loaded: LoadedDefinition; until: number }>();
 
   constructor(private readonly store: Store) {}
 
   add(row: DefinitionRow, compiled?: CompiledProcess): LoadedDefinition {
     const loaded = { row, compiled: compiled ?? compileProcess(row.model as ProcessModel) };
     this.byKey.set(row.key, loaded);
+    const latest = this.latestById.get(row.processId);
+    if (latest && latest.loaded.row.version < row.version) this.latestById.delete(row.processId);
     return loaded;
   }
 
@@ -31,11 +37,18 @@ export class DefinitionCache {
     return this.add(row);
   }
 
-  /** Latest version of a process (always asks the store: another process may have deployed). */
+  /**
+   * Latest version of a process. Another engine process may deploy a newer one: the answer is trusted
+   * for LATEST_TTL_MS, a deployment in this process replaces it at once.
+   */
   async latest(processId: string, version?: number): Promise<LoadedDefinition> {
     if (version !== undefined) return this.get(`${processId}:${version}`);
+    const cached = this.latestById.get(processId);
+    if (cached && cached.until > Date.now()) return cached.loaded;
     const row = await this.store.getLatestDefinition(processId);
     if (!row) throw notFound(`process ${processId}`);
-    return this.byKey.get(row.key) ?? this.add(row);
+    const loaded = this.byKey.get(row.key) ?? this.add(row);
+    this.latestById.set(processId, { loaded, until: Date.now() + LATEST_TTL_MS });
+    return loaded;
   }
 }

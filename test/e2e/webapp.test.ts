@@ -13,7 +13,7 @@ import { ensureWebBuild, launchChromium, screenshot, signIn as signInOnPage, sta
 
 jest.setTimeout(60_000);
 
-const MIWG_DIR = path.resolve(__dirname, '../../../shared/miwg');
+import { MIWG_DIR, describeShared } from '../support/paths';
 const PROCESS_ID = 'e2e-two-tasks';
 const FORM = {
   id: 'e2e-review-form',
@@ -324,7 +324,7 @@ describe('user journeys', () => {
  */
 const NOT_RENDERED: Record<string, number> = { 'B.1.0.bpmn': 3, 'B.2.0.bpmn': 8 };
 
-describe('the modeler opens every MIWG reference model', () => {
+describeShared(MIWG_DIR, 'the modeler opens every MIWG reference model', () => {
   const files = fs.existsSync(MIWG_DIR) ? fs.readdirSync(MIWG_DIR).filter((f) => f.endsWith('.bpmn')).sort() : [];
 
   test('there are models to open', () => {

@@ -54,8 +54,12 @@ export interface SqliteStoreOptions {
 
 type Tx<A extends unknown[], R> = Database.Transaction<(...args: A) => R>;
 
+/** How often the WAL is checkpointed into the database file (see the constructor). */
+const CHECKPOINT_EVERY_MS = 1000;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private checkpointer?: NodeJS.Timeout;
   private readonly sql: Statements;
   private readonly commitTx: Tx<[CommitBatch], void>;
   private readonly saveDefinitionsTx: Tx<[DefinitionRow[], ResourceRow[]], void>;
@@ -71,6 +75,14 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${busyTimeout}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    if (options.file !== ':memory:' && options.file !== '') {
+      // SQLite's automatic checkpoint runs (and fsyncs the database) inside whichever COMMIT crosses the
+      // WAL size limit, stalling that command. Checkpoint in the background instead; durability is the
+      // WAL's either way.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = setInterval(() => this.checkpoint(), CHECKPOINT_EVERY_MS);
+      this.checkpointer.unref();
+    }
     const sql = (this.sql = new Statements(this.db));
     const tx = this.db.transaction.bind(this.db);
     this.commitTx = tx((b: CommitBatch) => writes.applyCommit(sql, b));
@@ -111,9 +123,20 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.checkpointer) clearInterval(this.checkpointer);
     if (this.db.open) {
+      this.checkpoint();
       this.sql.clear();
       this.db.close();
+    }
+  }
+
+  /** Copies committed WAL pages into the database without waiting for readers (PASSIVE). */
+  private checkpoint(): void {
+    try {
+      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // busy (another process checkpoints or writes): the next round catches up
     }
   }
 
