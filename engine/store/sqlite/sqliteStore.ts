@@ -56,6 +56,10 @@ type Tx<A extends unknown[], R> = Database.Transaction<(...args: A) => R>;
 
 /** How often the WAL is checkpointed into the database file (see the constructor). */
 const CHECKPOINT_EVERY_MS = 1000;
+/** Safety net: a checkpoint inside a commit once the WAL holds this many pages (~40 MB at 4 KiB pages). */
+const AUTOCHECKPOINT_PAGES = 10_000;
+/** The WAL file is truncated to this size after a checkpoint. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -77,9 +81,11 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     if (options.file !== ':memory:' && options.file !== '') {
       // SQLite's automatic checkpoint runs (and fsyncs the database) inside whichever COMMIT crosses the
-      // WAL size limit, stalling that command. Checkpoint in the background instead; durability is the
-      // WAL's either way.
-      this.db.pragma('wal_autocheckpoint = 0');
+      // WAL size limit (1000 pages by default), stalling that command. Checkpoint in the background
+      // instead; durability is the WAL's either way. The automatic one stays as a safety net at a size
+      // the background checkpoint normally never lets the WAL reach, and the WAL file is cut back after.
+      this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       this.checkpointer = setInterval(() => this.checkpoint(), CHECKPOINT_EVERY_MS);
       this.checkpointer.unref();
     }
