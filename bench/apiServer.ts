@@ -1,0 +1,57 @@
+/**
+ * The HTTP server of benchmark section 2, run as a child process so that the load generator does not
+ * share its event loop: the real createApp on an engine with the embedded durable store in a temp dir,
+ * rate limit off, logs silent. It deploys bench/fixtures/single-task.bpmn, starts `pool` instances whose
+ * open tasks the complete-task run consumes, listens on a free port and reports
+ * `{ port, taskIds }` to the parent over IPC. It stops on SIGTERM or when the parent goes away.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createApp } from '../api/app';
+import { DEFAULT_CONFIG } from '../api/config';
+import { Engine } from '../engine';
+import { fixture, tempDir } from './lib/common';
+
+async function main(): Promise<void> {
+  const pool = Number(process.argv[2] ?? 1000);
+  const dir = tempDir('api');
+  const engine = await new Engine({ dataDir: dir }).start();
+  await engine.deploy([fixture('single-task.bpmn')]);
+  const taskIds: string[] = [];
+  for (let i = 0; i < pool; i++) {
+    const instance = await engine.startInstance({ processId: 'bench-single-task', variables: { group: `group-${i % 10}` } });
+    const page = await engine.listTasks({ instanceId: instance.id, state: 'created' });
+    taskIds.push(page.items[0].id);
+  }
+  const app = createApp(engine, {
+    ...DEFAULT_CONFIG, dataDir: dir, logLevel: 'silent', rateLimitPerMinute: 0, staticDir: path.join(dir, 'no-web-app'),
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await engine.idle();
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('disconnect', () => void stop());
+  process.on('message', (msg) => {
+    if (msg === 'stop') void stop();
+  });
+  process.send!({ port, taskIds, rss: process.memoryUsage().rss });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

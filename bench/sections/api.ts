@@ -1,0 +1,94 @@
+/**
+ * Section 2, HTTP API: start-instance and complete-task through the real express app (bench/apiServer.ts,
+ * a child process, embedded durable store) under 50 concurrent connections, driven by autocannon's
+ * programmatic API with a fixed number of requests. Each complete-task request completes a different
+ * open task (the server creates the pool before listening).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { type SectionContext, type SectionResult, pick } from '../lib/common';
+import { round } from '../lib/stats';
+
+const CONNECTIONS = 50;
+const HEADERS = { authorization: 'Bearer demo-admin', 'content-type': 'application/json' };
+
+interface LoadResult {
+  requests: number;
+  non2xx: number;
+  errors: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function startServer(pool: number): Promise<{ child: ChildProcess; port: number; taskIds: string[] }> {
+  return new Promise((resolve, reject) => {
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, 'api-server')}`] : [];
+    const child = fork(path.join(__dirname, '..', 'apiServer.ts'), [String(pool)], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`api server exited with ${code}`)));
+    child.once('message', (msg: { port: number; taskIds: string[] }) => resolve({ child, port: msg.port, taskIds: msg.taskIds }));
+  });
+}
+
+async function load(url: string, amount: number, request: autocannon.Request): Promise<LoadResult> {
+  const result = await autocannon({ url, connections: CONNECTIONS, amount, timeout: 30, headers: HEADERS, requests: [request] });
+  return {
+    requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts, seconds: round(result.duration, 2),
+    requestsPerSecond: round(result.requests.total / result.duration, 1), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
+  };
+}
+
+export async function run(ctx: SectionContext): Promise<SectionResult> {
+  const amount = pick(ctx.mode, { full: 10_000, quick: 3_000, smoke: 200 });
+  const warmup = Math.max(50, Math.round(amount / 10));
+  ctx.log(`starting the API server with ${amount + warmup} open tasks`);
+  const server = await startServer(amount + warmup);
+  const url = `http://127.0.0.1:${server.port}`;
+  const taskIds = server.taskIds;
+  const startBody = JSON.stringify({ processId: 'bench-single-task', variables: { group: 'group-1' } });
+  const completeBody = JSON.stringify({ variables: { resolution: 'fixed' } });
+  const startInstance: autocannon.Request = { method: 'POST', path: '/api/process-instances', body: startBody };
+  const completeTask: autocannon.Request = {
+    method: 'POST',
+    setupRequest: (req) => {
+      const id = taskIds.pop();
+      if (!id) throw new Error('bench: the task pool is empty');
+      return { ...req, path: `/api/tasks/${id}/complete`, body: completeBody };
+    },
+  };
+  try {
+    ctx.log(`warm-up: ${warmup} start-instance + ${warmup} complete-task requests`);
+    await load(url, warmup, startInstance);
+    await load(url, warmup, completeTask);
+    ctx.log(`start-instance: ${amount} requests, ${CONNECTIONS} connections`);
+    const start = await load(url, amount, startInstance);
+    ctx.log(`start-instance: ${start.requestsPerSecond} req/s, p50 ${start.p50} ms, p99 ${start.p99} ms, non-2xx ${start.non2xx}, errors ${start.errors}`);
+    ctx.log(`complete-task: ${amount} requests, ${CONNECTIONS} connections`);
+    const complete = await load(url, amount, completeTask);
+    ctx.log(`complete-task: ${complete.requestsPerSecond} req/s, p50 ${complete.p50} ms, p99 ${complete.p99} ms, non-2xx ${complete.non2xx}, errors ${complete.errors}`);
+    for (const [name, r] of [['start-instance', start], ['complete-task', complete]] as const) {
+      if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx responses and ${r.errors} errors`);
+    }
+    const section = '2 API';
+    return {
+      rows: [
+        { section, metric: `start-instance req/s (${CONNECTIONS} conc.)`, value: start.requestsPerSecond, unit: 'req/s' },
+        { section, metric: 'start-instance latency p50', value: start.p50, unit: 'ms' },
+        { section, metric: 'start-instance latency p99', value: start.p99, unit: 'ms' },
+        { section, metric: `complete-task req/s (${CONNECTIONS} conc.)`, value: complete.requestsPerSecond, unit: 'req/s' },
+        { section, metric: 'complete-task latency p50', value: complete.p50, unit: 'ms' },
+        { section, metric: 'complete-task latency p99', value: complete.p99, unit: 'ms', target: '< 15' },
+      ],
+      details: { connections: CONNECTIONS, requestsPerRun: amount, warmup, startInstance: start, completeTask: complete },
+    };
+  } finally {
+    server.child.removeAllListeners('exit');
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    server.child.send('stop');
+    await exited;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Section 1, engine throughput: bench/fixtures/incident-like.bpmn driven to its end N times, one instance
+ * after the other, through
+ *   (a) ProcessDesk on the embedded durable store (SQLite file in a temp dir, WAL; every command is
+ *       committed before it returns),
+ *   (b) ProcessDesk on the in-memory store (`openStore({ file: ':memory:' })`),
+ *   (c) bpmn-engine on the same file, in memory, parsed once (the serialized moddle context is
+ *       reused by every instance, `sourceContext`).
+ * Per instance both engines do the same work: start with `priority`, complete the service task (a job
+ * in ProcessDesk, a service implementation answering at once in bpmn-engine), complete the three user
+ * tasks (completeTask / `api.signal()` on the wait) and reach the end.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { Engine } from '../../engine';
+import { openStore } from '../../engine/store';
+import { type SectionContext, type SectionResult, fixture, pick, tempDir } from '../lib/common';
+import { median, msSince, now, percentile, round } from '../lib/stats';
+
+const FILE = 'incident-like.bpmn';
+const PROCESS_ID = 'bench-incident';
+
+interface RunStats {
+  instances: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function stats(latencies: number[], totalMs: number): RunStats {
+  return {
+    instances: latencies.length, seconds: round(totalMs / 1000, 3), perSecond: round(latencies.length / (totalMs / 1000), 1),
+    p50: round(percentile(latencies, 50), 3), p99: round(percentile(latencies, 99), 3),
+  };
+}
+
+const priorityOf = (i: number): number => (i % 2 ? 1 : 3);
+
+// ---- ProcessDesk ----------------------------------------------------------------------------------
+
+async function driveProcessDesk(engine: Engine, i: number): Promise<void> {
+  const instance = await engine.startInstance({ processId: PROCESS_ID, variables: { priority: priorityOf(i) } });
+  const jobs = await engine.activateJobs({ type: 'classify', worker: 'bench', maxJobs: 1, lockMs: 60_000 });
+  if (jobs.length !== 1 || jobs[0].instanceId !== instance.id) throw new Error(`expected the classify job of ${instance.id}`);
+  await engine.completeJob(jobs[0].key, { category: 'network' }, 'bench');
+  for (let pass = 0; pass < 2; pass++) {
+    const page = await engine.listTasks({ instanceId: instance.id, state: 'created' });
+    for (const task of page.items) await engine.completeTask(task.id, {}, 'bench');
+  }
+  const done = await engine.getInstance(instance.id);
+  if (done.state !== 'completed') throw new Error(`instance ${instance.id} is ${done.state} at ${done.activeElements.join(',')}`);
+}
+
+async function runProcessDesk(kind: 'durable' | 'memory', n: number, warmup: number): Promise<RunStats> {
+  const dir = kind === 'durable' ? tempDir('throughput') : undefined;
+  const store = dir ? openStore({ dataDir: dir }) : openStore({ file: ':memory:' });
+  const engine = await new Engine({ store }).start();
+  try {
+    await engine.deploy([fixture(FILE)]);
+    for (let i = 0; i < warmup; i++) await driveProcessDesk(engine, i);
+    const latencies: number[] = [];
+    const t0 = now();
+    for (let i = 0; i < n; i++) {
+      const t = now();
+      await driveProcessDesk(engine, i);
+      latencies.push(msSince(t));
+    }
+    return stats(latencies, msSince(t0));
+  } finally {
+    await engine.idle();
+    await engine.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- bpmn-engine ----------------------------------------------------------------------------------
+
+interface BpmnEngineSetup {
+  sourceContext: unknown;
+  BpmnEngine: any;
+}
+
+async function bpmnEngineSetup(): Promise<BpmnEngineSetup> {
+  const { BpmnModdle } = await import('bpmn-moddle');
+  const serializer = await import('moddle-context-serializer');
+  const elements = await import('bpmn-elements');
+  const { Engine: BpmnEngine } = await import('bpmn-engine');
+  const moddleContext = await new BpmnModdle().fromXML(fixture(FILE).content);
+  const serialize = (serializer as any).default ?? serializer;
+  const sourceContext = serialize(moddleContext, (serializer as any).TypeResolver({ ...(elements as any) }));
+  return { sourceContext, BpmnEngine };
+}
+
+/** The one condition of the diagram, given to bpmn-engine as a compiled function (no FEEL parsing). */
+const expressions = {
+  resolveExpression(expression: string, from: any): unknown {
+    if (expression === '=priority <= 2') return from.environment.variables.priority <= 2;
+    throw new Error(`bench: unexpected expression ${expression}`);
+  },
+};
+
+/** Gives the service task an implementation that completes at once with the same output as the job. */
+const extensions = {
+  benchService(activity: any): void {
+    if (activity.type !== 'bpmn:ServiceTask') return;
+    activity.behaviour.Service = function BenchService() {
+      return { execute: (_message: unknown, callback: (err: unknown, output: unknown) => void) => callback(null, { category: 'network' }) };
+    };
+  },
+};
+
+function driveBpmnEngine(setup: BpmnEngineSetup, i: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const listener = new EventEmitter();
+    let waits = 0;
+    listener.on('wait', (api: any) => {
+      waits++;
+      api.signal({});
+    });
+    const engine = new setup.BpmnEngine({ sourceContext: setup.sourceContext, expressions, extensions });
+    engine.once('end', () => (waits === 3 ? resolve() : reject(new Error(`bpmn-engine instance ended after ${waits} user tasks`))));
+    engine.once('error', reject);
+    engine.execute({ listener, variables: { priority: priorityOf(i) } }).catch(reject);
+  });
+}
+
+async function runBpmnEngine(setup: BpmnEngineSetup, n: number, warmup: number): Promise<RunStats> {
+  for (let i = 0; i < warmup; i++) await driveBpmnEngine(setup, i);
+  const latencies: number[] = [];
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const t = now();
+    await driveBpmnEngine(setup, i);
+    latencies.push(msSince(t));
+  }
+  return stats(latencies, msSince(t0));
+}
+
+// ---- section --------------------------------------------------------------------------------------
+
+function summarize(runs: RunStats[]): { perSecond: number; p50: number; p99: number; runs: RunStats[] } {
+  return { perSecond: round(median(runs.map((r) => r.perSecond)), 1), p50: round(median(runs.map((r) => r.p50)), 3), p99: round(median(runs.map((r) => r.p99)), 3), runs };
+}
+
+export async function run(ctx: SectionContext): Promise<SectionResult> {
+  const n = pick(ctx.mode, { full: 1000, quick: 200, smoke: 10 });
+  const runs = pick(ctx.mode, { full: 5, quick: 3, smoke: 1 });
+  const warmup = pick(ctx.mode, { full: 100, quick: 30, smoke: 2 });
+  const setup = await bpmnEngineSetup();
+  const results: Record<'durable' | 'memory' | 'bpmnEngine', RunStats[]> = { durable: [], memory: [], bpmnEngine: [] };
+  ctx.log(`${runs} run(s) of ${n} instances per engine (after ${warmup} warm-up instances), engines interleaved`);
+  for (let r = 1; r <= runs; r++) {
+    for (const which of ['durable', 'memory', 'bpmnEngine'] as const) {
+      const s = which === 'bpmnEngine' ? await runBpmnEngine(setup, n, warmup) : await runProcessDesk(which, n, warmup);
+      results[which].push(s);
+      ctx.log(`run ${r}/${runs} ${which.padEnd(10)} ${s.perSecond} inst/s  p50 ${s.p50} ms  p99 ${s.p99} ms`);
+    }
+  }
+  const a = summarize(results.durable);
+  const b = summarize(results.memory);
+  const c = summarize(results.bpmnEngine);
+  const ratioA = round(a.perSecond / c.perSecond, 3);
+  const ratioB = round(b.perSecond / c.perSecond, 3);
+  const section = '1 throughput';
+  return {
+    rows: [
+      { section, metric: '(a) ProcessDesk durable store', value: a.perSecond, unit: 'inst/s' },
+      { section, metric: '(a) per-instance latency p50', value: a.p50, unit: 'ms' },
+      { section, metric: '(a) per-instance latency p99', value: a.p99, unit: 'ms' },
+      { section, metric: '(b) ProcessDesk in-memory store', value: b.perSecond, unit: 'inst/s' },
+      { section, metric: '(b) per-instance latency p50', value: b.p50, unit: 'ms' },
+      { section, metric: '(b) per-instance latency p99', value: b.p99, unit: 'ms' },
+      { section, metric: '(c) bpmn-engine in memory', value: c.perSecond, unit: 'inst/s' },
+      { section, metric: '(c) per-instance latency p50', value: c.p50, unit: 'ms' },
+      { section, metric: '(c) per-instance latency p99', value: c.p99, unit: 'ms' },
+      { section, metric: 'ratio a/c', value: ratioA, unit: 'x', target: '>= 15' },
+      { section, metric: 'ratio b/c', value: ratioB, unit: 'x', target: '>= 50' },
+    ],
+    details: { instancesPerRun: n, runs, warmup, durable: a, memory: b, bpmnEngine: c, ratioAC: ratioA, ratioBC: ratioB },
+  };
+}
