@@ -2,44 +2,16 @@
  * Prometheus metrics in a registry of this app (never prom-client's global one):
  *   instances_started_total, instances_completed_total, tasks_completed_total,
  *   task_latency_seconds (task createdAt -> completion), job_retries_total (job fail calls),
- *   http_request_duration_seconds{method,route,status}, plus Node's default process metrics.
+ *   timer_lateness_seconds (fired - due), http_request_duration_seconds{method,route,status}, plus Node's
+ *   default process metrics.
  *
  * Instances and tasks also finish without an API call (timers, jobs, child instances), so the engine
- * counters are fed by watching the store's commits: every committed batch carries the history events
- * (`instance.started`, `instance.completed`) and task rows it wrote. The engine has no event hook for
- * this yet; `observeCommits` is the adapter (it wraps `engine.store.commit` once per engine).
+ * counters are fed by the engine's commits (`engine.onCommit`): every committed batch carries the
+ * history events (`instance.started`, `instance.completed`), task rows and timer rows it wrote.
  */
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Engine } from '../engine';
-import type { CommitBatch, Store } from '../engine';
-
-type CommitListener = (batch: CommitBatch) => void;
-const listeners = new WeakMap<Store, Set<CommitListener>>();
-
-/** Calls `listener` after each successful commit of the engine's store; returns the unsubscribe. */
-export function observeCommits(engine: Engine, listener: CommitListener): () => void {
-  const store = engine.store;
-  let set = listeners.get(store);
-  if (!set) {
-    const subscribers = new Set<CommitListener>();
-    set = subscribers;
-    listeners.set(store, subscribers);
-    const commit = store.commit.bind(store);
-    store.commit = async (batch: CommitBatch) => {
-      await commit(batch);
-      for (const l of subscribers) {
-        try {
-          l(batch);
-        } catch {
-          // metrics never break a command
-        }
-      }
-    };
-  }
-  set.add(listener);
-  return () => set.delete(listener);
-}
+import type { CommitBatch, Engine } from '../engine';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -49,6 +21,10 @@ export class ApiMetrics {
   readonly taskLatency = new Histogram({
     name: 'task_latency_seconds', help: 'Time from a user task being created to its completion', registers: [this.registry],
     buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400],
+  });
+  readonly timerLateness = new Histogram({
+    name: 'timer_lateness_seconds', help: 'How late timers fired after their due time', registers: [this.registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   });
   readonly jobRetries = new Counter({ name: 'job_retries_total', help: 'Failed job attempts reported by workers', registers: [this.registry] });
   readonly httpDuration = new Histogram({
@@ -64,7 +40,7 @@ export class ApiMetrics {
   /** Starts counting the engine's commits. */
   watch(engine: Engine): this {
     this.unsubscribe?.();
-    this.unsubscribe = observeCommits(engine, (batch) => this.onCommit(batch));
+    this.unsubscribe = engine.onCommit((batch) => this.onCommit(batch));
     return this;
   }
 
@@ -82,6 +58,9 @@ export class ApiMetrics {
       if (t.state !== 'completed') continue;
       this.tasksCompleted.inc();
       if (t.completedAt !== undefined) this.taskLatency.observe(Math.max(0, (t.completedAt - t.createdAt) / 1000));
+    }
+    for (const t of batch.timers?.upsert ?? []) {
+      if (t.state === 'fired' && t.firedAt !== undefined) this.timerLateness.observe(Math.max(0, (t.firedAt - t.dueAt) / 1000));
     }
   }
 

@@ -8,7 +8,7 @@ import type { MachineConfig } from '../compile/machine';
 import { createScheduler } from '../queue';
 import type { Scheduler } from '../queue/types';
 import { openStore } from '../store';
-import type { HistoryEvent, IncidentRow, InstanceQuery, InstanceRow, JobRow, Page, Store, TaskQuery, TaskRow, TimerRow } from '../store/types';
+import type { CommitBatch, HistoryEvent, IncidentRow, InstanceQuery, InstanceRow, JobRow, Page, Store, TaskQuery, TaskRow, TimerRow } from '../store/types';
 import { DecisionWorker } from './decisions';
 import { DefinitionCache } from './definitions';
 import { deploy, type DeployResource, type DeploymentResult } from './deploy';
@@ -78,6 +78,7 @@ export class Engine {
   private readonly messaging: Messaging;
   private readonly timers: Timers;
   private started = false;
+  private readonly commitListeners = new Set<(batch: CommitBatch) => void>();
   private readonly decisions = new DecisionWorker(this);
 
   constructor(options: EngineOptions = {}) {
@@ -90,7 +91,7 @@ export class Engine {
       store: this.store, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, clock: this.clock, onError: (e) => onError(e, 'timer'),
     });
     this.outbox = new OutboxDispatcher(this.store, onError);
-    this.executor = new Executor(this.store, this.definitions, this.clock, (rows) => this.outbox.enqueue(rows));
+    this.executor = new Executor(this.store, this.definitions, this.clock, (batch) => this.committed(batch));
     this.messaging = new Messaging(this.store, this.executor, this.definitions, this.clock, (id) => this.newInstanceId(id));
     this.jobs = new Jobs(this.store, this.executor, this.clock);
     this.timers = new Timers(this.store, this.executor, this.definitions, this.clock);
@@ -116,6 +117,26 @@ export class Engine {
     await this.scheduler.stop();
     await this.outbox.stop();
     await this.store.close();
+  }
+
+  /**
+   * Calls `listener` with every batch this engine commits (metrics, audit feeds); returns the
+   * unsubscribe. Listeners run after the commit and never affect it.
+   */
+  onCommit(listener: (batch: CommitBatch) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  private committed(batch: CommitBatch): void {
+    if (batch.outbox?.length) this.outbox.enqueue(batch.outbox);
+    for (const listener of this.commitListeners) {
+      try {
+        listener(batch);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
   }
 
   /** Resolves once no outbox dispatch is in flight (tests and graceful shutdown use it). */

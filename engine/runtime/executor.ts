@@ -5,7 +5,7 @@
  */
 import { createActor } from 'xstate';
 import type { Effect, MachineEvent } from '../compile/state';
-import { ConflictError, type IncidentRow, type InstanceRow, type JobRow, type OutboxRow, type Store, type TaskRow, type TimerRow } from '../store/types';
+import { ConflictError, type CommitBatch, type IncidentRow, type InstanceRow, type JobRow, type Store, type TaskRow, type TimerRow } from '../store/types';
 import type { DefinitionCache, LoadedDefinition } from './definitions';
 import { emptyParts, toBatch, translate } from './effects';
 import { conflict, notFound } from './errors';
@@ -72,7 +72,7 @@ export class Executor {
     private readonly store: Store,
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
-    private readonly onCommitted: (outbox: OutboxRow[]) => void,
+    private readonly onCommitted: (batch: CommitBatch) => void,
   ) {}
 
   private serialize<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -179,7 +179,7 @@ export class Executor {
     instance.snapshot = { machine, history: history.last, jobIncidents } satisfies PersistedInstance;
     const batch = toBatch(instance, expectedRev, history, parts, extras.consumedMessages);
     await this.store.commit(batch);
-    if (batch.outbox?.length) this.onCommitted(batch.outbox);
+    this.onCommitted(batch);
     return instance;
   }
 }

@@ -41,6 +41,12 @@ describe('GET /api/metrics', () => {
     await startInstance(api.app, 'jobError', { ci: 'x' });
     const job = (await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'cmdb-lookup', worker: 'w' })).body.jobs[0];
     await request(api.app).post(`/api/jobs/${job.key}/fail`).set(bearer('admin')).send({ retries: 2, retryBackOff: 10 }).expect(200);
+    await request(api.app).post('/api/deployments').set(bearer('admin')).send({ resources: [fixture('short-timer')] }).expect(201);
+    const timed = await startInstance(api.app, 'shortTimer');
+    for (let i = 0; i < 100; i++) {
+      if ((await request(api.app).get(`/api/process-instances/${timed}`).set(bearer('admin'))).body.state === 'completed') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
 
     const res = await request(api.app).get('/api/metrics');
     expect(res.status).toBe(200);
@@ -51,6 +57,7 @@ describe('GET /api/metrics', () => {
     expect(value('tasks_completed_total')).toBeGreaterThanOrEqual(2);
     expect(value('task_latency_seconds_count')).toBeGreaterThanOrEqual(2);
     expect(value('job_retries_total')).toBe(1);
+    expect(value('timer_lateness_seconds_count')).toBe(1);
     expect(res.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/tasks\/:id\/complete",status="200"\} \d+/);
   });
 });
