@@ -13,7 +13,7 @@
  * | instances.read     | GET /api/process-instances, /:id                              | x        | x     | x       | x     |        |
  * | instances.cancel   | POST /api/process-instances/:id/cancel                        |          |       |         | x     |        |
  * | history.read       | GET /api/process-instances/:id/history, /history/verify       | x        |       | x       | x     |        |
- * | history.export     | GET /api/history/export                                       |          |       | x       | x     |        |
+ * | history.export     | GET /api/history/export, /api/process-instances/:id/evidence  |          |       | x       | x     |        |
  * | tasks.read         | GET /api/tasks, /api/tasks/:id                                | x        | agent*| x       | x     |        |
  * | tasks.work         | POST /api/tasks/:id/claim, /unclaim, /complete                |          | agent*|         | x     |        |
  * | messages.publish   | POST /api/messages                                            |          | x     |         | x     | x      |

@@ -78,6 +78,11 @@ export const OPERATIONS = {
     operationId: 'verifyInstanceHistory', method: 'get', path: '/api/process-instances/:id/history/verify', permission: 'history.read', tag: 'history',
     summary: 'Verify the hash chain of an instance history', params: 'IdParams', success: { status: 200, schema: 'Verify' }, errors: [404],
   }),
+  getInstanceEvidence: op({
+    operationId: 'getInstanceEvidence', method: 'get', path: '/api/process-instances/:id/evidence', permission: 'history.export', tag: 'history',
+    summary: 'Evidence pack: who started, claimed, completed, worked and decided what and when, with data, and the verified chain (`?format=csv`)',
+    params: 'IdParams', query: 'HistoryQuery', success: { status: 200, schema: 'Evidence' }, errors: [404],
+  }),
   exportHistory: op({
     operationId: 'exportHistory', method: 'get', path: '/api/history/export', permission: 'history.export', tag: 'history',
     summary: 'Stream all history events of the matching instances (JSON or CSV)', query: 'ExportQuery',

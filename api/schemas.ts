@@ -177,6 +177,21 @@ export const responses = {
   },
   IncidentPage: page('Incident'),
   Ok: { type: 'object', properties: { ok: { type: 'boolean' } } },
+  Evidence: {
+    type: 'object', required: ['instance', 'verification', 'participants', 'steps'],
+    properties: {
+      instance: { type: 'object' },
+      verification: { type: 'object', required: ['valid', 'events'], properties: { valid: { type: 'boolean' }, events: { type: 'integer' } } },
+      participants: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+      steps: {
+        type: 'array',
+        items: {
+          type: 'object', required: ['seq', 'at', 'action', 'actor'],
+          properties: { seq: { type: 'integer' }, at: { type: 'string' }, action: { type: 'string' }, elementId: { type: ['string', 'null'] }, elementName: { type: ['string', 'null'] }, actor: { type: 'string' }, data: {} },
+        },
+      },
+    },
+  },
   Me: {
     type: 'object', required: ['id', 'roles', 'groups', 'via'],
     properties: { id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, groups: { type: 'array', items: { type: 'string' } }, via: { enum: ['demo', 'token', 'jwt'] } },

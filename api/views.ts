@@ -4,7 +4,7 @@
  */
 import type { DefinitionRow, HistoryEvent, IncidentRow, JobRow, TaskRow } from '../engine';
 
-const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
+export const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
 
 export interface TaskView {
   id: string;

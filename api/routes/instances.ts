@@ -9,6 +9,7 @@ import { mount, type ApiContext } from '../operation';
 import { OPERATIONS } from '../operations';
 import type { ExportQuery, InstanceListQuery, StartBody } from '../schemas';
 import { inputOf } from '../validate';
+import { buildEvidence, evidenceCsv } from '../evidence';
 import { checkStartVariables } from '../variableSchemas';
 import { historyCsvHeader, historyCsvRow, historyView } from '../views';
 
@@ -85,6 +86,16 @@ export function instancesRouter(ctx: ApiContext): Router {
   mount(router, ctx, OPERATIONS.verifyInstanceHistory, async (_req, res) => {
     const { id } = inputOf<{ id: string }>(res).params;
     res.json({ instanceId: id, ...(await engine.verifyHistory(id)) });
+  });
+
+  mount(router, ctx, OPERATIONS.getInstanceEvidence, async (_req, res) => {
+    const { params, query } = inputOf<{ id: string }, { format?: 'json' | 'csv' }>(res);
+    const pack = await buildEvidence(engine, params.id);
+    if (query.format === 'csv') {
+      res.type('text/csv').attachment(`evidence-${params.id}.csv`).send(evidenceCsv(pack));
+      return;
+    }
+    res.json(pack);
   });
 
   mount(router, ctx, OPERATIONS.exportHistory, async (_req, res) => {
