@@ -19,7 +19,9 @@
  * | STATIC_DIR            | ./modeler/dist | the built web app, served at `/` when present                   |
  * | TRUST_PROXY           | (off)          | Express `trust proxy` behind a reverse proxy (`1`, `loopback`...) |
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { validateCalendar, type BusinessCalendarConfig } from '../engine/expr/businessCalendar';
 
 export interface OidcConfig {
   issuer: string;
@@ -48,6 +50,8 @@ export interface ApiConfig {
   idempotencyMaxEntries: number;
   /** Express `trust proxy` (client addresses for the rate limit and logs behind a proxy). */
   trustProxy?: string | number | boolean;
+  /** BUSINESS_CALENDAR: a JSON file with the working hours of the business-time FEEL functions. */
+  businessCalendar?: BusinessCalendarConfig;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -70,6 +74,15 @@ export const DEFAULT_CONFIG: ApiConfig = {
   idempotencyMaxEntries: 10_000,
 };
 
+/** Reads and checks the calendar file; a bad one stops the start with the reason. */
+export function readCalendar(file: string): BusinessCalendarConfig {
+  try {
+    return validateCalendar(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new Error(`BUSINESS_CALENDAR ${file}: ${(err as Error).message}`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ApiConfig {
   const oidc = env.OIDC_ISSUER ? { issuer: env.OIDC_ISSUER, audience: env.OIDC_AUDIENCE || undefined, jwksUri: env.OIDC_JWKS_URI || undefined } : undefined;
   const config: ApiConfig = {
@@ -86,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     processesDir: path.resolve(cwd, env.PROCESSES_DIR || DEFAULT_CONFIG.processesDir),
     staticDir: path.resolve(cwd, env.STATIC_DIR || DEFAULT_CONFIG.staticDir),
     trustProxy: env.TRUST_PROXY ? (/^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY) : undefined,
+    businessCalendar: env.BUSINESS_CALENDAR ? readCalendar(path.resolve(cwd, env.BUSINESS_CALENDAR)) : undefined,
   };
   if (config.production && !config.authConfigFile && !config.oidc) {
     throw new Error('NODE_ENV=production needs AUTH_CONFIG (a users file) or OIDC_ISSUER: demo users are refused in production');

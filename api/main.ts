@@ -43,7 +43,7 @@ export async function deployShipped(engine: Engine, dir: string): Promise<string
 
 export async function main(config: ApiConfig = loadConfig()): Promise<http.Server> {
   // Timers on BullMQ when REDIS_URL is set (DESIGN.md section 4); `npm run worker` processes share them.
-  const engine = await new Engine({ dataDir: config.dataDir, mongodbUrl: process.env.MONGODB_URL || undefined, redisUrl: process.env.REDIS_URL || undefined, redisPrefix: process.env.REDIS_PREFIX || undefined }).start();
+  const engine = await new Engine({ dataDir: config.dataDir, businessCalendar: config.businessCalendar, mongodbUrl: process.env.MONGODB_URL || undefined, redisUrl: process.env.REDIS_URL || undefined, redisPrefix: process.env.REDIS_PREFIX || undefined }).start();
   console.log(`[processdesk] data in ${config.dataDir}`);
   console.log(`[processdesk] ${await deployShipped(engine, config.processesDir)}`);
   const stopDemoWorkers = process.env.DEMO_WORKERS === 'off' ? undefined : startDemoWorkers(engine);

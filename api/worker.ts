@@ -25,6 +25,8 @@ import type { JobRow } from '../engine/store/types';
 import { BullmqScheduler } from '../engine/queue/bullmqScheduler';
 import { openStore } from '../engine/store';
 import { startDemoWorkers } from '../engine/runtime/demoWorkers';
+import type { BusinessCalendarConfig } from '../engine/expr/businessCalendar';
+import { readCalendar } from './config';
 
 export type JobHandler = (job: JobRow) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
 
@@ -40,6 +42,8 @@ export interface WorkerConfig {
   timerLockMs: number;
   /** The built-in demo workers of the shipped processes (engine/runtime/demoWorkers.ts), as `npm start` runs them. */
   demoWorkers: boolean;
+  /** BUSINESS_CALENDAR, as for the API (business-time FEEL functions). */
+  businessCalendar?: BusinessCalendarConfig;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -65,6 +69,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     jobBatch: int(env.JOB_BATCH, 25),
     timerLockMs: int(env.TIMER_LOCK_MS, 30_000),
     demoWorkers: env.DEMO_WORKERS !== 'off',
+    businessCalendar: env.BUSINESS_CALENDAR ? readCalendar(path.resolve(cwd, env.BUSINESS_CALENDAR)) : undefined,
   };
 }
 
@@ -83,7 +88,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         stalledIntervalMs: Math.max(500, Math.floor(config.timerLockMs / 2)), onError: (e) => onError(e, 'timer'),
       })
     : undefined;
-  const engine = await new Engine({ store, scheduler, onError }).start();
+  const engine = await new Engine({ store, scheduler, onError, businessCalendar: config.businessCalendar }).start();
   const stopDemoWorkers = config.demoWorkers ? startDemoWorkers(engine) : undefined;
   let stopping = false;
   const types = Object.keys(config.handlers);

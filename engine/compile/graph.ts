@@ -4,12 +4,17 @@
  * process model and cached; never persisted.
  */
 import type { FlowNode, ProcessModel } from '../bpmn/model';
+import { defaultBusinessCalendar, type BusinessCalendarConfig } from '../expr/businessCalendar';
 
 export class ProcessGraph {
   private readonly reachCache = new Map<string, Set<string>>();
   private readonly linkCatches = new Map<string, string>();
 
-  constructor(readonly model: ProcessModel) {
+  constructor(
+    readonly model: ProcessModel,
+    /** Working hours for the business-time FEEL functions (engine configuration). */
+    readonly calendar: BusinessCalendarConfig = defaultBusinessCalendar,
+  ) {
     for (const node of Object.values(model.nodes)) {
       if (node.kind === 'intermediateCatchEvent' && node.event?.kind === 'link') {
         this.linkCatches.set(`${node.scope}/${node.event.linkName}`, node.id);

@@ -7,6 +7,7 @@
  */
 import { enqueueActions, setup, type AnyStateMachine } from 'xstate';
 import type { ProcessModel } from '../bpmn/model';
+import type { BusinessCalendarConfig } from '../expr/businessCalendar';
 import { ProcessGraph } from './graph';
 import type { Effect, InstanceContext, MachineEvent } from './state';
 import { applyEvent, emptyContext } from './step';
@@ -75,8 +76,13 @@ export function activeNodes(context: InstanceContext): Set<string> {
   return set;
 }
 
-export function compileProcess(model: ProcessModel): CompiledProcess {
-  const graph = new ProcessGraph(model);
+export interface CompileOptions {
+  /** Calendar of the business-time FEEL functions (default: Mon-Fri 09:00-17:00 UTC). */
+  calendar?: BusinessCalendarConfig;
+}
+
+export function compileProcess(model: ProcessModel, options: CompileOptions = {}): CompiledProcess {
+  const graph = new ProcessGraph(model, options.calendar);
   const config = machineConfig(model);
   const machine = setup({
     types: {} as { context: InstanceContext; events: MachineEvent; emitted: Effect },

@@ -4,6 +4,7 @@
  * Element-specific behaviour lives in the files named after the element kinds; this file knows none of it.
  */
 import type { FlowNode } from '../bpmn/model';
+import { businessFunctions } from '../expr/businessFunctions';
 import { ExpressionError, evaluateExpression } from '../expr/feel';
 import type { ProcessGraph } from './graph';
 import { visibleVariables } from './variables';
@@ -73,10 +74,14 @@ export class Run {
     this.history('variables.updated', undefined, { variables: values });
   }
 
+  /** What a FEEL expression of this token sees: the business-time functions, then its variables. */
+  feelContext(token: Token, extra?: Variables): Variables {
+    return { ...businessFunctions(this.graph.calendar, this.at), ...this.visibleVariables(token.scope, token), ...extra };
+  }
+
   /** Evaluates a FEEL expression or literal in the token's context. */
   evaluate(source: string, token: Token, extra?: Variables): unknown {
-    const vars = this.visibleVariables(token.scope, token);
-    return evaluateExpression(source, extra ? { ...vars, ...extra } : vars);
+    return evaluateExpression(source, this.feelContext(token, extra));
   }
 
   createScope(kind: ScopeInstance['kind'], model: string, parent: string | undefined, host: string | undefined, vars: Variables = {}): ScopeInstance {

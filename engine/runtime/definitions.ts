@@ -3,7 +3,7 @@
  * deployed version, including one deployed by another process.
  */
 import type { ProcessModel } from '../bpmn/model';
-import { compileProcess, type CompiledProcess } from '../compile/machine';
+import { compileProcess, type CompiledProcess, type CompileOptions } from '../compile/machine';
 import type { DefinitionRow, Store } from '../store/types';
 import { notFound } from './errors';
 
@@ -19,10 +19,18 @@ export class DefinitionCache {
   private readonly byKey = new Map<string, LoadedDefinition>();
   private readonly latestById = new Map<string, { loaded: LoadedDefinition; until: number }>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly options: CompileOptions = {},
+  ) {}
+
+  /** Compiles a model with this engine's options (the business calendar). */
+  compile(model: ProcessModel): CompiledProcess {
+    return compileProcess(model, this.options);
+  }
 
   add(row: DefinitionRow, compiled?: CompiledProcess): LoadedDefinition {
-    const loaded = { row, compiled: compiled ?? compileProcess(row.model as ProcessModel) };
+    const loaded = { row, compiled: compiled ?? this.compile(row.model as ProcessModel) };
     this.byKey.set(row.key, loaded);
     const latest = this.latestById.get(row.processId);
     if (latest && latest.loaded.row.version < row.version) this.latestById.delete(row.processId);

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DeploymentError, type ModelProblem } from '../bpmn/model';
 import { parseBpmn } from '../bpmn/parse';
 import { DmnParseError, parseDmn } from '../dmn';
-import { compileProcess, type CompiledProcess } from '../compile/machine';
+import type { CompiledProcess } from '../compile/machine';
 import { evaluateExpression } from '../expr/feel';
 import { planTimer } from '../expr/timers';
 import type { DefinitionRow, ResourceRow, Store, TimerRow } from '../store/types';
@@ -83,7 +83,7 @@ export async function deploy(store: Store, cache: DefinitionCache, resources: De
       } else if (!result.processes.length) {
         problems.push({ message: `${r.name}: no executable process (isExecutable="true")` });
       }
-      for (const model of result.processes) parsed.push({ resource: r, compiled: compileProcess(model) });
+      for (const model of result.processes) parsed.push({ resource: r, compiled: cache.compile(model) });
     } catch (err) {
       if (err instanceof DeploymentError) problems.push(...err.problems.map((p) => ({ ...p, message: `${r.name}: ${p.message}` })));
       else throw err;

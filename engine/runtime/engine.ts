@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MachineConfig } from '../compile/machine';
+import { validateCalendar, type BusinessCalendarConfig } from '../expr/businessCalendar';
 import { createScheduler } from '../queue';
 import type { Scheduler } from '../queue/types';
 import { openStore } from '../store';
@@ -33,6 +34,8 @@ export interface EngineOptions {
   /** Redis key prefix of the BullMQ queues (default `processdesk`). */
   redisPrefix?: string;
   clock?: Clock;
+  /** Working days, hours, time zone and holidays of the business-time FEEL functions (businessDue...). */
+  businessCalendar?: BusinessCalendarConfig;
   /** Called with errors of background work (timers, outbox); default: console.error. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -86,7 +89,7 @@ export class Engine {
     const onError = options.onError ?? ((err, where) => console.error(`[processdesk] ${where}:`, err));
     this.store = options.store ?? (options.mongodbUrl ? openStore({ mongodbUrl: options.mongodbUrl })
       : options.dataDir === ':memory:' ? openStore({ file: ':memory:' }) : openStore({ dataDir: options.dataDir ?? 'data' }));
-    this.definitions = new DefinitionCache(this.store);
+    this.definitions = new DefinitionCache(this.store, { calendar: options.businessCalendar && validateCalendar(options.businessCalendar) });
     this.scheduler = options.scheduler ?? createScheduler({
       store: this.store, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, clock: this.clock, onError: (e) => onError(e, 'timer'),
     });

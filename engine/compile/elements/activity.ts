@@ -19,7 +19,7 @@ export function enterActivity(run: Run, token: Token, node: FlowNode, body: Acti
     return;
   }
   if (node.inputs?.length) {
-    token.locals = applyMappings(node.inputs, run.visibleVariables(token.scope, token), token.locals);
+    token.locals = applyMappings(node.inputs, run.feelContext(token), token.locals);
   }
   body(run, token, node);
   // Boundary events of an inner instance belong to the multi-instance body, not to each instance.
@@ -38,7 +38,7 @@ export function completeActivity(run: Run, token: Token, result: Variables | und
   const node = run.graph.node(token.node);
   token.status = 'active';
   if (node.outputs?.length) {
-    const context = { ...run.visibleVariables(token.scope, token), ...(result ?? {}) };
+    const context = run.feelContext(token, result);
     let mapped;
     try {
       mapped = applyMappings(node.outputs, context);

@@ -24,15 +24,16 @@ function userTaskBody(run: Run, token: Token, node: FlowNode): void {
   const vars = run.visibleVariables(token.scope, token);
   const priority = def.priority ? Number(run.evaluate(def.priority, token)) : undefined;
   const wait = run.openWait('task', 'activity', node.id, token.scope, token);
-  const assignee = def.assignee ? evaluateString(def.assignee, vars) : undefined;
+  const feel = run.feelContext(token);
+  const assignee = def.assignee ? evaluateString(def.assignee, feel) : undefined;
   run.emit({
     type: 'task.create',
     waitId: wait.id,
     elementId: node.id,
     name: node.name,
     assignee,
-    candidateGroups: evaluateStringList(def.candidateGroups, vars),
-    candidateUsers: evaluateStringList(def.candidateUsers, vars),
+    candidateGroups: evaluateStringList(def.candidateGroups, feel),
+    candidateUsers: evaluateStringList(def.candidateUsers, feel),
     dueDate: dateValue(run, token, def.dueDate),
     followUpDate: dateValue(run, token, def.followUpDate),
     formId: def.formId,
