@@ -4,7 +4,7 @@
  * Element-specific behaviour lives in the files named after the element kinds; this file knows none of it.
  */
 import type { FlowNode } from '../bpmn/model';
-import { businessFunctions } from '../expr/businessFunctions';
+import { commandFunctions } from '../expr/commandFunctions';
 import { ExpressionError, evaluateExpression } from '../expr/feel';
 import type { ProcessGraph } from './graph';
 import { visibleVariables } from './variables';
@@ -74,9 +74,9 @@ export class Run {
     this.history('variables.updated', undefined, { variables: values });
   }
 
-  /** What a FEEL expression of this token sees: the business-time functions, then its variables. */
+  /** What a FEEL expression of this token sees: the command's functions (now, business time), then its variables. */
   feelContext(token: Token, extra?: Variables): Variables {
-    return { ...businessFunctions(this.graph.calendar, this.at), ...this.visibleVariables(token.scope, token), ...extra };
+    return { ...commandFunctions(this.graph.calendar, this.at), ...this.visibleVariables(token.scope, token), ...extra };
   }
 
   /** Evaluates a FEEL expression or literal in the token's context. */

@@ -1,5 +1,7 @@
 /**
- * FEEL functions for business time, available in every expression of a process:
+ * FEEL functions bound to the command being applied, available in every expression of a process:
+ *   now(), today()                    the command's time (FEEL's own read the wall clock, which would make
+ *                                     a replay of the same command give another answer)
  *   businessDue(duration)             the date-time when `duration` of working time has passed from now
  *   businessTimeAdd(start, duration)  the same from `start`
  *   businessTimeBetween(from, to)     working time between two date-times, as an ISO 8601 duration
@@ -7,6 +9,7 @@
  * deterministic; the calendar (working days and hours, time zone, holidays) is the engine's
  * configuration. Use them with timer dates: `<timeDate>=businessDue(slaResolution)</timeDate>`.
  */
+import { date, dateAndTime } from 'feelin';
 import { addBusinessTime, businessTimeBetween, type BusinessCalendarConfig } from './businessCalendar';
 import { durationToMs, parseDateTime } from './timers';
 
@@ -15,10 +18,13 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : St
 
 const instant = (value: unknown, what: string): number => (typeof value === 'number' ? value : parseDateTime(text(value), what));
 
-export function businessFunctions(calendar: BusinessCalendarConfig, now: number): Record<string, (...args: unknown[]) => unknown> {
+export function commandFunctions(calendar: BusinessCalendarConfig, now: number): Record<string, (...args: unknown[]) => unknown> {
   const add = (start: number, duration: unknown): string =>
     new Date(addBusinessTime(calendar, start, durationToMs(text(duration), start))).toISOString();
+  const iso = new Date(now).toISOString();
   return {
+    now: () => dateAndTime(iso),
+    today: () => date(iso.slice(0, 10)),
     businessDue: (duration: unknown) => add(now, duration),
     businessTimeAdd: (start: unknown, duration: unknown) => add(instant(start, 'businessTimeAdd start'), duration),
     businessTimeBetween: (from: unknown, to: unknown) =>
