@@ -23,6 +23,8 @@ interface Deps {
 type Payload = Record<string, unknown> & { variables?: Record<string, unknown> };
 
 const SWEEP_MS = 5000;
+/** A pending row this old is taken to be orphaned by a crashed process. */
+const ORPHAN_AFTER_MS = 1000;
 
 /** Runs a dispatch step whose target may have moved on (finished, canceled, already notified). */
 async function tolerate(work: () => Promise<unknown>): Promise<void> {
@@ -57,9 +59,11 @@ export class OutboxDispatcher {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
+    // Leave nothing orphaned behind: rows a crashed process left are handled before this one goes too.
+    await this.sweep();
     await this.idle();
+    this.stopped = true;
   }
 
   /** Resolves when nothing is being dispatched (including work that dispatch itself caused). */
@@ -85,12 +89,13 @@ export class OutboxDispatcher {
 
   /**
    * Re-dispatches what a crash left behind. At start everything pending is ours to finish; later only
-   * rows older than a sweep period, so rows another process just committed stay with that process.
+   * rows older than ORPHAN_AFTER_MS (a live process dispatches its rows within milliseconds of their
+   * commit), so rows another process just committed stay with that process.
    */
   private async sweep(all = false): Promise<void> {
     try {
       const rows = await this.store.pendingOutbox(500);
-      const stale = all ? rows : rows.filter((r) => r.createdAt < this.deps!.clock() - SWEEP_MS);
+      const stale = all ? rows : rows.filter((r) => r.createdAt < this.deps!.clock() - ORPHAN_AFTER_MS);
       if (stale.length) this.enqueue(stale);
     } catch (err) {
       this.onError(err, 'outbox sweep');
