@@ -18,6 +18,7 @@ import { type Clock, Executor } from './executor';
 import { verifyChain, type VerifyResult } from './history';
 import { Jobs } from './jobs';
 import { Messaging } from './messaging';
+import { segregationProblem } from './segregation';
 import { OutboxDispatcher } from './outbox';
 import { Timers } from './timers';
 
@@ -211,6 +212,8 @@ export class Engine {
 
   async completeTask(id: string, variables: Record<string, unknown> = {}, actor = 'engine'): Promise<TaskRow> {
     const task = await this.getTask(id);
+    const segregation = segregationProblem(task, actor);
+    if (segregation) throw new EngineError('FORBIDDEN', segregation);
     let done: TaskRow | undefined;
     await this.executor.execute(task.instanceId, actor, async (_row, at) => {
       const current = await this.getTask(id);
