@@ -196,7 +196,10 @@ export const responses = {
     type: 'object', required: ['id', 'roles', 'groups', 'via'],
     properties: { id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, groups: { type: 'array', items: { type: 'string' } }, via: { enum: ['demo', 'token', 'jwt'] } },
   },
-  Health: { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'error'] }, store: { type: 'string' }, scheduler: { type: 'string' } } },
+  Health: {
+    type: 'object', required: ['status'],
+    properties: { status: { enum: ['ok', 'error'] }, store: { type: 'string' }, scheduler: { type: 'string' }, demo: { type: 'boolean', description: 'demo tokens accepted (not production)' } },
+  },
 } satisfies Record<string, Schema>;
 
 export type ResponseSchemaName = keyof typeof responses;

@@ -22,7 +22,7 @@ export function systemRouter(ctx: ApiContext): Router {
     const scheduler = await check(() => ctx.engine.timerScheduler.ping());
     res.set('Cache-Control', 'no-store');
     if (!store && !scheduler) {
-      res.json({ status: 'ok', store: 'ok', scheduler: 'ok' });
+      res.json({ status: 'ok', store: 'ok', scheduler: 'ok', demo: !ctx.config.production });
       return;
     }
     res.status(503).json({

@@ -97,14 +97,11 @@ export async function whoAmI(): Promise<Me> {
   return { id: me.id, roles: me.roles, groups: me.groups, demo: me.via === 'demo' };
 }
 
-/**
- * Whether the server runs in demo mode (demo tokens accepted): asks with the auditor's demo token, which
- * only reads. The API has no flag for it; in production this one request is answered 401.
- */
+/** Whether the server accepts the demo tokens (GET /api/health says so; no token needed). */
 export async function demoMode(): Promise<boolean> {
   try {
-    const res = await fetch('/api/processes?limit=1', { headers: { Authorization: 'Bearer demo-carol', Accept: 'application/json' } });
-    return res.ok;
+    const res = await fetch('/api/health', { headers: { Accept: 'application/json' } });
+    return res.ok && (await res.json()).demo === true;
   } catch {
     return false;
   }

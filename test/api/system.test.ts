@@ -18,7 +18,7 @@ describe('GET /api/health', () => {
   test('ok without a token', async () => {
     const res = await request(api.app).get('/api/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', store: 'ok', scheduler: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', store: 'ok', scheduler: 'ok', demo: true });
   });
 
   test('503 when the store does not answer', async () => {
