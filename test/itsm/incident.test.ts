@@ -110,6 +110,31 @@ describe('incident management', () => {
     expect((await waitCompleted(itsm.app, id)).variables.slaStage).toBe('breached');
   });
 
+  test('a new priority while work goes on: the new resolution target applies, minus the time already used', async () => {
+    // P5 (impact 3, urgency 3) has 60 s here; raised to P1 (impact 1, urgency 1) it has 3 s.
+    const targets = ['PT3S', 'PT30S', 'PT40S', 'PT50S', 'PT60S'];
+    const { id, incidentId } = await logIncident(3, 3, { slaResolutionTargets: targets });
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResolution: 'PT60S' });
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    await new Promise((r) => setTimeout(r, 1000)); // one second of resolution time used
+    await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
+    await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority', 3000);
+    const raised = await instance(itsm.app, id);
+    expect(raised.variables.slaResolution).toBe('PT3S');
+    const clock = raised.variables.slaClock as { total: number; budget: number };
+    expect(clock.total).toBe(3);
+    expect(clock.budget).toBeLessThanOrEqual(2); // about 1 s of the 3 s was used before the change
+    expect(clock.budget).toBeGreaterThan(0);
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve'); // the work item is offered again
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach of the new target', 5000);
+    const completed = await completedElements(itsm.app, id);
+    expect(completed).toEqual(expect.arrayContaining(['RedeterminePriority', 'RecomputeSla', 'MarkResolutionBreached']));
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
+    await waitActive(itsm.app, id, 'AwaitConfirmation');
+    await expectValidChain(itsm.app, id);
+  });
+
   test('pending customer: wait for CustomerReplied (correlated by incident id), then work resumes', async () => {
     const { id, incidentId } = await logIncident(3, 3);
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
