@@ -15,7 +15,7 @@
  * | history.read       | GET /api/process-instances/:id/history, /history/verify       | x        |       | x       | x     |        |
  * | history.export     | GET /api/history/export, /api/process-instances/:id/evidence  |          |       | x       | x     |        |
  * | tasks.read         | GET /api/tasks, /api/tasks/:id                                | x        | agent*| x       | x     |        |
- * | tasks.work         | POST /api/tasks/:id/claim, /unclaim, /complete                |          | agent*|         | x     |        |
+ * | tasks.work         | POST /api/tasks/:id/claim, /unclaim, /delegate, /complete     |          | agent*|         | x     |        |
  * | messages.publish   | POST /api/messages                                            |          | x     |         | x     | x      |
  * | signals.broadcast  | POST /api/signals                                             |          |       |         | x     | x      |
  * | jobs.work          | POST /api/jobs/activate, /:key/complete, /:key/fail, /:key/error |        |       |         | x     | x      |

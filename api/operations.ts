@@ -105,6 +105,11 @@ export const OPERATIONS = {
     operationId: 'unclaimTask', method: 'post', path: '/api/tasks/:id/unclaim', permission: 'tasks.work', tag: 'tasks',
     summary: 'Clear the assignee', params: 'IdParams', body: 'EmptyRequest', success: { status: 200, schema: 'Task' }, errors: [404, 409, 413],
   }),
+  delegateTask: op({
+    operationId: 'delegateTask', method: 'post', path: '/api/tasks/:id/delegate', permission: 'tasks.work', tag: 'tasks',
+    summary: 'Hand the task to a substitute (only its assignee, or an admin)', params: 'IdParams', body: 'DelegateRequest',
+    success: { status: 200, schema: 'Task' }, errors: [404, 409, 413],
+  }),
   completeTask: op({
     operationId: 'completeTask', method: 'post', path: '/api/tasks/:id/complete', permission: 'tasks.work', tag: 'tasks',
     summary: 'Complete the task; variables are checked against its form', params: 'IdParams', body: 'CompleteTaskRequest',

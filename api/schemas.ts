@@ -55,6 +55,7 @@ export const requests = {
   TaskListQuery: query({
     assignee: id, candidateGroup: id, state: { enum: ['created', 'completed', 'canceled'] }, processInstanceId: id, processId: id, limit, cursor,
   }),
+  DelegateRequest: obj({ to: { ...id, description: 'the substitute who gets the task' } }, ['to']),
   ClaimRequest: obj({ assignee: { ...id, description: 'admins may assign to someone else; others claim for themselves' } }),
   CompleteTaskRequest: obj({ variables }),
   EmptyRequest: obj({}),

@@ -78,6 +78,12 @@ export function tasksRouter(ctx: ApiContext): Router {
     res.json(taskView(await engine.assignTask(task.id, undefined, me.id)));
   });
 
+  mount(router, ctx, OPERATIONS.delegateTask, async (_req, res) => {
+    const { task, me, all } = await taskFor(res, 'work');
+    const { to } = inputOf<never, never, { to: string }>(res).body;
+    res.json(taskView(await engine.delegateTask(task.id, to, me.id, all)));
+  });
+
   mount(router, ctx, OPERATIONS.completeTask, async (_req, res) => {
     const { task, me, all } = await taskFor(res, 'work');
     if (task.state !== 'created') throw conflict(`task ${task.id} is already ${task.state}`);

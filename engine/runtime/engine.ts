@@ -225,17 +225,34 @@ export class Engine {
   }
 
   /** Assigns a task to `user` (claim) or clears the assignee (`user` undefined: unclaim). */
-  async assignTask(id: string, user: string | undefined, actor: string, force = false): Promise<TaskRow> {
+  assignTask(id: string, user: string | undefined, actor: string, force = false): Promise<TaskRow> {
+    return this.reassign(id, user, actor, user ? 'task.claimed' : 'task.unclaimed', (current) => {
+      if (user && current.assignee && current.assignee !== user && !force) throw conflict(`task ${id} is already claimed by ${current.assignee}`);
+    });
+  }
+
+  /**
+   * Hands a task to a substitute (approvals: an approver who is away delegates). Only its assignee may
+   * delegate it (or anyone with `force`, i.e. an admin); history records who delegated to whom.
+   */
+  delegateTask(id: string, to: string, actor: string, force = false): Promise<TaskRow> {
+    return this.reassign(id, to, actor, 'task.delegated', (current) => {
+      if (!force && current.assignee !== actor) throw new EngineError('FORBIDDEN', `only the assignee of task ${id} (${current.assignee ?? 'nobody'}) may delegate it`);
+      if (to === actor) throw invalid(`task ${id} cannot be delegated to its own assignee`);
+    });
+  }
+
+  private async reassign(id: string, assignee: string | undefined, actor: string, event: string, check: (task: TaskRow) => void): Promise<TaskRow> {
     const task = await this.getTask(id);
     let updated: TaskRow | undefined;
     await this.executor.execute(task.instanceId, actor, async () => {
       const current = await this.getTask(id);
       if (current.state !== 'created') throw conflict(`task ${id} is already ${current.state}`);
-      if (user && current.assignee && current.assignee !== user && !force) throw conflict(`task ${id} is already claimed by ${current.assignee}`);
-      updated = { ...current, assignee: user };
+      check(current);
+      updated = { ...current, assignee };
       return {
         event: null,
-        extras: { tasks: [updated], history: [{ type: user ? 'task.claimed' : 'task.unclaimed', elementId: current.elementId, data: { taskId: id, assignee: user } }] },
+        extras: { tasks: [updated], history: [{ type: event, elementId: current.elementId, data: { taskId: id, from: current.assignee ?? null, assignee } }] },
       };
     });
     return updated!;
