@@ -65,6 +65,7 @@ const REQUESTS: Record<OperationId, { path: string; body?: unknown; query?: Reco
   health: { path: '/api/health' },
   metrics: { path: '/api/metrics' },
   me: { path: '/api/me' },
+  delegateTask: { path: '/api/tasks/nope/delegate', body: { to: 'bob' } },
   getInstanceEvidence: { path: '/api/process-instances/nope/evidence' },
   openapi: { path: '/api/openapi.json' },
 };

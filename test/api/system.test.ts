@@ -76,7 +76,7 @@ describe('GET /api/openapi.json', () => {
       'post /api/deployments', 'get /api/processes', 'get /api/processes/{key}', 'get /api/processes/{key}/xml', 'get /api/processes/{key}/machine',
       'post /api/process-instances', 'get /api/process-instances', 'get /api/process-instances/{id}', 'post /api/process-instances/{id}/cancel',
       'get /api/process-instances/{id}/history', 'get /api/process-instances/{id}/history/verify', 'get /api/history/export', 'get /api/process-instances/{id}/evidence', 'get /api/tasks',
-      'get /api/tasks/{id}', 'post /api/tasks/{id}/claim', 'post /api/tasks/{id}/unclaim', 'post /api/tasks/{id}/complete', 'post /api/messages',
+      'get /api/tasks/{id}', 'post /api/tasks/{id}/claim', 'post /api/tasks/{id}/unclaim', 'post /api/tasks/{id}/complete', 'post /api/tasks/{id}/delegate', 'post /api/messages',
       'post /api/signals', 'post /api/jobs/activate', 'post /api/jobs/{key}/complete', 'post /api/jobs/{key}/fail', 'post /api/jobs/{key}/error',
       'get /api/incidents', 'post /api/incidents/{id}/resolve', 'get /api/health', 'get /api/me', 'get /api/metrics', 'get /api/openapi.json',
     ]) expect(documented).toContain(expected);

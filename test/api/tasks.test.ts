@@ -200,3 +200,17 @@ describe('POST /api/tasks/:id/complete', () => {
     expect(ok.status).toBe(200);
   });
 });
+
+describe('POST /api/tasks/:id/delegate', () => {
+  test('the assignee hands the task to a substitute; others get 403; bad bodies 400', async () => {
+    const id = await startInstance(api.app, 'wcp01');
+    const task = await openTask(api.app, id, 'A');
+    await request(api.app).post(`/api/tasks/${task.id}/claim`).set(bearer('alice')).send({}).expect(200);
+    expectError(await request(api.app).post(`/api/tasks/${task.id}/delegate`).set(bearer('alice')).send({}), 400, 'BAD_REQUEST');
+    const done = await request(api.app).post(`/api/tasks/${task.id}/delegate`).set(bearer('alice')).send({ to: 'bob' });
+    expect(done.status).toBe(200);
+    expect(done.body.assignee).toBe('bob');
+    expectError(await request(api.app).post(`/api/tasks/${task.id}/delegate`).set(bearer('alice')).send({ to: 'carol' }), 403, 'FORBIDDEN');
+    expect((await request(api.app).post(`/api/tasks/${task.id}/delegate`).set(bearer('admin')).send({ to: 'alice' })).body.assignee).toBe('alice');
+  });
+});
