@@ -74,9 +74,13 @@ export class Run {
     this.history('variables.updated', undefined, { variables: values });
   }
 
+  /** The command's FEEL functions (now, business time): the same for every expression of one step. */
+  private functions?: Variables;
+
   /** What a FEEL expression of this token sees: the command's functions (now, business time), then its variables. */
   feelContext(token: Token, extra?: Variables): Variables {
-    return { ...commandFunctions(this.graph.calendar, this.at), ...this.visibleVariables(token.scope, token), ...extra };
+    this.functions ??= commandFunctions(this.graph.calendar, this.at);
+    return { ...this.functions, ...this.visibleVariables(token.scope, token), ...extra };
   }
 
   /** Evaluates a FEEL expression or literal in the token's context. */
