@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { verifyChain } from '../../engine';
 import { openStore } from '../../engine/store';
 import { REPO_DIR } from '../support/paths';
+import { expectCleanRun } from './expectCleanRun';
 
 const INSTANCES = 200;
 const worker = path.join(__dirname, 'crashWorker.ts');
@@ -56,29 +56,7 @@ test('SIGKILL at a random point loses and doubles nothing', async () => {
     const store = openStore({ dataDir });
     await store.init();
     try {
-      const all = await store.listInstances({ processId: 'crashTest', limit: 1000 });
-      expect(all.items).toHaveLength(INSTANCES);
-      const businessKeys = new Set(all.items.map((i) => i.businessKey));
-      expect(businessKeys.size).toBe(INSTANCES);
-      for (const instance of all.items) {
-        expect({ id: instance.id, state: instance.state }).toEqual({ id: instance.id, state: 'completed' });
-        expect(instance.variables.total).toBe((instance.variables.a as number) + 1000);
-        const history = await store.getHistory(instance.id);
-        expect(verifyChain(history)).toEqual({ valid: true, events: history.length });
-        const completed: Record<string, number> = {};
-        for (const e of history) if (e.type === 'element.completed') completed[e.elementId!] = (completed[e.elementId!] ?? 0) + 1;
-        const { Nudge = 0, Nudged = 0, ...rest } = completed;
-        expect(rest).toEqual({ Start: 1, JobA: 1, Wait: 1, Split: 1, JobB: 1, Review: 1, Join: 1, Sum: 1, End: 1 });
-        expect(Nudge).toBeLessThanOrEqual(1);
-        expect(Nudged).toBe(Nudge);
-        expect(history.filter((e) => e.type === 'timer.fired' && e.elementId === 'Wait')).toHaveLength(1);
-        const tasks = await store.listTasks({ instanceId: instance.id, limit: 10 });
-        expect(tasks.items.map((t) => t.state)).toEqual(['completed']);
-        const jobs = [await store.getJob(`${instance.id}.w`), ...(await Promise.all(history.filter((e) => e.type === 'job.created').map((e) => store.getJob(`${instance.id}.${(e.data as { waitId: string }).waitId}`))))];
-        expect(jobs.filter(Boolean).map((j) => `${j!.elementId}:${j!.state}`).sort()).toEqual(['JobA:completed', 'JobB:completed']);
-      }
-      expect(await store.dueTimers(Date.now() + 60_000, 10)).toEqual([]);
-      expect(await store.pendingOutbox(10)).toEqual([]);
+      await expectCleanRun(store, INSTANCES);
     } finally {
       await store.close();
     }

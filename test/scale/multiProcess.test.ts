@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { verifyChain } from '../../engine';
+import { expectCleanRun } from '../crash/expectCleanRun';
 import { openStore } from '../../engine/store';
 import { REPO_DIR } from '../support/paths';
 
@@ -135,27 +135,7 @@ test('one API and two workers on one SQLite file + Redis: SIGKILL of a worker lo
     const store = openStore({ dataDir: common.DATA_DIR });
     await store.init();
     try {
-      const all = (await store.listInstances({ processId: 'crashTest', limit: 1000 })).items;
-      expect(all).toHaveLength(INSTANCES);
-      expect(new Set(all.map((i) => i.businessKey)).size).toBe(INSTANCES);
-      const jobWorkers: Record<string, number> = {};
-      for (const instance of all) {
-        expect({ id: instance.id, state: instance.state }).toEqual({ id: instance.id, state: 'completed' });
-        expect(instance.variables.total).toBe((instance.variables.a as number) + 1000);
-        const history = await store.getHistory(instance.id);
-        expect(verifyChain(history)).toEqual({ valid: true, events: history.length });
-        const completed: Record<string, number> = {};
-        for (const e of history) if (e.type === 'element.completed') completed[e.elementId!] = (completed[e.elementId!] ?? 0) + 1;
-        const { Nudge = 0, Nudged = 0, ...rest } = completed;
-        expect(rest).toEqual({ Start: 1, JobA: 1, Wait: 1, Split: 1, JobB: 1, Review: 1, Join: 1, Sum: 1, End: 1 });
-        expect(Nudge).toBeLessThanOrEqual(1);
-        expect(Nudged).toBe(Nudge);
-        expect(history.filter((e) => e.type === 'timer.fired' && e.elementId === 'Wait')).toHaveLength(1);
-        expect(history.filter((e) => e.type === 'job.completed')).toHaveLength(2);
-        for (const e of history) if (e.type === 'job.completed') jobWorkers[e.actor] = (jobWorkers[e.actor] ?? 0) + 1;
-      }
-      expect(await store.dueTimers(Date.now() + 60_000, 10)).toEqual([]);
-      expect(await store.pendingOutbox(10)).toEqual([]);
+      const jobWorkers = await expectCleanRun(store, INSTANCES);
       console.log(`scale: ${INSTANCES} instances, ${tasksDone} tasks via API; jobs completed by ${JSON.stringify(jobWorkers)}; `
         + `start-up ${tStarted - t0} ms, run ${tDone - tStarted} ms (${Math.round((INSTANCES * 2 * 1000) / (tDone - tStarted))} jobs/s)`);
     } finally {
