@@ -116,6 +116,30 @@ describe('multi-instance', () => {
     await expectValidHistory(engine, inst.id);
   });
 
+  test('the completion condition sees the output collection so far: two approvals of four end the vote', async () => {
+    const { engine } = env();
+    await deployXml(
+      engine,
+      reviewProcess('miVotes', {
+        inputCollection: '=reviewers',
+        inputElement: 'reviewer',
+        outputCollection: 'votes',
+        outputElement: '=vote',
+        completionCondition: '=count(votes[item = "yes"]) >= 2',
+      }),
+    );
+    const inst = await engine.startInstance({ processId: 'miVotes', variables: { reviewers: ['a', 'b', 'c', 'd'] } });
+    const byUser = Object.fromEntries((await engine.listTasks({ instanceId: inst.id, state: 'created' })).items.map((t) => [t.assignee, t]));
+    await engine.completeTask(byUser.b.id, { vote: 'yes' }, 'b');
+    await engine.completeTask(byUser.d.id, { vote: 'no' }, 'd');
+    // two completed, one yes: numberOfCompletedInstances alone could not tell
+    expect(await openTasks(engine, inst.id)).toEqual(['Review', 'Review']);
+    await engine.completeTask(byUser.a.id, { vote: 'yes' }, 'a');
+    expect(await openTasks(engine, inst.id)).toEqual(['After']);
+    expect((await engine.getInstance(inst.id)).variables.votes).toEqual(['yes', 'yes', null, 'no']);
+    await expectValidHistory(engine, inst.id);
+  });
+
   test('sequential with a completion condition stops early', async () => {
     const { engine } = env();
     await deployXml(engine, reviewProcess('miSeqCond', { sequential: true, inputCollection: '=reviewers', inputElement: 'reviewer', completionCondition: '=found = true' }));

@@ -55,8 +55,11 @@ export function innerInstanceDone(run: Run, inner: Token, result: Variables): vo
     if (loop.outputElement) mi.outputs[index] = run.evaluate(loop.outputElement, body, vars);
     let done = mi.completed === mi.items.length;
     if (!done && loop.completionCondition) {
+      // As in Zeebe, the output collection so far (null where an instance has not finished) is visible
+      // to the completion condition: "enough approvals yet?" counts it.
       done = run.condition(loop.completionCondition, body, {
         ...vars,
+        ...(loop.outputCollection ? { [loop.outputCollection]: mi.outputs } : {}),
         numberOfInstances: mi.items.length,
         numberOfCompletedInstances: mi.completed,
         numberOfActiveInstances: Object.keys(mi.running).length,
