@@ -2,9 +2,10 @@
  * The evidence pack of one instance for auditors: who started it, who did each task (claims included),
  * which worker completed each job, which messages and errors arrived, with times and submitted data,
  * and the verification of the hash chain the steps come from. For a change this answers "who
- * requested, assessed, approved, implemented and reviewed, when, with what".
+ * requested, assessed, approved, implemented and reviewed, when, with what", the approvals included: the
+ * instances its call activities started (the reusable approval) are part of the pack, each chain verified.
  */
-import type { Engine } from '../engine';
+import type { Engine, InstanceView } from '../engine';
 import type { ProcessModel } from '../engine/bpmn/model';
 import type { HistoryEvent } from '../engine/store/types';
 import { csvField, iso } from './views';
@@ -16,6 +17,9 @@ const EVIDENCE_TYPES = new Set([
 ]);
 
 export interface EvidenceStep {
+  /** The instance the step happened in: the one asked for, or one its call activities started (approvals). */
+  instanceId: string;
+  processId: string;
   seq: number;
   at: string;
   action: string;
@@ -25,27 +29,72 @@ export interface EvidenceStep {
   data: unknown;
 }
 
+export interface ChainVerification {
+  valid: boolean;
+  events: number;
+  brokenAt?: number;
+  reason?: string;
+}
+
 export interface EvidencePack {
   instance: { id: string; processId: string; version: number; businessKey: string | null; state: string; startedAt: string; endedAt: string | null };
-  verification: { valid: boolean; events: number; brokenAt?: number; reason?: string };
+  /** Valid only when the history chain of every instance in the pack verifies; `events` counts them all. */
+  verification: ChainVerification;
+  /** The instance and every instance its call activities started (recursively), each with its own chain. */
+  instances: (ChainVerification & { id: string; processId: string; parentInstanceId: string | null })[];
   participants: Record<string, string[]>;
+  /** In time order across all instances. */
   steps: EvidenceStep[];
 }
 
-function step(e: HistoryEvent, model: ProcessModel | undefined): EvidenceStep {
+/** Called instances below this many levels are left out (a runaway recursion of call activities). */
+const MAX_DEPTH = 10;
+
+function step(e: HistoryEvent, instance: InstanceView, model: ProcessModel | undefined): EvidenceStep {
   const name = e.elementId ? model?.nodes[e.elementId]?.name ?? null : null;
-  return { seq: e.seq, at: iso(e.at)!, action: e.type, elementId: e.elementId ?? null, elementName: name, actor: e.actor, data: e.data ?? null };
+  return {
+    instanceId: instance.id, processId: instance.processId, seq: e.seq, at: iso(e.at)!, action: e.type, elementId: e.elementId ?? null,
+    elementName: name, actor: e.actor, data: e.data ?? null,
+  };
 }
 
-export async function buildEvidence(engine: Engine, instanceId: string): Promise<EvidencePack> {
-  const instance = await engine.getInstance(instanceId);
+/** The instance and its called instances, depth first, parents before their children. */
+async function instanceTree(engine: Engine, root: InstanceView): Promise<InstanceView[]> {
+  const out: InstanceView[] = [];
+  const visit = async (instance: InstanceView, depth: number): Promise<void> => {
+    out.push(instance);
+    if (depth >= MAX_DEPTH) return;
+    let cursor: string | undefined;
+    do {
+      const page = await engine.listInstances({ parentInstanceId: instance.id, limit: 1000, cursor });
+      for (const child of page.items) await visit(child, depth + 1);
+      cursor = page.next;
+    } while (cursor);
+  };
+  await visit(root, 0);
+  return out;
+}
+
+async function evidenceOf(engine: Engine, instance: InstanceView): Promise<{ steps: EvidenceStep[]; chain: EvidencePack['instances'][number] }> {
   const [events, verification, definition] = await Promise.all([
-    engine.getHistory(instanceId),
-    engine.verifyHistory(instanceId),
+    engine.getHistory(instance.id),
+    engine.verifyHistory(instance.id),
     engine.store.getDefinition(instance.definitionKey),
   ]);
   const model = definition?.model as ProcessModel | undefined;
-  const steps = events.filter((e) => EVIDENCE_TYPES.has(e.type)).map((e) => step(e, model));
+  return {
+    steps: events.filter((e) => EVIDENCE_TYPES.has(e.type)).map((e) => step(e, instance, model)),
+    chain: { id: instance.id, processId: instance.processId, parentInstanceId: instance.parentInstanceId ?? null, ...verification },
+  };
+}
+
+export async function buildEvidence(engine: Engine, instanceId: string): Promise<EvidencePack> {
+  const root = await engine.getInstance(instanceId);
+  const parts = await Promise.all((await instanceTree(engine, root)).map((i) => evidenceOf(engine, i)));
+  const order = new Map(parts.map((p, index) => [p.chain.id, index]));
+  const steps = parts
+    .flatMap((p) => p.steps)
+    .sort((a, b) => a.at.localeCompare(b.at) || order.get(a.instanceId)! - order.get(b.instanceId)! || a.seq - b.seq);
   const participants: Record<string, string[]> = {};
   for (const s of steps) {
     const what = s.elementName ?? s.elementId;
@@ -53,22 +102,30 @@ export async function buildEvidence(engine: Engine, instanceId: string): Promise
     const entry = what ? `${s.action} ${what}` : s.action;
     if (!list.includes(entry)) list.push(entry);
   }
+  const chains = parts.map((p) => p.chain);
+  const broken = chains.find((c) => !c.valid);
+  const verification: ChainVerification = { valid: !broken, events: chains.reduce((n, c) => n + c.events, 0) };
+  if (broken) {
+    verification.brokenAt = broken.brokenAt;
+    verification.reason = `instance ${broken.id}: ${broken.reason ?? 'chain does not verify'}`;
+  }
   return {
     instance: {
-      id: instance.id, processId: instance.processId, version: instance.version, businessKey: instance.businessKey ?? null, state: instance.state,
-      startedAt: instance.startedAt, endedAt: instance.endedAt ?? null,
+      id: root.id, processId: root.processId, version: root.version, businessKey: root.businessKey ?? null, state: root.state,
+      startedAt: root.startedAt, endedAt: root.endedAt ?? null,
     },
     verification,
+    instances: chains,
     participants,
     steps,
   };
 }
 
-export const EVIDENCE_CSV_COLUMNS = ['seq', 'at', 'action', 'elementId', 'elementName', 'actor', 'data'] as const;
+export const EVIDENCE_CSV_COLUMNS = ['instanceId', 'processId', 'seq', 'at', 'action', 'elementId', 'elementName', 'actor', 'data'] as const;
 
 /** One row a step, then a last row with the verification of the chain. */
 export function evidenceCsv(pack: EvidencePack): string {
   const rows = pack.steps.map((s) => EVIDENCE_CSV_COLUMNS.map((c) => csvField(s[c])).join(','));
-  rows.push(['', '', 'history.verified', '', '', 'auditor-export', csvField(pack.verification)].join(','));
+  rows.push([pack.instance.id, pack.instance.processId, '', '', 'history.verified', '', '', 'auditor-export', csvField(pack.verification)].join(','));
   return `${EVIDENCE_CSV_COLUMNS.join(',')}\r\n${rows.join('\r\n')}\r\n`;
 }

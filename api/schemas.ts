@@ -44,7 +44,8 @@ export const requests = {
 
   StartInstanceRequest: obj({ processId: id, version: { type: 'integer', minimum: 1 }, businessKey: name, variables }, ['processId']),
   InstanceListQuery: query({
-    processId: id, state: { enum: ['active', 'completed', 'terminated', 'incident'] }, businessKey: name, limit, cursor,
+    processId: id, state: { enum: ['active', 'completed', 'terminated', 'incident'] }, businessKey: name,
+    parentInstanceId: { ...id, description: 'only the child instances a call activity of this instance started' }, limit, cursor,
   }),
   HistoryQuery: query({ format: { enum: ['json', 'csv'], description: 'default json' } }),
   ExportQuery: query({
@@ -150,6 +151,10 @@ export const responses = {
       state: { enum: ['created', 'completed', 'canceled'] }, assignee: { type: ['string', 'null'] }, candidateGroups: { type: 'array', items: { type: 'string' } },
       candidateUsers: { type: 'array', items: { type: 'string' } }, dueDate: optionalIsoTime, followUpDate: optionalIsoTime, createdAt: isoTime, completedAt: optionalIsoTime,
       completedBy: { type: ['string', 'null'] }, formId: { type: ['string', 'null'] }, formKey: { type: ['string', 'null'] }, priority: { type: ['integer', 'null'] },
+      excludedUsers: {
+        type: 'array', description: 'users segregation of duties keeps off this task (header segregationOfDuties), with the variable that named each',
+        items: { type: 'object', required: ['user', 'role'], properties: { user: { type: 'string' }, role: { type: 'string' } } },
+      },
     },
   },
   TaskDetail: {
@@ -179,16 +184,23 @@ export const responses = {
   IncidentPage: page('Incident'),
   Ok: { type: 'object', properties: { ok: { type: 'boolean' } } },
   Evidence: {
-    type: 'object', required: ['instance', 'verification', 'participants', 'steps'],
+    type: 'object', required: ['instance', 'verification', 'instances', 'participants', 'steps'],
     properties: {
       instance: { type: 'object' },
       verification: { type: 'object', required: ['valid', 'events'], properties: { valid: { type: 'boolean' }, events: { type: 'integer' } } },
+      instances: {
+        type: 'array', description: 'the instance and the instances its call activities started (approvals), each with its chain verified',
+        items: {
+          type: 'object', required: ['id', 'processId', 'parentInstanceId', 'valid', 'events'],
+          properties: { id: { type: 'string' }, processId: { type: 'string' }, parentInstanceId: { type: ['string', 'null'] }, valid: { type: 'boolean' }, events: { type: 'integer' } },
+        },
+      },
       participants: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
       steps: {
         type: 'array',
         items: {
-          type: 'object', required: ['seq', 'at', 'action', 'actor'],
-          properties: { seq: { type: 'integer' }, at: { type: 'string' }, action: { type: 'string' }, elementId: { type: ['string', 'null'] }, elementName: { type: ['string', 'null'] }, actor: { type: 'string' }, data: {} },
+          type: 'object', required: ['instanceId', 'processId', 'seq', 'at', 'action', 'actor'],
+          properties: { instanceId: { type: 'string' }, processId: { type: 'string' }, seq: { type: 'integer' }, at: { type: 'string' }, action: { type: 'string' }, elementId: { type: ['string', 'null'] }, elementName: { type: ['string', 'null'] }, actor: { type: 'string' }, data: {} },
         },
       },
     },
@@ -211,7 +223,9 @@ export type Variables = Record<string, unknown>;
 export interface Paging { limit?: number; cursor?: string }
 export interface DeployBody { resources: { name: string; content: string }[] }
 export interface StartBody { processId: string; version?: number; businessKey?: string; variables?: Variables }
-export interface InstanceListQuery extends Paging { processId?: string; state?: 'active' | 'completed' | 'terminated' | 'incident'; businessKey?: string }
+export interface InstanceListQuery extends Paging {
+  processId?: string; state?: 'active' | 'completed' | 'terminated' | 'incident'; businessKey?: string; parentInstanceId?: string;
+}
 export interface ExportQuery { processId?: string; from?: string; to?: string; format?: 'json' | 'csv' }
 export interface TaskListQuery extends Paging {
   assignee?: string; candidateGroup?: string; state?: 'created' | 'completed' | 'canceled'; processInstanceId?: string; processId?: string;

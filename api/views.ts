@@ -24,6 +24,8 @@ export interface TaskView {
   formId: string | null;
   formKey: string | null;
   priority: number | null;
+  /** Users segregation of duties keeps off the task, with the variable that named them. */
+  excludedUsers: { user: string; role: string }[];
 }
 
 export function taskView(t: TaskRow): TaskView {
@@ -32,6 +34,7 @@ export function taskView(t: TaskRow): TaskView {
     assignee: t.assignee ?? null, candidateGroups: t.candidateGroups ?? [], candidateUsers: t.candidateUsers ?? [],
     dueDate: iso(t.dueDate), followUpDate: iso(t.followUpDate), createdAt: iso(t.createdAt)!, completedAt: iso(t.completedAt),
     completedBy: t.completedBy ?? null, formId: t.formId ?? null, formKey: t.formKey ?? null, priority: t.priority ?? null,
+    excludedUsers: t.excludedUsers ?? [],
   };
 }
 

@@ -66,6 +66,11 @@ export interface UserTaskDefinition {
   /** `zeebe:formDefinition formKey` or `zeebe:formDefinition externalReference` */
   formKey?: string;
   priority?: string;
+  /**
+   * Segregation of duties (task header `segregationOfDuties`): names of process variables holding the
+   * user (or list of users) who may never complete, claim or be handed this task, e.g. `requester, implementer`.
+   */
+  segregationOfDuties?: string[];
 }
 
 export interface LoopDefinition {

@@ -24,9 +24,8 @@ export function checkUnsupportedZeebe(ctx: ReadContext, el: ModdleElement): void
   }
 }
 
-export function readJob(ctx: ReadContext, el: ModdleElement): JobDefinition | undefined {
-  const def = extension(el, 'zeebe:TaskDefinition');
-  if (!def) return undefined;
+/** zeebe:taskHeaders as key -> value; a header without a key is a problem of the element. */
+function readHeaders(ctx: ReadContext, el: ModdleElement): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const header of children(extension(el, 'zeebe:TaskHeaders'), 'values')) {
     const key = str(header, 'key');
@@ -36,16 +35,26 @@ export function readJob(ctx: ReadContext, el: ModdleElement): JobDefinition | un
     }
     headers[key] = str(header, 'value') ?? '';
   }
-  return { type: str(def, 'type')?.trim() ?? '', retries: str(def, 'retries')?.trim() || '3', headers };
+  return headers;
 }
 
-export function readUserTask(el: ModdleElement): UserTaskDefinition {
+export function readJob(ctx: ReadContext, el: ModdleElement): JobDefinition | undefined {
+  const def = extension(el, 'zeebe:TaskDefinition');
+  if (!def) return undefined;
+  return { type: str(def, 'type')?.trim() ?? '', retries: str(def, 'retries')?.trim() || '3', headers: readHeaders(ctx, el) };
+}
+
+/** The user task header that names the variables whose users are excluded from the task. */
+export const SEGREGATION_HEADER = 'segregationOfDuties';
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefinition {
   const result: UserTaskDefinition = {};
   const assignment = extension(el, 'zeebe:AssignmentDefinition');
   const schedule = extension(el, 'zeebe:TaskSchedule');
   const form = extension(el, 'zeebe:FormDefinition');
   const priority = extension(el, 'zeebe:PriorityDefinition');
-  const set = (key: keyof UserTaskDefinition, value: string | undefined): void => {
+  const set = (key: Exclude<keyof UserTaskDefinition, 'segregationOfDuties'>, value: string | undefined): void => {
     if (value !== undefined) result[key] = value;
   };
   set('assignee', text(assignment, 'assignee'));
@@ -56,6 +65,16 @@ export function readUserTask(el: ModdleElement): UserTaskDefinition {
   set('formId', text(form, 'formId'));
   set('formKey', text(form, 'formKey') ?? text(form, 'externalReference'));
   set('priority', text(priority, 'priority'));
+  const segregation = readHeaders(ctx, el)[SEGREGATION_HEADER];
+  if (segregation !== undefined) {
+    const names = segregation.split(',').map((n) => n.trim()).filter(Boolean);
+    const bad = names.filter((n) => !VARIABLE_NAME.test(n));
+    if (!names.length || bad.length) {
+      ctx.problems.add(el.id, `task header ${SEGREGATION_HEADER} must list process variable names separated by commas (got "${segregation}")`);
+    } else {
+      result.segregationOfDuties = names;
+    }
+  }
   return result;
 }
 

@@ -189,7 +189,7 @@ function readNode(ctx: ReadContext, el: ModdleElement, kind: NodeKind, scope: Sc
   }
   switch (kind) {
     case 'userTask':
-      node.userTask = readUserTask(el);
+      node.userTask = readUserTask(ctx, el);
       break;
     case 'scriptTask': {
       const script = readScript(el);

@@ -144,6 +144,7 @@ export type Effect =
       formKey?: string;
       priority?: number;
       variables: Variables;
+      excludedUsers?: { user: string; role: string }[];
     }
   | { type: 'task.cancel'; waitId: string }
   | {

@@ -212,7 +212,7 @@ export class Engine {
 
   async completeTask(id: string, variables: Record<string, unknown> = {}, actor = 'engine'): Promise<TaskRow> {
     const task = await this.getTask(id);
-    const segregation = segregationProblem(task, actor);
+    const segregation = segregationProblem(task, actor, 'complete');
     if (segregation) throw new EngineError('FORBIDDEN', segregation);
     let done: TaskRow | undefined;
     await this.executor.execute(task.instanceId, actor, async (_row, at) => {
@@ -228,6 +228,8 @@ export class Engine {
   assignTask(id: string, user: string | undefined, actor: string, force = false): Promise<TaskRow> {
     return this.reassign(id, user, actor, user ? 'task.claimed' : 'task.unclaimed', (current) => {
       if (user && current.assignee && current.assignee !== user && !force) throw conflict(`task ${id} is already claimed by ${current.assignee}`);
+      const segregation = user && segregationProblem(current, user, user === actor ? 'claim' : 'be assigned');
+      if (segregation) throw new EngineError('FORBIDDEN', segregation);
     });
   }
 
@@ -239,6 +241,8 @@ export class Engine {
     return this.reassign(id, to, actor, 'task.delegated', (current) => {
       if (!force && current.assignee !== actor) throw new EngineError('FORBIDDEN', `only the assignee of task ${id} (${current.assignee ?? 'nobody'}) may delegate it`);
       if (to === actor) throw invalid(`task ${id} cannot be delegated to its own assignee`);
+      const segregation = segregationProblem(current, to, 'be assigned');
+      if (segregation) throw new EngineError('FORBIDDEN', segregation);
     });
   }
 

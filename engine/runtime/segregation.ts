@@ -1,20 +1,14 @@
 /**
- * Segregation of duties for approvals, enforced by the engine whoever calls it (API, library, admins
- * included): whoever requested or implements something may never approve it. A task is an approval when
- * its form id ends in `-approval` (the shipped `change-approval` and `request-approval`); the requester
- * and implementer are the process variables `requester` and `implementer` as the task saw them when it
- * was created.
+ * Segregation of duties, enforced by the engine whoever calls it (API, library, admins included): a user
+ * task whose header `segregationOfDuties` names process variables (e.g. `requester, implementer`) keeps
+ * the users those variables held when the task was created off it. They may not complete it, claim it,
+ * or be handed it by delegation or assignment.
  */
 import type { TaskRow } from '../store/types';
 
-export const APPROVAL_FORM_SUFFIX = '-approval';
-const CONFLICTING_ROLES = ['requester', 'implementer'] as const;
-
-/** Why `user` may not complete `task`, or undefined when segregation of duties allows it. */
-export function segregationProblem(task: TaskRow, user: string): string | undefined {
-  if (!task.formId?.endsWith(APPROVAL_FORM_SUFFIX)) return undefined;
-  const role = CONFLICTING_ROLES.find((r) => (task.variables ?? {})[r] === user);
-  if (!role) return undefined;
-  const did = role === 'requester' ? 'requested this' : 'implements this';
-  return `segregation of duties: ${user} ${did} and may not approve it (task ${task.id})`;
+/** Why `user` may not act on `task`, or undefined when segregation of duties allows it. */
+export function segregationProblem(task: TaskRow, user: string, act: 'complete' | 'claim' | 'be assigned'): string | undefined {
+  const excluded = task.excludedUsers?.find((e) => e.user === user);
+  if (!excluded) return undefined;
+  return `segregation of duties: ${user} is the ${excluded.role} here and may not ${act} task ${task.id} (${task.name ?? task.elementId})`;
 }

@@ -76,9 +76,17 @@ export interface TaskRow {
   priority?: number;
   /** Variables visible to the task when it was created. */
   variables: Record<string, unknown>;
+  /** Users segregation of duties keeps off this task, and the variable that named each (e.g. requester). */
+  excludedUsers?: ExcludedUser[];
   createdAt: number;
   completedAt?: number;
   completedBy?: string;
+}
+
+export interface ExcludedUser {
+  user: string;
+  /** The process variable the user was named by: `requester`, `implementer`... */
+  role: string;
 }
 
 export type JobState = 'activatable' | 'activated' | 'completed' | 'failed' | 'errored' | 'canceled';

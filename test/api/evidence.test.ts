@@ -43,9 +43,9 @@ test('CSV: a row a step and a last row with the verification', async () => {
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/csv/);
   const lines = res.text.trim().split('\r\n');
-  expect(lines[0]).toBe('seq,at,action,elementId,elementName,actor,data');
+  expect(lines[0]).toBe('instanceId,processId,seq,at,action,elementId,elementName,actor,data');
   expect(lines.some((l) => /,task\.completed,B,Resolve,admin,/.test(l))).toBe(true);
-  expect(lines.at(-1)).toMatch(/^,,history\.verified,,,auditor-export,"\{""valid"":true/);
+  expect(lines.at(-1)).toMatch(new RegExp(`^${id},wcp01,,,history\\.verified,,,auditor-export,"\\{""valid"":true`));
 });
 
 test('agents may not export evidence; unknown instances are 404', async () => {

@@ -1,7 +1,7 @@
 /** The shipped change process end to end through the HTTP API: standard, normal (CAB), emergency, back-out. */
 import request from 'supertest';
 import { bearer } from '../api/helpers';
-import { completeTask, completedElements, eventually, expectValidChain, instance, start, startItsm, waitActive, waitCompleted, waitTasks, type Itsm } from './helpers';
+import { childInstance, completeTask, completedElements, eventually, expectValidChain, instance, start, startItsm, waitActive, waitCompleted, waitTasks, type Itsm } from './helpers';
 
 let itsm: Itsm;
 beforeEach(async () => {
@@ -37,6 +37,12 @@ async function deployment(id: string, fail = false): Promise<void> {
   expect(res.status).toBeLessThan(300);
 }
 
+/** The open votes of the approval the change's call activity started. */
+async function votesOf(id: string, count: number): Promise<{ approvalId: string; votes: Record<string, unknown>[] }> {
+  const approvalId = await childInstance(itsm.app, id, 'approval');
+  return { approvalId, votes: await waitTasks(itsm.app, approvalId, 'Vote', count) };
+}
+
 async function implementAndVerify(id: string, result: 'success' | 'failed' = 'success'): Promise<void> {
   await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z', plannedEnd: '2026-12-01T23:00:00Z' });
   await deployment(id);
@@ -57,8 +63,9 @@ describe('change enablement', () => {
 
   test('normal change: risk from the DMN, CAB members vote in parallel, all approve', async () => {
     const id = await submit('normal', { cabMembers: ['bob', 'carol', 'admin'] });
-    const votes = await waitTasks(itsm.app, id, 'CabApproval', 3);
+    const { approvalId, votes } = await votesOf(id, 3);
     expect(votes.map((t) => t.assignee).sort()).toEqual(['admin', 'bob', 'carol']);
+    expect((await instance(itsm.app, approvalId)).variables).toMatchObject({ approvalSubject: 'Change: Upgrade core switch firmware', approvalPlan: { rule: 'all', total: 3, required: 3 } });
     expect((await instance(itsm.app, id)).variables.risk).toEqual({ riskScore: 35, riskLevel: 'medium' });
     for (const t of votes) {
       const res = await request(itsm.app).post(`/api/tasks/${t.id}/complete`).set(bearer('admin')).send({ variables: { decision: 'approve', comment: `ok from ${String(t.assignee)}` } });
@@ -70,12 +77,15 @@ describe('change enablement', () => {
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'went fine' });
     const done = await waitCompleted(itsm.app, id);
     expect(done.variables.changeStatus).toBe('implemented');
-    expect((done.variables.cabVotes as { member: string; decision: string }[]).map((v) => `${v.member}:${v.decision}`).sort()).toEqual(['admin:approve', 'bob:approve', 'carol:approve']);
+    expect(done.variables.cabOutcome).toBe('approved');
+    expect((done.variables.cabVotes as { voter: string; decision: string }[]).map((v) => `${v.voter}:${v.decision}`)).toEqual(['bob:approve', 'carol:approve', 'admin:approve']);
+    // the approval's own variables stay in the approval
+    expect(done.variables).not.toHaveProperty('approvalPlan');
   });
 
-  test('normal change: one CAB rejection rejects (completion condition ends the other votes)', async () => {
+  test('normal change: one CAB rejection rejects (the rule "all" ends the other votes)', async () => {
     const id = await submit('normal', { cabMembers: ['bob', 'carol', 'admin'] }, { impact: 'high', affectedServices: 9, hasBackoutPlan: false });
-    const votes = await waitTasks(itsm.app, id, 'CabApproval', 3);
+    const { votes } = await votesOf(id, 3);
     expect((await instance(itsm.app, id)).variables.risk).toEqual({ riskScore: 90, riskLevel: 'high' });
     const first = votes.find((t) => t.assignee === 'bob')!;
     await request(itsm.app).post(`/api/tasks/${first.id}/complete`).set(bearer('admin')).send({ variables: { decision: 'approve' } }).expect(200);
@@ -91,22 +101,72 @@ describe('change enablement', () => {
     expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['change-rejected']);
   });
 
+  test('normal change with a percentage rule: the process owner sets the CAB rule per change', async () => {
+    const id = await submit('normal', { cabMembers: ['bob', 'carol', 'admin'], cabApprovalRule: 'percentage', cabApprovalThreshold: 60 });
+    const { votes } = await votesOf(id, 3);
+    await request(itsm.app).post(`/api/tasks/${votes.find((t) => t.assignee === 'carol')!.id}/complete`).set(bearer('admin')).send({ variables: { decision: 'reject' } }).expect(200);
+    await request(itsm.app).post(`/api/tasks/${votes.find((t) => t.assignee === 'bob')!.id}/complete`).set(bearer('bob')).send({ variables: { decision: 'approve' } }).expect(200);
+    await request(itsm.app).post(`/api/tasks/${votes.find((t) => t.assignee === 'admin')!.id}/complete`).set(bearer('admin')).send({ variables: { decision: 'approve' } }).expect(200);
+    await waitTasks(itsm.app, id, 'ScheduleChange');
+    expect((await instance(itsm.app, id)).variables.cabOutcome).toBe('approved');
+  });
+
+  test('evidence pack of a change: who requested, assessed, approved (in the approval), implemented and reviewed, JSON and CSV', async () => {
+    const id = await submit('normal', { requester: 'alice', cabMembers: ['bob', 'admin'] });
+    const { approvalId, votes } = await votesOf(id, 2);
+    for (const t of votes) {
+      await request(itsm.app).post(`/api/tasks/${t.id}/complete`).set(bearer(String(t.assignee))).send({ variables: { decision: 'approve', comment: 'ok' } }).expect(200);
+    }
+    await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z' }, 'bob');
+    await deployment(id);
+    await completeTask(itsm.app, id, 'VerifyChange', { verificationResult: 'success' }, 'bob');
+    await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'clean' }, 'bob');
+    await waitCompleted(itsm.app, id);
+
+    const res = await request(itsm.app).get(`/api/process-instances/${id}/evidence`).set(bearer('carol'));
+    expect(res.status).toBe(200);
+    expect(res.body.verification).toMatchObject({ valid: true });
+    expect(res.body.instances.map((i: { id: string; processId: string; valid: boolean }) => [i.id, i.processId, i.valid])).toEqual([[id, 'change', true], [approvalId, 'approval', true]]);
+    const acts = res.body.steps.map((s: { actor: string; action: string; elementId: string | null; processId: string }) => `${s.processId} ${s.actor} ${s.action} ${s.elementId ?? ''}`.trim());
+    expect(acts).toEqual(expect.arrayContaining([
+      'change admin task.completed SubmitRfc',
+      'change processdesk-decisions job.completed AssessRisk',
+      'approval bob task.completed Vote',
+      'approval admin task.completed Vote',
+      'change admin job.completed ImplementChange',
+      'change bob task.completed PostImplementationReview',
+    ]));
+    const order = ['change admin task.completed SubmitRfc', 'approval bob task.completed Vote', 'change admin job.completed ImplementChange', 'change bob task.completed PostImplementationReview'];
+    expect(order.map((a) => acts.indexOf(a))).toEqual([...order.map((a) => acts.indexOf(a))].sort((a, b) => a - b));
+    const bobsVote = res.body.steps.find((s: { processId: string; actor: string; action: string }) => s.processId === 'approval' && s.actor === 'bob' && s.action === 'task.completed');
+    expect(bobsVote).toMatchObject({ instanceId: approvalId, elementName: 'Approve or reject', data: { variables: { decision: 'approve', comment: 'ok' } } });
+    expect(res.body.participants.bob).toEqual(expect.arrayContaining(['task.completed Approve or reject', 'task.completed Post-implementation review']));
+
+    const csv = await request(itsm.app).get(`/api/process-instances/${id}/evidence?format=csv`).set(bearer('carol'));
+    expect(csv.status).toBe(200);
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toBe('instanceId,processId,seq,at,action,elementId,elementName,actor,data');
+    expect(lines.some((l) => l.startsWith(`${approvalId},approval,`) && l.includes(',task.completed,Vote,Approve or reject,bob,'))).toBe(true);
+    expect(lines.at(-1)).toMatch(/,history\.verified,,,auditor-export,"\{""valid"":true/);
+  });
+
   test('emergency change: fast ECAB approval by the cab group, then implementation and review', async () => {
     const id = await submit('emergency');
-    const [ecab] = await waitTasks(itsm.app, id, 'EcabApproval');
+    const { approvalId, votes: [ecab] } = await votesOf(id, 1);
     expect(ecab.candidateGroups).toEqual(['cab']);
     // bob is in the cab group (demo users): he may complete it
-    await completeTask(itsm.app, id, 'EcabApproval', { decision: 'approve' }, 'bob');
+    await completeTask(itsm.app, approvalId, 'Vote', { decision: 'approve' }, 'bob');
     await implementAndVerify(id);
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'emergency fix held' });
     const done = await waitCompleted(itsm.app, id);
-    expect(done.variables.changeStatus).toBe('implemented');
+    expect(done.variables).toMatchObject({ changeStatus: 'implemented', ecabOutcome: 'approved' });
     expect(await completedElements(itsm.app, id)).not.toContain('CabApproval');
   });
 
   test('emergency change rejected by the ECAB', async () => {
     const id = await submit('emergency');
-    await completeTask(itsm.app, id, 'EcabApproval', { decision: 'reject' }, 'bob');
+    const { approvalId } = await votesOf(id, 1);
+    await completeTask(itsm.app, approvalId, 'Vote', { decision: 'reject' }, 'bob');
     expect((await waitCompleted(itsm.app, id)).variables.changeStatus).toBe('rejected');
   });
 
@@ -134,13 +194,14 @@ describe('change enablement', () => {
 
   test('segregation of duties: a CAB member who requested the change cannot vote on it', async () => {
     const id = await submit('normal', { requester: 'bob', cabMembers: ['bob', 'admin'] });
-    const votes = await waitTasks(itsm.app, id, 'CabApproval', 2);
+    const { votes } = await votesOf(id, 2);
     const bobs = votes.find((t) => t.assignee === 'bob')!;
     const res = await request(itsm.app).post(`/api/tasks/${bobs.id}/complete`).set(bearer('bob')).send({ variables: { decision: 'approve' } });
     expect(res.status).toBe(403);
     // the RFC itself (not an approval) was completed by bob's side without trouble; the ECAB path checks it too
     const emergency = await submit('emergency', { requester: 'bob' });
-    const [ecab] = await waitTasks(itsm.app, emergency, 'EcabApproval');
+    const { votes: [ecab] } = await votesOf(emergency, 1);
+    expect((await request(itsm.app).post(`/api/tasks/${ecab.id}/claim`).set(bearer('bob')).send({})).status).toBe(403);
     expect((await request(itsm.app).post(`/api/tasks/${ecab.id}/complete`).set(bearer('bob')).send({ variables: { decision: 'approve' } })).status).toBe(403);
   });
 });

@@ -93,6 +93,16 @@ export async function completeTask(app: express.Express, instanceId: string, ele
   return task;
 }
 
+/** Waits for the child instance a call activity of `parentId` started for process `processId`; returns its id. */
+export async function childInstance(app: express.Express, parentId: string, processId = 'approval', state = 'active', ms = 5000): Promise<string> {
+  return eventually(async () => {
+    const res = await request(app).get('/api/process-instances').query({ parentInstanceId: parentId, processId, state }).set(bearer('admin'));
+    expect(res.status).toBe(200);
+    if (res.body.items.length !== 1) throw new Error(`expected one ${state} ${processId} instance under ${parentId}, found ${res.body.items.length}`);
+    return res.body.items[0].id as string;
+  }, ms);
+}
+
 export async function publish(app: express.Express, name: string, correlationKey: string, variables: Record<string, unknown> = {}): Promise<void> {
   const res = await request(app).post('/api/messages').set(bearer('admin')).send({ name, correlationKey, variables });
   expect(res.status).toBeLessThan(300);

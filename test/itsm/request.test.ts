@@ -2,7 +2,7 @@
 import Ajv from 'ajv';
 import request from 'supertest';
 import { bearer } from '../api/helpers';
-import { completeTask, completedElements, eventually, instance, shippedResources, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
+import { childInstance, completeTask, completedElements, eventually, instance, shippedResources, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
 
 let itsm: Itsm;
 beforeEach(async () => {
@@ -22,6 +22,17 @@ const REQUEST = {
     { sku: 'VPN', name: 'VPN access', fulfilmentGroup: 'network' },
   ],
 };
+
+/** The manager's vote in the approval the request's call activity started. */
+async function managerVote(id: string): Promise<{ approvalId: string; task: Record<string, unknown> }> {
+  const approvalId = await childInstance(itsm.app, id, 'approval');
+  const [task] = await waitTasks(itsm.app, approvalId, 'Vote');
+  return { approvalId, task };
+}
+
+async function decide(id: string, decision: 'approve' | 'reject', user = 'bob', comment?: string): Promise<void> {
+  await completeTask(itsm.app, await childInstance(itsm.app, id, 'approval'), 'Vote', { decision, comment }, user);
+}
 
 describe('service requests', () => {
   test('the catalog variable schema is deployed with the processes and accepts the example request', async () => {
@@ -48,9 +59,9 @@ describe('service requests', () => {
 
   test('approved by the manager (assignee from a variable): one fulfilment task per item, in parallel', async () => {
     const id = await start(itsm.app, 'request', REQUEST);
-    const [approval] = await waitTasks(itsm.app, id, 'ManagerApproval');
-    expect(approval).toMatchObject({ assignee: 'bob', formId: 'request-approval' });
-    await completeTask(itsm.app, id, 'ManagerApproval', { decision: 'approve' }, 'bob');
+    const { task: approval } = await managerVote(id);
+    expect(approval).toMatchObject({ assignee: 'bob', formId: 'approval-vote', excludedUsers: [{ user: 'carol', role: 'requester' }] });
+    await decide(id, 'approve');
     const items = await waitTasks(itsm.app, id, 'FulfilItem', 2);
     expect(items.every((t) => t.formId === 'request-fulfil')).toBe(true);
     for (const t of items) {
@@ -65,7 +76,7 @@ describe('service requests', () => {
   // Object variables cloned between commands must keep their fields (a realm bug once lost them under jest).
   test('fulfilment tasks route by item.fulfilmentGroup and collect per-item outputs', async () => {
     const id = await start(itsm.app, 'request', REQUEST);
-    await completeTask(itsm.app, id, 'ManagerApproval', { decision: 'approve' }, 'bob');
+    await decide(id, 'approve');
     const items = await waitTasks(itsm.app, id, 'FulfilItem', 2);
     expect(items.map((t) => t.candidateGroups).sort()).toEqual([['network'], ['service-desk']]);
     for (const t of items) await request(itsm.app).post(`/api/tasks/${t.id}/complete`).set(bearer('admin')).send({ variables: { fulfilmentNotes: 'done' } }).expect(200);
@@ -75,39 +86,51 @@ describe('service requests', () => {
 
   test('only the manager (or an admin) may decide: another agent gets 403', async () => {
     const id = await start(itsm.app, 'request', REQUEST);
-    const [approval] = await waitTasks(itsm.app, id, 'ManagerApproval');
+    const { task: approval } = await managerVote(id);
     const res = await request(itsm.app).post(`/api/tasks/${approval.id}/complete`).set(bearer('alice')).send({ variables: { decision: 'approve' } });
     expect(res.status).toBe(403);
   });
 
   test('rejected by the manager: no fulfilment, requester notified', async () => {
     const id = await start(itsm.app, 'request', REQUEST);
-    await completeTask(itsm.app, id, 'ManagerApproval', { decision: 'reject', comment: 'not in budget' }, 'bob');
+    await decide(id, 'reject', 'bob', 'not in budget');
     const done = await waitCompleted(itsm.app, id);
-    expect(done.variables).toMatchObject({ requestStatus: 'rejected', comment: 'not in budget' });
+    expect(done.variables).toMatchObject({ requestStatus: 'rejected', approvalOutcome: 'rejected', approvalVotes: [{ voter: 'bob', decision: 'reject', comment: 'not in budget' }] });
     expect(await completedElements(itsm.app, id)).not.toContain('FulfilItem');
     expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['request-rejected']);
   });
 
-  test('an overdue approval reminds the manager (non-interrupting: the approval stays open)', async () => {
+  test('an open approval reminds the manager every approvalReminderAfter (non-interrupting: the vote stays open)', async () => {
     const id = await start(itsm.app, 'request', { ...REQUEST, approvalReminderAfter: 'PT1S' });
-    await eventually(async () => expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['approval-reminder']), 4000);
-    expect(itsm.notifications.find((n) => n.instanceId === id)?.to).toBe('manager');
-    await waitTasks(itsm.app, id, 'ManagerApproval');
+    const { approvalId } = await managerVote(id);
+    const reminders = () => itsm.notifications.filter((n) => n.instanceId === approvalId && n.template === 'approval-reminder');
+    await eventually(async () => expect(reminders().length).toBeGreaterThanOrEqual(2), 5000);
+    expect(reminders()[0].to).toBe('approvers');
     expect((await instance(itsm.app, id)).state).toBe('active');
-    await completeTask(itsm.app, id, 'ManagerApproval', { decision: 'reject' }, 'bob');
+    await decide(id, 'reject');
     await waitCompleted(itsm.app, id);
-    expect(await completedElements(itsm.app, id)).toEqual(expect.arrayContaining(['ApprovalReminder', 'RemindManager', 'ManagerReminded']));
+    expect(await completedElements(itsm.app, approvalId)).toEqual(expect.arrayContaining(['ReminderDue', 'RemindApprovers', 'ApproversReminded', 'Vote', 'CountVotes']));
+  });
+
+  test('an approval left undecided past approvalDueIn goes to the service desk, who decide; the request records the escalation', async () => {
+    const id = await start(itsm.app, 'request', { ...REQUEST, approvalDueIn: 'PT1S' });
+    const approvalId = await childInstance(itsm.app, id, 'approval');
+    const [decideTask] = await waitTasks(itsm.app, approvalId, 'DecideOverdue', 1, 5000);
+    expect(decideTask.candidateGroups).toEqual(['service-desk']);
+    await completeTask(itsm.app, approvalId, 'DecideOverdue', { decision: 'approve', comment: 'manager away, approved per policy' }, 'alice');
+    await waitTasks(itsm.app, id, 'FulfilItem', 2);
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ approvalOutcome: 'approved', approvalEscalated: true, approvalVotes: null });
+    expect(itsm.notifications.filter((n) => n.instanceId === approvalId).map((n) => n.template)).toContain('approval-escalated');
   });
 
   test('segregation of duties: the requester may never approve their own request, not even as admin', async () => {
     const own = await start(itsm.app, 'request', { ...REQUEST, requester: 'bob', manager: 'bob' });
-    const [approval] = await waitTasks(itsm.app, own, 'ManagerApproval');
+    const { task: approval } = await managerVote(own);
     const res = await request(itsm.app).post(`/api/tasks/${approval.id}/complete`).set(bearer('bob')).send({ variables: { decision: 'approve' } });
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toMatch(/segregation of duties: bob requested this and may not approve it/);
+    expect(res.body.error.message).toMatch(/segregation of duties: bob is the requester here and may not complete/);
     const byAdmin = await start(itsm.app, 'request', { ...REQUEST, requester: 'admin', manager: 'admin' });
-    const [adminApproval] = await waitTasks(itsm.app, byAdmin, 'ManagerApproval');
+    const { task: adminApproval } = await managerVote(byAdmin);
     expect((await request(itsm.app).post(`/api/tasks/${adminApproval.id}/complete`).set(bearer('admin')).send({ variables: { decision: 'approve' } })).status).toBe(403);
     // someone else (an admin acting for the manager) may decide
     await request(itsm.app).post(`/api/tasks/${approval.id}/complete`).set(bearer('admin')).send({ variables: { decision: 'reject' } }).expect(200);

@@ -6,7 +6,7 @@
 import type { FlowNode } from '../../bpmn/model';
 import { ExpressionError, evaluateString, evaluateStringList, isFeel } from '../../expr/feel';
 import type { Run } from '../run';
-import type { Token } from '../state';
+import type { Token, Variables } from '../state';
 import { openEventWait } from '../waits';
 import { completeActivity, enterActivity } from './activity';
 
@@ -19,6 +19,25 @@ function dateValue(run: Run, token: Token, source: string | undefined): number |
   return time;
 }
 
+/**
+ * The users segregation of duties keeps off the task: each variable the task names holds a user id or a
+ * list of them; a missing variable excludes nobody.
+ */
+function excludedUsers(names: string[] | undefined, vars: Variables): { user: string; role: string }[] | undefined {
+  if (!names) return undefined;
+  const excluded: { user: string; role: string }[] = [];
+  for (const role of names) {
+    const value = vars[role];
+    if (value === null || value === undefined) continue;
+    const users = Array.isArray(value) ? value : [value];
+    for (const user of users) {
+      if (typeof user !== 'string') throw new ExpressionError(`segregation of duties: variable ${role} must hold a user id or a list of them, not ${JSON.stringify(value)}`, role);
+      excluded.push({ user, role });
+    }
+  }
+  return excluded.length ? excluded : undefined;
+}
+
 function userTaskBody(run: Run, token: Token, node: FlowNode): void {
   const def = node.userTask ?? {};
   const vars = run.visibleVariables(token.scope, token);
@@ -26,6 +45,7 @@ function userTaskBody(run: Run, token: Token, node: FlowNode): void {
   const wait = run.openWait('task', 'activity', node.id, token.scope, token);
   const feel = run.feelContext(token);
   const assignee = def.assignee ? evaluateString(def.assignee, feel) : undefined;
+  const excluded = excludedUsers(def.segregationOfDuties, vars);
   run.emit({
     type: 'task.create',
     waitId: wait.id,
@@ -40,8 +60,9 @@ function userTaskBody(run: Run, token: Token, node: FlowNode): void {
     formKey: def.formKey,
     priority: Number.isFinite(priority) ? priority : undefined,
     variables: vars,
+    excludedUsers: excluded,
   });
-  run.history('task.created', node.id, { waitId: wait.id, assignee, candidateGroups: def.candidateGroups });
+  run.history('task.created', node.id, { waitId: wait.id, assignee, candidateGroups: def.candidateGroups, excludedUsers: excluded });
 }
 
 export function jobBody(run: Run, token: Token, node: FlowNode): void {

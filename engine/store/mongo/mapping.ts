@@ -41,7 +41,7 @@ const SPECS = {
   definitions: { id: 'key', json: ['model'] } satisfies Spec<DefinitionRow>,
   resources: { id: 'id', json: [] } satisfies Spec<ResourceRow>,
   instances: { id: 'id', json: ['snapshot', 'variables'] } satisfies Spec<InstanceRow>,
-  tasks: { id: 'id', json: ['variables'] } satisfies Spec<TaskRow>,
+  tasks: { id: 'id', json: ['variables', 'excludedUsers'] } satisfies Spec<TaskRow>,
   jobs: { id: 'key', json: ['variables', 'customHeaders'] } satisfies Spec<JobRow>,
   timers: { id: 'id', json: ['repeat'] } satisfies Spec<TimerRow>,
   subscriptions: { id: 'id', json: [] } satisfies Spec<SubscriptionRow>,

@@ -35,7 +35,7 @@ export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
     state: { type: String, required: true, enum: ['created', 'completed', 'canceled'] },
     assignee: optStr, candidateGroups: { ...strArr, required: true }, candidateUsers: { ...strArr, required: true },
     dueDate: optNum, followUpDate: optNum, formId: optStr, formKey: optStr, priority: optNum, variables: str,
-    createdAt: num, completedAt: optNum, completedBy: optStr,
+    createdAt: num, completedAt: optNum, completedBy: optStr, excludedUsers: optStr,
   }),
   jobs: schema({
     type: str, instanceId: str, processId: str, elementId: str, waitId: str,

@@ -222,6 +222,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_pending ON outbox (created_at, seq);
     `,
   },
+  {
+    version: 2,
+    description: 'tasks: users excluded by segregation of duties',
+    sql: `ALTER TABLE tasks ADD COLUMN excluded_users TEXT;`,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -7,6 +7,7 @@
  */
 import type {
   DefinitionRow,
+  ExcludedUser,
   HistoryEvent,
   IncidentRow,
   InstanceRow,
@@ -182,6 +183,7 @@ export function taskParams(t: TaskRow): DbParams {
     created_at: t.createdAt,
     completed_at: opt(t.completedAt),
     completed_by: opt(t.completedBy),
+    excluded_users: t.excludedUsers?.length ? json(t.excludedUsers) : null,
   };
 }
 
@@ -207,6 +209,7 @@ export function toTask(r: DbRow): TaskRow {
   setOpt(t, 'priority', r.priority);
   setOpt(t, 'completedAt', r.completed_at);
   setOpt(t, 'completedBy', r.completed_by);
+  if (r.excluded_users !== null && r.excluded_users !== undefined) t.excludedUsers = parse(r.excluded_users) as ExcludedUser[];
   return t;
 }
 
