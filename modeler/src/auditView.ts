@@ -19,12 +19,15 @@ export function mount(main: HTMLElement, _me: Me, instanceId?: string): { dispos
     return { dispose: () => undefined };
   }
   const results = h('div', { id: 'audit-results' });
+  // Only the newest search may render: the first (unfiltered) answer must not overwrite a later filtered one.
+  let latest = 0;
   const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
+    const mine = ++latest;
     try {
       const { items } = await api.get<{ items: any[] }>(`/api/process-instances${qs({ ...q, limit: '200' })}`);
-      results.replaceChildren(instanceTable(items.reverse(), (i) => `#/audit/${encodeURIComponent(i.id)}`, 'audit-table'));
+      if (mine === latest) results.replaceChildren(instanceTable(items.reverse(), (i) => `#/audit/${encodeURIComponent(i.id)}`, 'audit-table'));
     } catch (err) {
-      results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+      if (mine === latest) results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
     }
   };
   main.append(h('section', { 'aria-labelledby': 'audit-title' }, h('h1', { id: 'audit-title' }, 'Audit'), h('p', {}, 'Find an instance to see its history.'), instanceFilters((q) => void search(q), 'audit'), results));

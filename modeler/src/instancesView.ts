@@ -102,11 +102,15 @@ export function mount(main: HTMLElement, me: Me, instanceId?: string): { dispose
     return { dispose: () => viewer?.destroy() };
   }
   const results = h('div', { id: 'instance-results' });
+  // Only the newest search may render: the first (unfiltered) answer must not overwrite a later filtered one.
+  let latest = 0;
   const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
+    const mine = ++latest;
     try {
-      results.replaceChildren(instanceTable(await listInstances(q), (i) => `#/instances/${encodeURIComponent(i.id)}`, 'instance-table'));
+      const items = await listInstances(q);
+      if (mine === latest) results.replaceChildren(instanceTable(items, (i) => `#/instances/${encodeURIComponent(i.id)}`, 'instance-table'));
     } catch (err) {
-      results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+      if (mine === latest) results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
     }
   };
   main.append(h('section', { 'aria-labelledby': 'instances-title' }, h('h1', { id: 'instances-title' }, 'Process instances'), instanceFilters((q) => void search(q), 'instances'), results));

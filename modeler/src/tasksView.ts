@@ -18,6 +18,8 @@ interface Task {
   createdAt: string;
   priority: number | null;
   formId: string | null;
+  /** Users segregation of duties keeps off the task (the engine refuses them whatever the page does). */
+  excludedUsers?: { user: string; role: string }[];
 }
 
 interface TaskDetail extends Task {
@@ -76,6 +78,30 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
     }
   }
 
+  /** The assignee (or an admin) hands the task to a substitute; the engine refuses excluded users. */
+  function delegateControl(task: Task): HTMLElement {
+    const input = h('input', { id: 'delegate-to', type: 'text', autocomplete: 'off', placeholder: 'user id' });
+    const button = h('button', { type: 'button', class: 'secondary', id: 'delegate-task' }, 'Delegate');
+    button.addEventListener('click', async () => {
+      const to = input.value.trim();
+      if (!to) return toast('Give the user id of the substitute.', 'error');
+      try {
+        await api.post(`/api/tasks/${encodeURIComponent(task.id)}/delegate`, { to });
+        toast(`Delegated ${task.name ?? task.elementId} to ${to}.`);
+        // the task is the substitute's now, and may no longer be visible to the one who handed it on
+        form?.destroy();
+        form = undefined;
+        openTaskId = undefined;
+        detail.replaceChildren(h('h2', { id: 'task-detail-title' }, 'Task'), h('p', { class: 'success', id: 'task-delegated' }, `Delegated “${task.name ?? task.elementId}” to ${to}.`));
+        history.replaceState(null, '', '#/tasks');
+        await refresh(true);
+      } catch (err) {
+        toast(`Could not delegate: ${errorText(err)}`, 'error');
+      }
+    });
+    return h('div', { class: 'field delegate' }, h('label', { for: 'delegate-to' }, 'Delegate to a substitute'), input, button);
+  }
+
   function row(t: Task): HTMLTableRowElement {
     const overdue = t.dueDate && t.state === 'created' && new Date(t.dueDate).getTime() < Date.now();
     const label = t.name ?? t.elementId;
@@ -130,8 +156,10 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
     const container = h('div', { class: 'form-container', id: 'task-form' });
     const variablesArea = h('textarea', { id: 'task-variables', rows: '6', spellcheck: 'false' }, '{}');
     const open = task.state === 'created';
-    const mayAct = open && (!task.assignee || task.assignee === me.id || me.roles.includes('admin'));
+    const excluded = task.excludedUsers?.find((e) => e.user === me.id);
+    const mayAct = open && !excluded && (!task.assignee || task.assignee === me.id || me.roles.includes('admin'));
     const completeBtn = h('button', { type: 'button', id: 'complete-task', disabled: !mayAct }, 'Complete');
+    const delegation = open && task.assignee && (task.assignee === me.id || me.roles.includes('admin')) ? delegateControl(task) : '';
     detail.replaceChildren(
       h('h2', { id: 'task-detail-title' }, task.name ?? task.elementId),
       h('dl', { class: 'facts' },
@@ -140,9 +168,13 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
         h('dt', {}, 'Assignee'), h('dd', {}, task.assignee ?? '—'),
         h('dt', {}, 'Due'), h('dd', {}, when(task.dueDate)),
       ),
+      excluded && open
+        ? h('p', { class: 'error', id: 'task-segregation' }, `Segregation of duties: you are the ${excluded.role} here, so you may not complete this task. Delegate it to a substitute if it is assigned to you.`)
+        : '',
       task.form ? container : h('div', { class: 'field' }, h('label', { for: 'task-variables' }, 'Variables to complete with (JSON)'), variablesArea),
       messages,
       open ? completeBtn : h('p', { class: 'muted' }, `This task is ${task.state}.`),
+      delegation,
     );
     if (task.form) {
       form = new Form({ container });

@@ -223,6 +223,46 @@ describe('user journeys', () => {
     await page.locator('#task-table tr', { hasText: 'Review ticket' }).waitFor({ timeout: 8000 });
   });
 
+  test('approver: sees why segregation of duties bars them, delegates the vote; the substitute approves', async () => {
+    const dir = path.join(__dirname, '..', '..', 'processes');
+    await server.engine.deploy(['approval.bpmn', 'forms/approval-vote.form', 'forms/approval-escalation.form'].map((name) => ({ name, content: fs.readFileSync(path.join(dir, name), 'utf8') })));
+    const started = await request(server.baseUrl).post('/api/process-instances').set(bearer('admin'))
+      .send({ processId: 'approval', variables: { approvers: ['bob'], requester: 'bob', approvalSubject: 'Change: open port 443 on fw-2' } });
+    expect(started.status).toBe(201);
+    await signIn(page, server.baseUrl, 'bob');
+    const row = page.locator('#task-table tr', { hasText: 'Approve or reject' });
+    await row.waitFor();
+    await row.locator('button[data-action=open]').click();
+    await page.waitForSelector('#task-form .fjs-form');
+    // the form shows what is to be approved, from the approval's variables
+    await page.waitForSelector('#task-form :text("Change: open port 443 on fw-2")');
+    await page.waitForSelector('#task-segregation:has-text("you are the requester here")');
+    expect(await page.locator('#complete-task').isDisabled()).toBe(true);
+    await screenshot(page, 'task-segregation');
+    await page.fill('#delegate-to', 'alice');
+    await page.click('#delegate-task');
+    await page.waitForSelector('#task-delegated:has-text("to alice")');
+    // the vote is alice's now: it leaves bob's list
+    await page.locator('#task-table tr', { hasText: 'Approve or reject' }).waitFor({ state: 'detached' });
+
+    await signIn(page, server.baseUrl, 'alice');
+    const delegated = page.locator('#task-table tr', { hasText: 'Approve or reject' });
+    await delegated.waitFor();
+    await delegated.locator('button[data-action=open]').click();
+    await page.waitForSelector('#task-form .fjs-form');
+    expect(await page.locator('#task-segregation').count()).toBe(0);
+    await page.getByLabel('Approve', { exact: true }).check();
+    await page.getByLabel('Comment').fill('fine for the maintenance window');
+    await page.click('#complete-task');
+    await page.waitForSelector('#task-completed');
+    const done = await eventually(async () => {
+      const res = await request(server.baseUrl).get(`/api/process-instances/${started.body.id}`).set(bearer('admin'));
+      if (res.body.state !== 'completed') throw new Error(`state ${res.body.state}`);
+      return res.body;
+    });
+    expect(done.variables).toMatchObject({ approvalOutcome: 'approved', votes: [{ voter: 'bob', decision: 'approve', comment: 'fine for the maintenance window' }] });
+  });
+
   test('designer: sees the instance with its taken path, counts and variables', async () => {
     await signIn(page, server.baseUrl, 'owner');
     await page.click('#nav a:has-text("Instances")');
