@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type express from 'express';
 import request from 'supertest';
-import type { Engine } from '../../engine';
+import type { Engine, EngineOptions } from '../../engine';
 import { createApp } from '../../api/app';
 import { DEFAULT_CONFIG, type ApiConfig } from '../../api/config';
 /** Small diagrams of our own (same ids as the shared conformance models) so API tests need nothing outside the repo. */
@@ -26,8 +26,8 @@ export interface TestApi {
   close: () => Promise<void>;
 }
 
-export async function startApi(overrides: Partial<ApiConfig> = {}): Promise<TestApi> {
-  const { engine, dir, close } = await tempEngine();
+export async function startApi(overrides: Partial<ApiConfig> = {}, engineOptions: EngineOptions = {}): Promise<TestApi> {
+  const { engine, dir, close } = await tempEngine(engineOptions);
   const app = createApp(engine, testConfig({ dataDir: dir, ...overrides }));
   return {
     engine, app, dir,

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type express from 'express';
 import request from 'supertest';
+import type { EngineOptions } from '../../engine';
 import { bearer, deploy, eventually, startApi, type TestApi } from '../api/helpers';
 
 export { eventually };
@@ -32,8 +33,8 @@ export interface Itsm extends TestApi {
 }
 
 /** A server with the shipped processes deployed and an HTTP `notify` worker running. */
-export async function startItsm(): Promise<Itsm> {
-  const api = await startApi();
+export async function startItsm(engineOptions: EngineOptions = {}): Promise<Itsm> {
+  const api = await startApi({}, engineOptions);
   await deploy(api.app, shippedResources());
   const notifications: Itsm['notifications'] = [];
   let running = true;

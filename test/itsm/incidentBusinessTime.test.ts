@@ -1,0 +1,106 @@
+/**
+ * Incident SLAs counted in business time (slaCalendar "business") on the engine's calendar, through the
+ * HTTP API: the cases public complaints about ITSM tools are about. The calendars are built around the
+ * time the test runs, so the results do not depend on the day or hour.
+ */
+import request from 'supertest';
+import type { BusinessCalendarConfig } from '../../engine/expr/businessCalendar';
+import { bearer } from '../api/helpers';
+import { completeTask, completedElements, instance, publish, start, startItsm, waitActive, waitFor, waitTasks, type Itsm } from './helpers';
+
+const DAY = 86_400_000;
+const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Every day, all day, except today and tomorrow (UTC): business time stands still until the day after. */
+function holidayCalendar(now = Date.now()): BusinessCalendarConfig {
+  return { timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5, 6, 7], workingHours: { start: '00:00', end: '24:00' }, holidays: [utcDate(now), utcDate(now + DAY)] };
+}
+const ALWAYS_OPEN: BusinessCalendarConfig = { timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5, 6, 7], workingHours: { start: '00:00', end: '24:00' }, holidays: [] };
+/** Midnight (UTC) that ends the holidays of holidayCalendar(now). */
+const afterHolidays = (now: number): number => Date.parse(`${utcDate(now + 2 * DAY)}T00:00:00Z`);
+
+let itsm: Itsm | undefined;
+afterEach(async () => {
+  await itsm?.close();
+  itsm = undefined;
+});
+
+let seq = 0;
+async function logIncident(app: Itsm['app'], impact: number, urgency: number, extra: Record<string, unknown>): Promise<{ id: string; incidentId: string }> {
+  const incidentId = `INC-BT-${++seq}-${Date.now()}`;
+  const id = await start(app, 'incident', { incidentId, ...extra });
+  await completeTask(app, id, 'LogIncident', { summary: 'Printer jam', category: 'hardware', impact, urgency });
+  await waitTasks(app, id, 'AcknowledgeIncident');
+  return { id, incidentId };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('incident SLAs in business time', () => {
+  test('outside working time the targets wait for the next working period; a 24x7 incident on the same engine breaches', async () => {
+    const now = Date.now();
+    itsm = await startItsm({ businessCalendar: holidayCalendar(now) });
+    const business = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponse: 'PT2S', slaResolution: 'PT3S' });
+    const calendarTime = await logIncident(itsm.app, 2, 2, { slaResponse: 'PT2S', slaResolution: 'PT3S' });
+    const vars = (await instance(itsm.app, business.id)).variables;
+    expect(vars.slaCalendar).toBe('business');
+    // due two working seconds after the holidays end, the warning at 75 % (whole seconds) after one
+    expect(Date.parse(String(vars.slaResponseDueAt))).toBe(afterHolidays(now) + 2000);
+    expect(Date.parse(String(vars.slaResponseWarningAt))).toBe(afterHolidays(now) + 1000);
+    expect((await instance(itsm.app, calendarTime.id)).variables.slaCalendar).toBe('24x7');
+    await waitFor(itsm.app, calendarTime.id, (i) => i.variables.slaStage === 'breached', '24x7 response breach', 5000);
+    await sleep(500);
+    const still = await instance(itsm.app, business.id);
+    expect(still.variables.slaStage).toBe('ok');
+    expect(await completedElements(itsm.app, business.id)).not.toContain('MarkResponseWarning');
+  });
+
+  test('pause and resume on holidays cost no budget; a priority change recomputes from the working time used (none)', async () => {
+    const now = Date.now();
+    itsm = await startItsm({ businessCalendar: holidayCalendar(now) });
+    const { id, incidentId } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResolution: 'PT3S', slaResolutionTargets: ['PT1H', 'PT2H', 'PT3H', 'PT4H', 'PT5H'] });
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    const working = (await instance(itsm.app, id)).variables;
+    expect(working.slaResolutionLeft).toBe('PT3S');
+    expect(Date.parse(String(working.slaResolutionDueAt))).toBe(afterHolidays(now) + 3000);
+
+    await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'pending-customer' });
+    await waitActive(itsm.app, id, 'CustomerReplied');
+    await sleep(1200); // wall time passes; business time does not
+    const paused = (await instance(itsm.app, id)).variables.slaClock as { total: number; budget: number; running: boolean };
+    expect(paused).toEqual(expect.objectContaining({ total: 3, budget: 3, running: false }));
+    await publish(itsm.app, 'CustomerReplied', incidentId, { customerAnswer: 'model X200' });
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    expect((await instance(itsm.app, id)).variables.slaResolutionLeft).toBe('PT3S');
+
+    // P3 -> P1 (impact 1, urgency 1): the P1 target of 1 h, minus no working time used
+    await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
+    await waitFor(itsm.app, id, (i) => i.variables.priority === 1 && i.variables.slaResolutionLeft === 'PT3600S', 'recomputed target', 5000);
+    const recomputed = (await instance(itsm.app, id)).variables;
+    expect(recomputed.slaClock).toEqual(expect.objectContaining({ total: 3600, budget: 3600 }));
+    expect(Date.parse(String(recomputed.slaResolutionDueAt))).toBe(afterHolidays(now) + 3_600_000);
+    expect(recomputed.slaStage).toBe('ok');
+  });
+
+  test('on an always-open calendar business time runs like wall time: warning and breach fire', async () => {
+    itsm = await startItsm({ businessCalendar: ALWAYS_OPEN });
+    const { id } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponse: 'PT2S' });
+    const started = Date.now();
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'business-time response breach', 6000);
+    expect(Date.now() - started).toBeGreaterThan(1000);
+    expect(await completedElements(itsm.app, id)).toEqual(expect.arrayContaining(['MarkResponseWarning', 'MarkResponseBreached']));
+  });
+
+  test('per-priority calendars: P2 counts calendar time, P3 business time; an unknown calendar is refused at start', async () => {
+    itsm = await startItsm({ businessCalendar: holidayCalendar() });
+    const slaCalendars = ['24x7', '24x7', 'business', 'business', 'business'];
+    const p2 = await logIncident(itsm.app, 1, 2, { slaCalendars });
+    const p3 = await logIncident(itsm.app, 2, 2, { slaCalendars });
+    expect((await instance(itsm.app, p2.id)).variables).toMatchObject({ priority: 2, slaCalendar: '24x7' });
+    expect((await instance(itsm.app, p3.id)).variables).toMatchObject({ priority: 3, slaCalendar: 'business' });
+    const bad = await request(itsm.app).post('/api/process-instances').set(bearer('admin')).send({ processId: 'incident', variables: { slaCalendar: 'bussiness' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { instancePath: string }) => d.instancePath)).toContain('/variables/slaCalendar');
+  });
+});
