@@ -155,6 +155,7 @@ export const responses = {
         type: 'array', description: 'users segregation of duties keeps off this task (header segregationOfDuties), with the variable that named each',
         items: { type: 'object', required: ['user', 'role'], properties: { user: { type: 'string' }, role: { type: 'string' } } },
       },
+      dueStage: { enum: ['ok', 'warning', 'breached', null], description: 'open tasks with a due date: warning past the follow-up date, breached past the due date' },
     },
   },
   TaskDetail: {

@@ -26,6 +26,20 @@ export interface TaskView {
   priority: number | null;
   /** Users segregation of duties keeps off the task, with the variable that named them. */
   excludedUsers: { user: string; role: string }[];
+  /** Where an open task stands against its dates: past the follow-up date is `warning`, past due `breached`. */
+  dueStage: DueStage | null;
+}
+
+export type DueStage = 'ok' | 'warning' | 'breached';
+
+/**
+ * The SLA stage of an open task with a due date, from its due and follow-up dates (the shipped
+ * processes set them to the SLA target and its 75 % warning). Null for closed tasks and tasks without one.
+ */
+export function dueStage(t: TaskRow, now = Date.now()): DueStage | null {
+  if (t.state !== 'created' || t.dueDate === undefined || t.dueDate === null) return null;
+  if (now >= t.dueDate) return 'breached';
+  return t.followUpDate !== undefined && t.followUpDate !== null && now >= t.followUpDate ? 'warning' : 'ok';
 }
 
 export function taskView(t: TaskRow): TaskView {
@@ -35,6 +49,7 @@ export function taskView(t: TaskRow): TaskView {
     dueDate: iso(t.dueDate), followUpDate: iso(t.followUpDate), createdAt: iso(t.createdAt)!, completedAt: iso(t.completedAt),
     completedBy: t.completedBy ?? null, formId: t.formId ?? null, formKey: t.formKey ?? null, priority: t.priority ?? null,
     excludedUsers: t.excludedUsers ?? [],
+    dueStage: dueStage(t),
   };
 }
 

@@ -20,6 +20,7 @@ interface Task {
   formId: string | null;
   /** Users segregation of duties keeps off the task (the engine refuses them whatever the page does). */
   excludedUsers?: { user: string; role: string }[];
+  dueStage?: 'ok' | 'warning' | 'breached' | null;
 }
 
 interface TaskDetail extends Task {
@@ -103,7 +104,8 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
   }
 
   function row(t: Task): HTMLTableRowElement {
-    const overdue = t.dueDate && t.state === 'created' && new Date(t.dueDate).getTime() < Date.now();
+    // the server's stage: past the follow-up date (the SLA warning) is due soon, past the due date overdue
+    const stage = t.dueStage === 'breached' ? { cls: 'overdue', text: ' (overdue)' } : t.dueStage === 'warning' ? { cls: 'due-soon', text: ' (due soon)' } : { cls: '', text: '' };
     const label = t.name ?? t.elementId;
     const actions = h('td', { class: 'actions' },
       h('button', { type: 'button', 'data-action': 'open', 'aria-label': `Open ${label}`, onclick: () => { location.hash = `#/tasks/${encodeURIComponent(t.id)}`; } }, 'Open'),
@@ -115,7 +117,7 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
       h('td', {}, t.processId),
       h('td', {}, t.assignee ?? '—'),
       h('td', {}, t.candidateGroups.join(', ') || '—'),
-      h('td', { class: overdue ? 'overdue' : '' }, t.dueDate ? when(t.dueDate) + (overdue ? ' (overdue)' : '') : '—'),
+      h('td', { class: stage.cls }, t.dueDate ? when(t.dueDate) + stage.text : '—'),
       h('td', {}, h('span', { class: `state state-${t.state}` }, t.state)),
       actions,
     );

@@ -80,9 +80,15 @@ describe('incident management', () => {
   test('response SLA: warning at 75% then breach, non-interrupting (the task stays open)', async () => {
     const { id } = await logIncident(2, 2, { slaResponse: 'PT2S' });
     expect((await instance(itsm.app, id)).variables.slaResponseWarning).toBe('PT1S');
+    // the task list shows the same stage: the task is due at the target, followed up at the warning
+    const [ack] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+    expect(ack.dueStage).toBe('ok');
+    expect(Date.parse(String(ack.dueDate)) - Date.parse(String(ack.followUpDate))).toBe(1000);
     await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'response warning', 4000);
+    expect((await waitTasks(itsm.app, id, 'AcknowledgeIncident'))[0].dueStage).not.toBe('ok');
     const breached = await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'response breach', 4000);
     expect(breached.activeElements).toContain('AcknowledgeIncident');
+    expect((await waitTasks(itsm.app, id, 'AcknowledgeIncident'))[0].dueStage).toBe('breached');
     await waitFor(itsm.app, id, () => itsm.notifications.filter((n) => n.instanceId === id).length === 2, 'notifications');
     expect(itsm.notifications.filter((n) => n.instanceId === id)).toEqual([
       { template: 'sla-response-warning', to: undefined, instanceId: id },
