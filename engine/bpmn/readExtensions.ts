@@ -45,7 +45,7 @@ export function readJob(ctx: ReadContext, el: ModdleElement): JobDefinition | un
 }
 
 /** The user task header that names the variables whose users are excluded from the task. */
-export const SEGREGATION_HEADER = 'segregationOfDuties';
+const SEGREGATION_HEADER = 'segregationOfDuties';
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefinition {
