@@ -174,7 +174,11 @@ describe('change enablement', () => {
     const id = await submit('standard');
     await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z' });
     await deployment(id, true);
-    await completeTask(itsm.app, id, 'BackOutChange');
+    // the back-out form asks what was done: an empty completion is refused
+    const [backOut] = await waitTasks(itsm.app, id, 'BackOutChange');
+    expect(backOut.formId).toBe('change-backout');
+    expect((await request(itsm.app).post(`/api/tasks/${backOut.id}/complete`).set(bearer('admin')).send({ variables: {} })).status).toBe(400);
+    await completeTask(itsm.app, id, 'BackOutChange', { backoutResult: 'restored', backoutNotes: 'helm rollback to r41' });
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'rollout script broken' });
     const done = await waitCompleted(itsm.app, id);
     expect(done.variables.changeStatus).toBe('backed-out');
@@ -187,7 +191,7 @@ describe('change enablement', () => {
     const id = await submit('standard');
     await implementAndVerify(id, 'failed');
     await waitActive(itsm.app, id, 'BackOutChange');
-    await completeTask(itsm.app, id, 'BackOutChange');
+    await completeTask(itsm.app, id, 'BackOutChange', { backoutResult: 'restored', backoutNotes: 'helm rollback to r41' });
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'verification failed' });
     expect((await waitCompleted(itsm.app, id)).variables.changeStatus).toBe('backed-out');
   });
