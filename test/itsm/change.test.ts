@@ -196,6 +196,16 @@ describe('change enablement', () => {
     expect((await waitCompleted(itsm.app, id)).variables.changeStatus).toBe('backed-out');
   });
 
+  test('segregation of duties: the implementer named on the RFC cannot vote in the CAB either', async () => {
+    const id = await submit('normal', { cabMembers: ['bob', 'admin'] }, { implementer: 'bob' });
+    const { votes } = await votesOf(id, 2);
+    const bobs = votes.find((t) => t.assignee === 'bob')!;
+    expect(bobs.excludedUsers).toEqual([{ user: 'alice', role: 'requester' }, { user: 'bob', role: 'implementer' }]);
+    const refused = await request(itsm.app).post(`/api/tasks/${bobs.id}/complete`).set(bearer('bob')).send({ variables: { decision: 'approve' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/bob is the implementer here/);
+  });
+
   test('segregation of duties: a CAB member who requested the change cannot vote on it', async () => {
     const id = await submit('normal', { requester: 'bob', cabMembers: ['bob', 'admin'] });
     const { votes } = await votesOf(id, 2);
