@@ -15,6 +15,8 @@ interface Instance {
   activeElements: string[];
   startedAt: string | number;
   endedAt?: string | number | null;
+  /** Set when a call activity of another instance started this one. */
+  parentInstanceId?: string | null;
 }
 
 interface HistoryEvent {
@@ -124,6 +126,7 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
   const facts = h('dl', { class: 'facts' });
   const vars = h('div', { id: 'instance-variables' });
   const incidents = h('div', { id: 'instance-incidents' });
+  const children = h('div', { id: 'instance-children' });
   const actions = h('div', { class: 'toolbar' });
   main.append(
     h('p', {}, h('a', { href: '#/instances' }, '← All instances')),
@@ -134,6 +137,7 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
         facts,
         h('section', { 'aria-labelledby': 'vars-title' }, h('h2', { id: 'vars-title' }, 'Variables'), vars),
         h('section', { 'aria-labelledby': 'incidents-title' }, h('h2', { id: 'incidents-title' }, 'Incidents'), incidents),
+        h('section', { 'aria-labelledby': 'children-title' }, h('h2', { id: 'children-title' }, 'Called instances'), children),
       ),
     ),
     h('p', { class: 'legend' }, h('span', { class: 'swatch active' }), ' active ', h('span', { class: 'swatch taken' }), ' taken path; numbers: times completed'),
@@ -153,6 +157,19 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
     h('dt', {}, 'Ended'), h('dd', {}, date(instance.endedAt)),
     h('dt', {}, 'Active elements'), h('dd', {}, (instance.activeElements ?? []).join(', ') || '—'),
   );
+  if (instance.parentInstanceId) {
+    facts.append(h('dt', {}, 'Called by'), h('dd', {}, h('a', { id: 'instance-parent', href: `#/instances/${encodeURIComponent(instance.parentInstanceId)}` }, instance.parentInstanceId)));
+  }
+  try {
+    // what its call activities started (approvals): each one is an instance of its own
+    const called = (await api.get<{ items: Instance[] }>(`/api/process-instances${qs({ parentInstanceId: id, limit: '200' })}`)).items;
+    children.append(called.length
+      ? h('ul', { class: 'children' }, called.map((c) => h('li', {},
+        h('a', { href: `#/instances/${encodeURIComponent(c.id)}`, 'data-child-id': c.id }, c.processId), ' ', h('span', { class: `state state-${c.state}` }, c.state), ` started ${date(c.startedAt)}`)))
+      : h('p', { class: 'muted' }, 'None.'));
+  } catch (err) {
+    children.append(h('p', { class: 'muted' }, `Called instances unavailable: ${errorText(err)}`));
+  }
   const entries = Object.entries(instance.variables ?? {});
   vars.append(entries.length ? h('table', { class: 'data compact' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))),

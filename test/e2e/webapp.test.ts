@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, eventually } from '../api/helpers';
+import { shippedResources } from '../itsm/helpers';
 import { ensureWebBuild, launchChromium, screenshot, signIn as signInOnPage, startWebServer, watchErrors, type WebServer } from './support';
 
 jest.setTimeout(60_000);
@@ -224,8 +225,7 @@ describe('user journeys', () => {
   });
 
   test('approver: sees why segregation of duties bars them, delegates the vote; the substitute approves', async () => {
-    const dir = path.join(__dirname, '..', '..', 'processes');
-    await server.engine.deploy(['approval.bpmn', 'forms/approval-vote.form', 'forms/approval-escalation.form'].map((name) => ({ name, content: fs.readFileSync(path.join(dir, name), 'utf8') })));
+    await server.engine.deploy(shippedResources());
     const started = await request(server.baseUrl).post('/api/process-instances').set(bearer('admin'))
       .send({ processId: 'approval', variables: { approvers: ['bob'], requester: 'bob', approvalSubject: 'Change: open port 443 on fw-2' } });
     expect(started.status).toBe(201);
@@ -261,6 +261,21 @@ describe('user journeys', () => {
       return res.body;
     });
     expect(done.variables).toMatchObject({ approvalOutcome: 'approved', votes: [{ voter: 'bob', decision: 'approve', comment: 'fine for the maintenance window' }] });
+  });
+
+  test('admin: follows a service request into the approval it called, and back', async () => {
+    const started = await request(server.baseUrl).post('/api/process-instances').set(bearer('admin'))
+      .send({ processId: 'request', variables: { requester: 'carol', manager: 'bob', catalogItem: 'laptop', items: [{ sku: 'LAP-14', name: 'Laptop' }] } });
+    expect(started.status).toBe(201);
+    await signIn(page, server.baseUrl, 'admin');
+    await page.goto(`${server.baseUrl}/#/instances/${started.body.id}`);
+    const child = page.locator('#instance-children a[data-child-id]', { hasText: 'approval' });
+    await child.waitFor();
+    await child.click();
+    await page.waitForSelector('#instance-title:has-text("approval v")');
+    await page.waitForSelector('#instance-diagram .pd-active');
+    await page.click('#instance-parent');
+    await page.waitForSelector('#instance-title:has-text("request v")');
   });
 
   test('designer: sees the instance with its taken path, counts and variables', async () => {
