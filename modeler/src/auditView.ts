@@ -52,10 +52,11 @@ async function showHistory(main: HTMLElement, id: string): Promise<void> {
       verifyResult.textContent = `Verification failed: ${errorText(err)}`;
     }
   };
-  const exportAs = async (format: 'csv' | 'json'): Promise<void> => {
+  const exportAs = async (format: 'csv' | 'json', what: 'history' | 'evidence' = 'history'): Promise<void> => {
     try {
-      const text = await api.text(`${base}${format === 'csv' ? '?format=csv' : ''}`);
-      download(`history-${id}.${format}`, text, format === 'csv' ? 'text/csv' : 'application/json');
+      const url = what === 'history' ? base : `/api/process-instances/${encodeURIComponent(id)}/evidence`;
+      const text = await api.text(`${url}${format === 'csv' ? '?format=csv' : ''}`);
+      download(`${what}-${id}.${format}`, text, format === 'csv' ? 'text/csv' : 'application/json');
     } catch (err) {
       verifyResult.textContent = `Export failed: ${errorText(err)}`;
     }
@@ -67,6 +68,9 @@ async function showHistory(main: HTMLElement, id: string): Promise<void> {
       h('button', { type: 'button', id: 'verify-chain', onclick: () => void verify() }, 'Verify hash chain'),
       h('button', { type: 'button', class: 'secondary', id: 'export-csv', onclick: () => void exportAs('csv') }, 'Export CSV'),
       h('button', { type: 'button', class: 'secondary', id: 'export-json', onclick: () => void exportAs('json') }, 'Export JSON'),
+      // who did what across the instance and the instances it called (approvals), every chain verified
+      h('button', { type: 'button', class: 'secondary', id: 'export-evidence-csv', onclick: () => void exportAs('csv', 'evidence') }, 'Evidence pack (CSV)'),
+      h('button', { type: 'button', class: 'secondary', id: 'export-evidence-json', onclick: () => void exportAs('json', 'evidence') }, 'Evidence pack (JSON)'),
     ),
     verifyResult,
     h('table', { class: 'data timeline', id: 'history-table' },

@@ -369,6 +369,12 @@ describe('user journeys', () => {
     expect(text.split('\r\n')[0]).toBe('seq,at,type,elementId,actor,data,prevHash,hash');
     const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
     expect(JSON.parse(fs.readFileSync((await json.path())!, 'utf8')).events.length).toBeGreaterThan(5);
+    const [evidence] = await Promise.all([page.waitForEvent('download'), page.click('#export-evidence-json')]);
+    const pack = JSON.parse(fs.readFileSync((await evidence.path())!, 'utf8'));
+    expect(pack).toMatchObject({ instance: { id: instanceId }, verification: { valid: true } });
+    expect(pack.participants.alice).toEqual(expect.arrayContaining(['task.completed Review ticket']));
+    const [evidenceCsv] = await Promise.all([page.waitForEvent('download'), page.click('#export-evidence-csv')]);
+    expect(fs.readFileSync((await evidenceCsv.path())!, 'utf8').split('\r\n')[0]).toBe('instanceId,processId,seq,at,action,elementId,elementName,actor,data');
   });
 });
 
