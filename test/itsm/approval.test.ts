@@ -169,6 +169,7 @@ describe('misconfiguration', () => {
     ['a count above the number of votes', { approvers: ['bob', 'alice'], approvalRule: 'count', approvalThreshold: 3 }],
     ['a percentage without a threshold', { approvers: ['bob'], approvalRule: 'percentage' }],
     ['nobody to ask', { approvers: [] }],
+    ['a due date that is no duration', { approvers: ['bob'], approvalDueIn: 'friday' }],
   ])('%s raises an incident that says what is wrong; no task is created', async (_what, variables) => {
     const id = await start(itsm.app, 'approval', variables);
     const incidents = await eventually(async () => {
