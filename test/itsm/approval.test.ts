@@ -56,6 +56,12 @@ describe('approval rules', () => {
     await expectValidChain(itsm.app, id);
   });
 
+  test('an approver or group named twice gets one vote', async () => {
+    const { id, tasks } = await approval({ approvers: ['bob', 'alice', 'bob'], approverGroups: ['cab', 'cab'] }, 3);
+    expect(tasks.map((t) => t.assignee ?? 'cab').sort()).toEqual(['alice', 'bob', 'cab']);
+    expect((await instance(itsm.app, id)).variables.approvalPlan).toMatchObject({ total: 3, required: 3 });
+  });
+
   test('all: the first rejection rejects and cancels the open votes', async () => {
     const { id, tasks } = await approval({ approvers: ['bob', 'alice', 'admin'] }, 3);
     await vote(byAssignee(tasks, 'alice'), 'reject', 'alice', 'not now');
