@@ -77,6 +77,22 @@ describe('SqliteStore specifics', () => {
     expect(() => migrate(store.connection)).toThrow(/newer/);
   });
 
+  test('a database of schema 1 keeps its tasks when opened by this build; they exclude nobody', async () => {
+    const file = tmpFile();
+    const v1 = new Database(file);
+    migrate(v1, MIGRATIONS.slice(0, 1));
+    v1.prepare(
+      `INSERT INTO tasks (id, instance_id, process_id, element_id, wait_id, state, candidate_groups, candidate_users, variables, created_at)
+       VALUES ('old', 'i1', 'change', 'CabApproval', 'i1/w', 'created', '["cab"]', '[]', '{}', 1)`,
+    ).run();
+    v1.close();
+    const store = await openOn(file);
+    expect(schemaVersion(store.connection)).toBe(SCHEMA_VERSION);
+    const old = await store.getTask('old');
+    expect(old).toMatchObject({ id: 'old', candidateGroups: ['cab'] });
+    expect(old?.excludedUsers).toBeUndefined();
+  });
+
   test('a failed migration leaves the previous version and no partial schema', async () => {
     const db = new Database(tmpFile());
     try {
