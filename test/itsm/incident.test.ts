@@ -141,6 +141,18 @@ describe('incident management', () => {
     await expectValidChain(itsm.app, id);
   });
 
+  test('a priority change before acknowledgement waits in the message buffer and applies when the work starts', async () => {
+    const targets = ['PT100S', 'PT200S', 'PT300S', 'PT400S', 'PT500S'];
+    const { id, incidentId } = await logIncident(3, 3, { slaResolutionTargets: targets });
+    await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResolution: 'PT500S' });
+    await completeTask(itsm.app, id, 'AcknowledgeIncident');
+    const raised = await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'buffered priority change', 3000);
+    expect(raised.variables.slaResolution).toBe('PT100S');
+    expect((raised.variables.slaClock as { total: number }).total).toBe(100);
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+  });
+
   test('pending customer: wait for CustomerReplied (correlated by incident id), then work resumes', async () => {
     const { id, incidentId } = await logIncident(3, 3);
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
