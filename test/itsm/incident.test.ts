@@ -141,16 +141,36 @@ describe('incident management', () => {
     await expectValidChain(itsm.app, id);
   });
 
-  test('a priority change before acknowledgement waits in the message buffer and applies when the work starts', async () => {
-    const targets = ['PT100S', 'PT200S', 'PT300S', 'PT400S', 'PT500S'];
-    const { id, incidentId } = await logIncident(3, 3, { slaResolutionTargets: targets });
+  test('a priority change before acknowledgement recomputes the response and resolution targets from the original start', async () => {
+    // P5 answers in 60 s; raised to P1 it must answer in 2 s, counted from when the incident was logged
+    const { id, incidentId } = await logIncident(3, 3, { slaResponseTargets: ['PT2S', 'PT20S', 'PT30S', 'PT40S', 'PT60S'], slaResolutionTargets: ['PT100S', 'PT200S', 'PT300S', 'PT400S', 'PT500S'] });
+    const [before] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResponse: 'PT60S' });
     await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
-    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResolution: 'PT500S' });
+    const raised = await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority', 3000);
+    expect(raised.variables).toMatchObject({ slaResponse: 'PT2S', slaResponseWarning: 'PT1S', slaResolution: 'PT100S' });
+    expect((raised.variables.slaClock as { total: number; budget: number }).total).toBe(100);
+    expect((raised.variables.slaClock as { budget: number }).budget).toBeLessThanOrEqual(100);
+    // the acknowledgement is offered again, due at the new target
+    const [after] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+    expect(after.id).not.toBe(before.id);
+    expect(Date.parse(String(after.dueDate)) - Date.parse(String(before.createdAt))).toBeLessThanOrEqual(2500);
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach of the new response target', 4000);
+    expect(await completedElements(itsm.app, id)).toEqual(expect.arrayContaining(['PriorityChangedEarly', 'RedeterminePriorityEarly', 'RecomputeResponseSla', 'MarkResponseBreached']));
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
-    const raised = await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'buffered priority change', 3000);
-    expect(raised.variables.slaResolution).toBe('PT100S');
-    expect((raised.variables.slaClock as { total: number }).total).toBe(100);
-    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    await waitTasks(itsm.app, id, 'CoordinateMajorIncident'); // P1 now: the major incident path
+    await expectValidChain(itsm.app, id);
+  });
+
+  test('a response warning already given is not given again after a priority change', async () => {
+    const { id, incidentId } = await logIncident(3, 3, { slaResponseTargets: ['PT1H', 'PT1H', 'PT1H', 'PT1H', 'PT2S'] });
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'response warning', 4000);
+    await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
+    await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority', 3000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const warnings = itsm.notifications.filter((n) => n.instanceId === id && n.template === 'sla-response-warning');
+    expect(warnings).toHaveLength(1);
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ slaStage: 'warning', responseSla: 'warning' });
   });
 
   test('pending customer: wait for CustomerReplied (correlated by incident id), then work resumes', async () => {

@@ -83,6 +83,19 @@ describe('incident SLAs in business time', () => {
     expect(recomputed.slaStage).toBe('ok');
   });
 
+  test('a priority change before acknowledgement on a holiday: the new response target counts from the next working period', async () => {
+    const now = Date.now();
+    itsm = await startItsm({ businessCalendar: holidayCalendar(now) });
+    const { id, incidentId } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponseTargets: ['PT10S', 'PT20S', 'PT30S', 'PT40S', 'PT50S'] });
+    expect(Date.parse(String((await instance(itsm.app, id)).variables.slaResponseDueAt))).toBe(afterHolidays(now) + 30_000);
+    await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
+    const raised = await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority', 3000);
+    expect(Date.parse(String(raised.variables.slaResponseDueAt))).toBe(afterHolidays(now) + 10_000);
+    expect(Date.parse(String(raised.variables.slaResponseWarningAt))).toBe(afterHolidays(now) + 7_000);
+    const [ack] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+    expect(Date.parse(String(ack.dueDate))).toBe(afterHolidays(now) + 10_000);
+  });
+
   test('on an always-open calendar business time runs like wall time: warning and breach fire', async () => {
     itsm = await startItsm({ businessCalendar: ALWAYS_OPEN });
     const { id } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponse: 'PT2S' });
