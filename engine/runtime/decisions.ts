@@ -23,10 +23,18 @@ export interface DecisionHost {
   failJob(key: string, req: { retries: number; errorMessage?: string }, worker?: string): Promise<unknown>;
 }
 
+/**
+ * Jobs this process creates wake the worker at once (see `wake`); the poll only finds what other
+ * processes sharing the store created and left, or what a crash left behind.
+ */
+const DEFAULT_POLL_MS = 1000;
+
 export class DecisionWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private inFlight: Promise<void> | undefined;
+  /** A wake-up came while a round was running: run another one right after it. */
+  private wokenDuringRound = false;
   private readonly models = new Map<string, DmnModel>();
 
   constructor(
@@ -48,14 +56,27 @@ export class DecisionWorker {
     await this.inFlight;
   }
 
+  /** A decision job was just committed here: work it now instead of at the next poll. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.inFlight) {
+      this.wokenDuringRound = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   private schedule(ms: number): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.wokenDuringRound = false;
       this.inFlight = this.poll().then(() => undefined)
         .catch((err) => (this.options.onError ?? ((e, where) => console.error(`[processdesk] ${where}:`, e)))(err, 'decision worker'))
         .finally(() => {
           this.inFlight = undefined;
-          this.schedule(this.options.pollMs ?? 50);
+          this.schedule(this.wokenDuringRound ? 0 : this.options.pollMs ?? DEFAULT_POLL_MS);
         });
     }, ms);
     this.timer.unref?.();

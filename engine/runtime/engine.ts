@@ -10,7 +10,7 @@ import { createScheduler } from '../queue';
 import type { Scheduler } from '../queue/types';
 import { openStore } from '../store';
 import type { CommitBatch, HistoryEvent, IncidentRow, InstanceQuery, InstanceRow, JobRow, Page, Store, TaskQuery, TaskRow, TimerRow } from '../store/types';
-import { DecisionWorker } from './decisions';
+import { DECISION_JOB_TYPE, DecisionWorker } from './decisions';
 import { DefinitionCache } from './definitions';
 import { deploy, type DeployResource, type DeploymentResult } from './deploy';
 import { EngineError, conflict, invalid, notFound } from './errors';
@@ -37,6 +37,12 @@ export interface EngineOptions {
   clock?: Clock;
   /** Working days, hours, time zone and holidays of the business-time FEEL functions (businessDue...). */
   businessCalendar?: BusinessCalendarConfig;
+  /**
+   * How often the built-in decision worker looks for decision jobs it was not told about (created by
+   * another process on the same store, or left by a crash); jobs committed here are worked at once.
+   * Default 1000 ms.
+   */
+  decisionPollMs?: number;
   /** Called with errors of background work (timers, outbox); default: console.error. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -83,7 +89,7 @@ export class Engine {
   private readonly timers: Timers;
   private started = false;
   private readonly commitListeners = new Set<(batch: CommitBatch) => void>();
-  private readonly decisions = new DecisionWorker(this);
+  private readonly decisions: DecisionWorker;
 
   constructor(options: EngineOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -99,6 +105,7 @@ export class Engine {
     this.messaging = new Messaging(this.store, this.executor, this.definitions, this.clock, (id) => this.newInstanceId(id));
     this.jobs = new Jobs(this.store, this.executor, this.clock);
     this.timers = new Timers(this.store, this.executor, this.definitions, this.clock);
+    this.decisions = new DecisionWorker(this, { onError, pollMs: options.decisionPollMs });
     this.outbox.bind({ executor: this.executor, definitions: this.definitions, messaging: this.messaging, scheduler: this.scheduler, clock: this.clock });
   }
 
@@ -134,6 +141,7 @@ export class Engine {
 
   private committed(batch: CommitBatch): void {
     if (batch.outbox?.length) this.outbox.enqueue(batch.outbox);
+    if (batch.jobs?.upsert?.some((j) => j.type === DECISION_JOB_TYPE && j.state === 'activatable')) this.decisions.wake();
     for (const listener of this.commitListeners) {
       try {
         listener(batch);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeploymentError } from '../../engine';
 import { DECISION_JOB_TYPE } from '../../engine/runtime/decisions';
+import { tempEngine } from '../support/engine';
 import { bpmn, chain, endEvent, esc, eventually, expectValidHistory, ioMapping, startEvent, useEngine, userTask } from '../engine/helpers';
 
 const dmnFile = (...parts: string[]): { name: string; content: string } => ({
@@ -66,6 +67,20 @@ describe('business rule tasks', () => {
     for (const id of [a.id, b.id]) await eventually(async () => expect((await engine.getInstance(id)).activeElements).toEqual(['Check']));
     expect((await engine.getInstance(a.id)).variables.result).toEqual([{ tag: 'big', points: 10 }, { tag: 'any', points: 40 }]);
     expect((await engine.getInstance(b.id)).variables.result).toBe('high');
+  });
+
+  test('a decision job committed by this engine is worked at once, not at the next poll (poll set to an hour here)', async () => {
+    const { engine, close } = await tempEngine({ decisionPollMs: 3_600_000 });
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // past the worker's first round at start: the next is an hour away
+      await engine.deploy([matrix, withDecision('p4', 'priority-matrix', 'priority')]);
+      // several in a row: a wake-up that arrives while a round runs must not be lost
+      const started = await Promise.all([1, 2, 3].map((impact) => engine.startInstance({ processId: 'p4', variables: { impact, urgency: 1 } })));
+      for (const inst of started) await eventually(async () => expect((await engine.getInstance(inst.id)).activeElements).toEqual(['Check']), 5000);
+      expect(await Promise.all(started.map(async (i) => (await engine.getInstance(i.id)).variables.priority))).toEqual([1, 2, 3]);
+    } finally {
+      await close();
+    }
   });
 
   test('a failing evaluation becomes an incident with the reason; a fixed redeploy + resolve goes on', async () => {
