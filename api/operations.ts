@@ -80,7 +80,7 @@ export const OPERATIONS = {
   }),
   getInstanceEvidence: op({
     operationId: 'getInstanceEvidence', method: 'get', path: '/api/process-instances/:id/evidence', permission: 'history.export', tag: 'history',
-    summary: 'Evidence pack: who started, claimed, completed, worked and decided what and when, with data, and the verified chain (`?format=csv`)',
+    summary: 'Evidence pack: who started, claimed, completed, worked and decided what and when, with data, and the verified chains, the instances its call activities started (approvals) included (`?format=csv`)',
     params: 'IdParams', query: 'HistoryQuery', success: { status: 200, schema: 'Evidence' }, errors: [404],
   }),
   exportHistory: op({
