@@ -12,6 +12,7 @@
  * | instances.start    | POST /api/process-instances                                   | x        | x     |         | x     |        |
  * | instances.read     | GET /api/process-instances, /:id                              | x        | x     | x       | x     |        |
  * | instances.cancel   | POST /api/process-instances/:id/cancel                        |          |       |         | x     |        |
+ * | instances.modify   | POST /api/process-instances/:id/variables                     |          |       |         | x     |        |
  * | history.read       | GET /api/process-instances/:id/history, /history/verify       | x        |       | x       | x     |        |
  * | history.export     | GET /api/history/export, /api/process-instances/:id/evidence  |          |       | x       | x     |        |
  * | tasks.read         | GET /api/tasks, /api/tasks/:id                                | x        | agent*| x       | x     |        |
@@ -50,6 +51,7 @@ export const PERMISSIONS = {
   'instances.start': ['designer', 'agent', 'admin'],
   'instances.read': ['designer', 'agent', 'auditor', 'admin'],
   'instances.cancel': ['admin'],
+  'instances.modify': ['admin'],
   'history.read': ['designer', 'auditor', 'admin'],
   'history.export': ['auditor', 'admin'],
   'tasks.read': ['designer', 'agent', 'auditor', 'admin'],

@@ -13,7 +13,7 @@ import { csvField, iso } from './views';
 /** History events that record a decision or an act of someone (person, worker or the engine). */
 const EVIDENCE_TYPES = new Set([
   'instance.started', 'task.claimed', 'task.unclaimed', 'task.completed', 'job.completed', 'job.failed', 'error.thrown',
-  'message.correlated', 'signal.received', 'incident.created', 'incident.resolved', 'instance.completed', 'instance.terminated',
+  'message.correlated', 'signal.received', 'incident.created', 'incident.resolved', 'variables.set', 'instance.completed', 'instance.terminated',
 ]);
 
 export interface EvidenceStep {

@@ -69,6 +69,11 @@ export const OPERATIONS = {
     operationId: 'cancelInstance', method: 'post', path: '/api/process-instances/:id/cancel', permission: 'instances.cancel', tag: 'instances',
     summary: 'Cancel (terminate) a process instance', params: 'IdParams', body: 'EmptyRequest', success: { status: 200, schema: 'Instance' }, errors: [404, 409, 413],
   }),
+  setInstanceVariables: op({
+    operationId: 'setInstanceVariables', method: 'post', path: '/api/process-instances/:id/variables', permission: 'instances.modify', tag: 'instances',
+    summary: 'Set process-level variables of a running instance (to fix data before retrying an incident); recorded in its history',
+    params: 'IdParams', body: 'SetVariablesRequest', success: { status: 200, schema: 'Instance' }, errors: [400, 404, 409, 413],
+  }),
   getInstanceHistory: op({
     operationId: 'getInstanceHistory', method: 'get', path: '/api/process-instances/:id/history', permission: 'history.read', tag: 'history',
     summary: 'The hash-chained history of an instance (`?format=csv` for CSV)', params: 'IdParams', query: 'HistoryQuery',

@@ -59,6 +59,7 @@ export const requests = {
   DelegateRequest: obj({ to: { ...id, description: 'the substitute who gets the task' } }, ['to']),
   ClaimRequest: obj({ assignee: { ...id, description: 'admins may assign to someone else; others claim for themselves' } }),
   CompleteTaskRequest: obj({ variables }),
+  SetVariablesRequest: obj({ variables: { ...variables, minProperties: 1 } }, ['variables']),
   EmptyRequest: obj({}),
 
   MessageRequest: obj(

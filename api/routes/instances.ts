@@ -72,6 +72,11 @@ export function instancesRouter(ctx: ApiContext): Router {
     res.json(await engine.cancelInstance(inputOf<{ id: string }>(res).params.id, principalOf(res).id));
   });
 
+  mount(router, ctx, OPERATIONS.setInstanceVariables, async (_req, res) => {
+    const { params, body } = inputOf<{ id: string }, never, { variables: Record<string, unknown> }>(res);
+    res.json(await engine.setVariables(params.id, body.variables, principalOf(res).id));
+  });
+
   mount(router, ctx, OPERATIONS.getInstanceHistory, async (_req, res) => {
     const { params, query } = inputOf<{ id: string }, { format?: 'json' | 'csv' }>(res);
     const events = await engine.getHistory(params.id);

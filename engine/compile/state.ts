@@ -126,6 +126,7 @@ export type MachineEvent =
   /** The child could not be started (e.g. its process is not deployed): an incident; resolving retries the call. */
   | (EventBase & { type: 'CHILD_START_FAILED'; waitId: string; message: string })
   | (EventBase & { type: 'RESOLVE_INCIDENT'; incidentId: string })
+  | (EventBase & { type: 'SET_VARIABLES'; variables: Variables })
   | (EventBase & { type: 'CANCEL' });
 
 export type Effect =

@@ -72,6 +72,12 @@ function dispatch(run: Run, event: Exclude<MachineEvent, { type: 'START' }>): st
     terminateInstance(run, { reason: 'canceled', by: event.actor });
     return undefined;
   }
+  if (event.type === 'SET_VARIABLES') {
+    // An operator's correction (e.g. before retrying an incident): process-level variables, recorded.
+    run.setVariables(ctx.rootScope, event.variables);
+    run.history('variables.set', undefined, { variables: event.variables });
+    return undefined;
+  }
   if (event.type === 'RESOLVE_INCIDENT') {
     const incident = ctx.incidents[event.incidentId];
     if (!incident) return `no open incident ${event.incidentId}`;

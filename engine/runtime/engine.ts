@@ -206,6 +206,19 @@ export class Engine {
     return toInstanceView(row);
   }
 
+  /**
+   * Sets process-level variables of a running instance (an operator fixing data before retrying an
+   * incident); the change is in the history with who made it.
+   */
+  async setVariables(id: string, variables: Record<string, unknown>, actor = 'engine'): Promise<InstanceView> {
+    if (!Object.keys(variables).length) throw invalid('no variables to set');
+    const { row } = await this.executor.execute(id, actor, async (current) => {
+      if (current.state === 'completed' || current.state === 'terminated') throw conflict(`instance ${id} is already ${current.state}`);
+      return { event: { type: 'SET_VARIABLES', variables, at: this.clock(), actor } };
+    });
+    return toInstanceView(row);
+  }
+
   // ---- user tasks -----------------------------------------------------------------------------
 
   async getTask(id: string): Promise<TaskRow> {

@@ -46,6 +46,7 @@ const REQUESTS: Record<OperationId, { path: string; body?: unknown; query?: Reco
   listInstances: { path: '/api/process-instances' },
   getInstance: { path: '/api/process-instances/x' },
   cancelInstance: { path: '/api/process-instances/x/cancel' },
+  setInstanceVariables: { path: '/api/process-instances/x/variables', body: { variables: { fixed: true } } },
   getInstanceHistory: { path: '/api/process-instances/x/history' },
   verifyInstanceHistory: { path: '/api/process-instances/x/history/verify' },
   exportHistory: { path: '/api/history/export', query: { processId: 'wcp01' } },

@@ -98,6 +98,21 @@ describe('history', () => {
     expect(verified.brokenAt).toBe(6);
   });
 
+  test('setVariables changes process-level variables of a running instance, recorded with its actor; not of an ended one', async () => {
+    const { engine } = env();
+    await deployXml(engine, bpmn('setVars', [startEvent('Start'), userTask('Review'), endEvent('End'), chain('Start', 'Review', 'End')]));
+    const inst = await engine.startInstance({ processId: 'setVars', variables: { amount: 1, keep: 'x' } });
+    await expectEngineError(engine.setVariables(inst.id, {}, 'admin'), 'INVALID');
+    const changed = await engine.setVariables(inst.id, { amount: 2, added: [1] }, 'admin');
+    expect(changed.variables).toEqual({ amount: 2, keep: 'x', added: [1] });
+    const event = (await engine.getHistory(inst.id)).find((e) => e.type === 'variables.set');
+    expect(event).toMatchObject({ actor: 'admin', data: { variables: { amount: 2, added: [1] } } });
+    await complete(engine, inst.id, 'Review');
+    await expectEngineError(engine.setVariables(inst.id, { amount: 3 }, 'admin'), 'CONFLICT');
+    expect((await engine.getInstance(inst.id)).variables.amount).toBe(2);
+    await expectValidHistory(engine, inst.id);
+  });
+
   test('cancelInstance terminates the instance, cancels tasks, jobs and timers, and is recorded', async () => {
     const { engine } = env();
     await deployXml(

@@ -1,7 +1,7 @@
 /** The shipped change process end to end through the HTTP API: standard, normal (CAB), emergency, back-out. */
 import request from 'supertest';
 import { bearer } from '../api/helpers';
-import { childInstance, completeTask, completedElements, eventually, expectValidChain, instance, start, startItsm, waitActive, waitCompleted, waitTasks, type Itsm } from './helpers';
+import { childInstance, completeTask, completedElements, eventually, expectValidChain, history, instance, start, startItsm, waitActive, waitCompleted, waitTasks, type Itsm } from './helpers';
 
 let itsm: Itsm;
 beforeEach(async () => {
@@ -148,6 +148,29 @@ describe('change enablement', () => {
     expect(lines[0]).toBe('instanceId,processId,seq,at,action,elementId,elementName,actor,data');
     expect(lines.some((l) => l.startsWith(`${approvalId},approval,`) && l.includes(',task.completed,Vote,Approve or reject,bob,'))).toBe(true);
     expect(lines.at(-1)).toMatch(/,history\.verified,,,auditor-export,"\{""valid"":true/);
+  });
+
+  test('an empty CAB is an incident that says what to give; an admin sets the members and retries', async () => {
+    const id = await submit('normal', { cabMembers: [] });
+    const incident = await eventually(async () => {
+      const res = await request(itsm.app).get('/api/incidents').query({ processInstanceId: id, state: 'open' }).set(bearer('admin'));
+      if (!res.body.items?.length) throw new Error('no incident yet');
+      return res.body.items[0] as { id: string; elementId: string; message: string };
+    });
+    expect(incident).toMatchObject({ elementId: 'CabApproval', message: expect.stringContaining('APPROVAL_INVALID: approval misconfigured: give approvers') });
+    // only admins change an instance's data; the change is recorded with who made it
+    expect((await request(itsm.app).post(`/api/process-instances/${id}/variables`).set(bearer('bob')).send({ variables: { cabMembers: ['bob'] } })).status).toBe(403);
+    expect((await request(itsm.app).post(`/api/process-instances/${id}/variables`).set(bearer('admin')).send({ variables: {} })).status).toBe(400);
+    const fixed = await request(itsm.app).post(`/api/process-instances/${id}/variables`).set(bearer('admin')).send({ variables: { cabMembers: ['bob', 'admin'] } });
+    expect(fixed.status).toBe(200);
+    expect(fixed.body.variables.cabMembers).toEqual(['bob', 'admin']);
+    await request(itsm.app).post(`/api/incidents/${encodeURIComponent(incident.id)}/resolve`).set(bearer('admin')).send({}).expect(200);
+    const { votes } = await votesOf(id, 2);
+    expect(votes.map((t) => t.assignee).sort()).toEqual(['admin', 'bob']);
+    const set = (await history(itsm.app, id)).find((e) => e.type === 'variables.set');
+    expect(set).toMatchObject({ actor: 'admin', data: { variables: { cabMembers: ['bob', 'admin'] } } });
+    const evidence = await request(itsm.app).get(`/api/process-instances/${id}/evidence`).set(bearer('carol'));
+    expect(evidence.body.participants.admin).toEqual(expect.arrayContaining(['variables.set']));
   });
 
   test('emergency change: fast ECAB approval by the cab group, then implementation and review', async () => {
