@@ -114,5 +114,6 @@ export const can = {
   audit: (me: Me) => me.roles.some((r) => r === 'auditor' || r === 'admin'),
   cancel: (me: Me) => me.roles.includes('admin'),
   resolve: (me: Me) => me.roles.includes('admin'),
+  modify: (me: Me) => me.roles.includes('admin'),
   start: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'agent' || r === 'admin'),
 };

@@ -120,6 +120,30 @@ export function mount(main: HTMLElement, me: Me, instanceId?: string): { dispose
   return { dispose: () => undefined };
 }
 
+/** Admins fix an instance's data (e.g. before retrying an incident); the engine records who changed what. */
+function variablesEditor(main: HTMLElement, me: Me, instance: Instance): HTMLElement {
+  const area = h('textarea', { id: 'set-variables', rows: '3', spellcheck: 'false', placeholder: '{"name": "value"}' });
+  const button = h('button', { type: 'button', class: 'secondary', id: 'set-variables-button' }, 'Set variables');
+  button.addEventListener('click', async () => {
+    let variables: unknown;
+    try {
+      variables = JSON.parse(area.value || '{}');
+    } catch (err) {
+      toast(`Not valid JSON: ${errorText(err)}`, 'error');
+      return;
+    }
+    try {
+      await api.post(`/api/process-instances/${encodeURIComponent(instance.id)}/variables`, { variables });
+      toast('Variables set.');
+      main.replaceChildren();
+      await showInstance(main, me, instance.id);
+    } catch (err) {
+      toast(`Could not set variables: ${errorText(err)}`, 'error');
+    }
+  });
+  return h('div', { class: 'field' }, h('label', { for: 'set-variables' }, 'Set variables (JSON, recorded in the history)'), area, button);
+}
+
 async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any> {
   const title = h('h1', { id: 'instance-title' }, `Instance ${id}`);
   const diagram = h('div', { class: 'viewer', id: 'instance-diagram', role: 'img', 'aria-label': 'Process diagram with the taken path' });
@@ -175,6 +199,7 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))),
     h('tbody', {}, entries.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, h('code', {}, JSON.stringify(v)))))),
   ) : h('p', { class: 'muted' }, 'No variables.'));
+  if (can.modify(me) && (instance.state === 'active' || instance.state === 'incident')) vars.append(variablesEditor(main, me, instance));
   if (can.cancel(me) && (instance.state === 'active' || instance.state === 'incident')) {
     actions.append(h('button', { type: 'button', class: 'danger', id: 'cancel-instance', onclick: async () => {
       if (!confirm(`Cancel instance ${instance.id}?`)) return;

@@ -346,9 +346,15 @@ describe('user journeys', () => {
     await page.waitForSelector('#instance-incidents li.incident.open:has-text("CMDB unreachable")');
     await page.waitForSelector('#instance-diagram .djs-container');
     await screenshot(page, 'instance-incident');
+    // the admin records the fix in the instance's data before retrying
+    await page.fill('#set-variables', '{"cmdbEndpoint": "https://cmdb-2.example.com"}');
+    await page.click('#set-variables-button');
+    await page.waitForSelector('#instance-variables :text("cmdbEndpoint")');
     await page.click('#instance-incidents button:has-text("Retry")');
     await page.waitForSelector('#instance-incidents li.incident.resolved');
     expect(await page.locator('#instance-incidents button:has-text("Retry")').count()).toBe(0);
+    const events = (await request(server.baseUrl).get(`/api/process-instances/${started.body.id}/history`).set(admin)).body.events as { type: string; actor: string }[];
+    expect(events.find((e) => e.type === 'variables.set')?.actor).toBe('admin');
   });
 
   test('auditor: searches, reads the timeline, verifies the hash chain, exports', async () => {
