@@ -26,7 +26,13 @@ const HANDLERS: Record<string, Handler> = {
     job.variables.simulateFailure === true
       ? { line: `deployment of instance ${job.instanceId} failed (simulateFailure)`, error: { code: 'DEPLOYMENT_FAILED', message: 'simulated deployment failure' } }
       : { line: `deployed change of instance ${job.instanceId}`, variables: { deploymentId: `deploy-${job.key.slice(-8)}` } },
-  'cmdb-lookup': (job) => ({ line: `cmdb lookup for ${String(job.variables.configurationItem ?? 'unknown CI')}`, variables: { ciOwner: 'service-desk', ciCriticality: 'medium' } }),
+  // A pretend CMDB: items named net-* belong to the network team; no item given, nothing found.
+  'cmdb-lookup': (job) => {
+    const item = job.variables.configurationItem;
+    if (typeof item !== 'string' || !item) return { line: `cmdb lookup: no configuration item (instance ${job.instanceId})`, variables: {} };
+    const network = item.startsWith('net-');
+    return { line: `cmdb lookup for ${item}`, variables: { ciOwner: network ? 'network' : 'service-desk', ciCriticality: network ? 'high' : 'medium' } };
+  },
 };
 
 /** Starts polling workers; returns a stop function that waits for the jobs in hand. */

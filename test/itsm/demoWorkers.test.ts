@@ -1,10 +1,10 @@
-/** The built-in demo workers (notify, deployment-hook, cmdb-lookup) on the shipped change process. */
+/** The built-in demo workers (notify, deployment-hook, cmdb-lookup) on the shipped change and incident processes. */
 import { startDemoWorkers } from '../../engine/runtime/demoWorkers';
 import { tempEngine, eventually } from '../support/engine';
 import { shippedResources } from './helpers';
 
 describe('demo workers', () => {
-  test('complete notify and deployment-hook jobs with a log line; simulateFailure throws DEPLOYMENT_FAILED', async () => {
+  test('complete notify, deployment-hook and cmdb-lookup jobs with a log line; simulateFailure throws DEPLOYMENT_FAILED', async () => {
     const { engine, close } = await tempEngine();
     const lines: string[] = [];
     const stop = startDemoWorkers(engine, undefined, (line) => lines.push(line), 20);
@@ -34,6 +34,22 @@ describe('demo workers', () => {
       expect(lines.some((l) => /^\[demo-worker\] deployed change of instance /.test(l))).toBe(true);
       expect(lines.some((l) => /^\[demo-worker\] deployment of instance .* failed \(simulateFailure\)$/.test(l))).toBe(true);
       expect(lines.filter((l) => l.startsWith('[demo-worker] notify change-closed to requester'))).toHaveLength(2);
+
+      // cmdb-lookup on the incident process: net-* items belong to the network team
+      const incident = await engine.startInstance({ processId: 'incident', variables: { incidentId: 'INC-demo' } });
+      const log = await eventually(async () => {
+        const found = (await engine.listTasks({ instanceId: incident.id, state: 'created', limit: 10 })).items.find((t) => t.elementId === 'LogIncident');
+        if (!found) throw new Error('no LogIncident');
+        return found;
+      });
+      await engine.completeTask(log.id, { summary: 'switch down', category: 'hardware', impact: 2, urgency: 2, configurationItem: 'net-sw-7' }, 'tester');
+      const ack = await eventually(async () => {
+        const found = (await engine.listTasks({ instanceId: incident.id, state: 'created', limit: 10 })).items.find((t) => t.elementId === 'AcknowledgeIncident');
+        if (!found) throw new Error('no AcknowledgeIncident');
+        return found;
+      });
+      expect(ack.candidateGroups).toEqual(['network']);
+      expect(lines).toContain('[demo-worker] cmdb lookup for net-sw-7');
     } finally {
       await stop();
       await close();

@@ -30,27 +30,48 @@ export function shippedResources(dir = PROCESSES_DIR): { name: string; content: 
 export interface Itsm extends TestApi {
   /** Notifications sent by the HTTP notify worker: template and instance. */
   notifications: { template: string; to?: string; instanceId: string }[];
+  /** Configuration items the HTTP cmdb-lookup worker was asked about, by instance. */
+  lookups: { item: unknown; instanceId: string }[];
 }
 
-/** A server with the shipped processes deployed and an HTTP `notify` worker running. */
+type WorkedJob = { key: string; processInstanceId: string; customHeaders: Record<string, string>; variables: Record<string, unknown> };
+
+/** The test's CMDB: `net-*` items belong to the network team (critical), other items to the service desk. */
+function cmdbAnswer(item: unknown): Record<string, unknown> {
+  if (typeof item !== 'string' || !item) return {};
+  return item.startsWith('net-') ? { ciOwner: 'network', ciCriticality: 'high' } : { ciOwner: 'service-desk', ciCriticality: 'medium' };
+}
+
+/** A server with the shipped processes deployed and HTTP `notify` and `cmdb-lookup` workers running. */
 export async function startItsm(engineOptions: EngineOptions = {}): Promise<Itsm> {
   const api = await startApi({}, engineOptions);
   await deploy(api.app, shippedResources());
   const notifications: Itsm['notifications'] = [];
+  const lookups: Itsm['lookups'] = [];
   let running = true;
+  const work = async (type: string, handle: (job: WorkedJob) => Record<string, unknown>): Promise<void> => {
+    const res = await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type, worker: `${type}-test`, maxJobs: 10, lockMs: 10_000 });
+    for (const job of (res.body.jobs ?? []) as WorkedJob[]) {
+      await request(api.app).post(`/api/jobs/${encodeURIComponent(job.key)}/complete`).set(bearer('admin')).send({ variables: handle(job) });
+    }
+  };
   const loop = (async () => {
     while (running) {
-      const res = await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'notify', worker: 'notify-test', maxJobs: 10, lockMs: 10_000 });
-      for (const job of (res.body.jobs ?? []) as { key: string; processInstanceId: string; customHeaders: Record<string, string> }[]) {
+      await work('notify', (job) => {
         notifications.push({ template: job.customHeaders.template, to: job.customHeaders.to, instanceId: job.processInstanceId });
-        await request(api.app).post(`/api/jobs/${encodeURIComponent(job.key)}/complete`).set(bearer('admin')).send({ variables: {} });
-      }
+        return {};
+      });
+      await work('cmdb-lookup', (job) => {
+        lookups.push({ item: job.variables.configurationItem, instanceId: job.processInstanceId });
+        return cmdbAnswer(job.variables.configurationItem);
+      });
       await new Promise((r) => setTimeout(r, 30));
     }
   })();
   return {
     ...api,
     notifications,
+    lookups,
     close: async () => {
       running = false;
       await loop;

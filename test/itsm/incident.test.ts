@@ -55,6 +55,18 @@ describe('incident management', () => {
     }
   });
 
+  test('the CMDB lookup (job cmdb-lookup) routes to the owner of the configuration item, else by category', async () => {
+    const { id } = await logIncident(2, 2, {}, { category: 'software', configurationItem: 'net-core-1' });
+    const [ack] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
+    expect(ack.candidateGroups).toEqual(['network']);
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ ciOwner: 'network', ciCriticality: 'high', assignmentGroup: 'network' });
+    expect(itsm.lookups.filter((l) => l.instanceId === id)).toEqual([{ item: 'net-core-1', instanceId: id }]);
+    const other = await logIncident(2, 2, {}, { category: 'software' });
+    expect((await waitTasks(itsm.app, other.id, 'AcknowledgeIncident'))[0].candidateGroups).toEqual(['service-desk']);
+    expect(itsm.lookups.filter((l) => l.instanceId === other.id)).toEqual([{ item: undefined, instanceId: other.id }]);
+    expect(await completedElements(itsm.app, id)).toEqual(expect.arrayContaining(['LogIncident', 'LookUpCi', 'DeterminePriority']));
+  });
+
   test('P1: major incident path, then resolution confirmed by the customer closes the incident', async () => {
     const { id, incidentId } = await logIncident(1, 1);
     expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 1, slaResponse: 'PT15M', slaResolution: 'PT4H', slaResponseWarning: 'PT675S' });
