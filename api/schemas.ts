@@ -148,7 +148,8 @@ export const responses = {
   Task: {
     type: 'object', required: ['id', 'elementId', 'processInstanceId', 'processId', 'state', 'candidateGroups', 'createdAt'],
     properties: {
-      id: { type: 'string' }, elementId: { type: 'string' }, name: { type: ['string', 'null'] }, processInstanceId: { type: 'string' }, processId: { type: 'string' },
+      id: { type: 'string' }, elementId: { type: 'string' }, name: { type: ['string', 'null'] }, subject: { type: ['string', 'null'], description: 'user task header subject' },
+      processInstanceId: { type: 'string' }, processId: { type: 'string' },
       state: { enum: ['created', 'completed', 'canceled'] }, assignee: { type: ['string', 'null'] }, candidateGroups: { type: 'array', items: { type: 'string' } },
       candidateUsers: { type: 'array', items: { type: 'string' } }, dueDate: optionalIsoTime, followUpDate: optionalIsoTime, createdAt: isoTime, completedAt: optionalIsoTime,
       completedBy: { type: ['string', 'null'] }, formId: { type: ['string', 'null'] }, formKey: { type: ['string', 'null'] }, priority: { type: ['integer', 'null'] },

@@ -10,6 +10,8 @@ export interface TaskView {
   id: string;
   elementId: string;
   name: string | null;
+  /** What the task is about (user task header `subject`). */
+  subject: string | null;
   processInstanceId: string;
   processId: string;
   state: TaskRow['state'];
@@ -44,7 +46,7 @@ export function dueStage(t: TaskRow, now = Date.now()): DueStage | null {
 
 export function taskView(t: TaskRow): TaskView {
   return {
-    id: t.id, elementId: t.elementId, name: t.name ?? null, processInstanceId: t.instanceId, processId: t.processId, state: t.state,
+    id: t.id, elementId: t.elementId, name: t.name ?? null, subject: t.subject ?? null, processInstanceId: t.instanceId, processId: t.processId, state: t.state,
     assignee: t.assignee ?? null, candidateGroups: t.candidateGroups ?? [], candidateUsers: t.candidateUsers ?? [],
     dueDate: iso(t.dueDate), followUpDate: iso(t.followUpDate), createdAt: iso(t.createdAt)!, completedAt: iso(t.completedAt),
     completedBy: t.completedBy ?? null, formId: t.formId ?? null, formKey: t.formKey ?? null, priority: t.priority ?? null,

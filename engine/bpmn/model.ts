@@ -71,6 +71,8 @@ export interface UserTaskDefinition {
    * user (or list of users) who may never complete, claim or be handed this task, e.g. `requester, implementer`.
    */
   segregationOfDuties?: string[];
+  /** Task header `subject`: what this task is about, shown in task lists (literal or FEEL, e.g. `=incidentId + ": " + summary`). */
+  subject?: string;
 }
 
 export interface LoopDefinition {

@@ -46,6 +46,8 @@ export function readJob(ctx: ReadContext, el: ModdleElement): JobDefinition | un
 
 /** The user task header that names the variables whose users are excluded from the task. */
 const SEGREGATION_HEADER = 'segregationOfDuties';
+/** The user task header whose value (literal or FEEL) is the task's subject in task lists. */
+const SUBJECT_HEADER = 'subject';
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefinition {
@@ -65,7 +67,9 @@ export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefin
   set('formId', text(form, 'formId'));
   set('formKey', text(form, 'formKey') ?? text(form, 'externalReference'));
   set('priority', text(priority, 'priority'));
-  const segregation = readHeaders(ctx, el)[SEGREGATION_HEADER];
+  const headers = readHeaders(ctx, el);
+  if (headers[SUBJECT_HEADER]) result.subject = headers[SUBJECT_HEADER];
+  const segregation = headers[SEGREGATION_HEADER];
   if (segregation !== undefined) {
     const names = segregation.split(',').map((n) => n.trim()).filter(Boolean);
     const bad = names.filter((n) => !VARIABLE_NAME.test(n));

@@ -60,6 +60,7 @@ export function validateExpressions(model: ProcessModel, problems: Problems): vo
       check(id, 'followUpDate', task.followUpDate);
       check(id, 'priority', task.priority, { literal: INTEGER });
       check(id, 'formId', task.formId);
+      check(id, 'subject header', task.subject);
     }
     if (node.script) {
       if (node.script.expression) check(id, 'script expression', node.script.expression, { feel: true });

@@ -136,6 +136,7 @@ export type Effect =
       waitId: string;
       elementId: string;
       name?: string;
+      subject?: string;
       assignee?: string;
       candidateGroups: string[];
       candidateUsers: string[];

@@ -50,7 +50,7 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
       case 'task.create':
         parts.tasks.set(id(e.waitId), {
           id: id(e.waitId), instanceId: instance.id, processId: instance.processId, elementId: e.elementId, waitId: e.waitId, name: e.name,
-          state: 'created', assignee: e.assignee, candidateGroups: e.candidateGroups, candidateUsers: e.candidateUsers, dueDate: e.dueDate,
+          subject: e.subject, state: 'created', assignee: e.assignee, candidateGroups: e.candidateGroups, candidateUsers: e.candidateUsers, dueDate: e.dueDate,
           followUpDate: e.followUpDate, formId: e.formId, formKey: e.formKey, priority: e.priority, variables: e.variables, excludedUsers: e.excludedUsers, createdAt: at,
         });
         break;

@@ -65,6 +65,8 @@ export interface TaskRow {
   elementId: string;
   waitId: string;
   name?: string;
+  /** What the task is about (task header `subject`), e.g. "INC-42: VPN down". */
+  subject?: string;
   state: TaskState;
   assignee?: string;
   candidateGroups: string[];

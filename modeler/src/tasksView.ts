@@ -8,6 +8,8 @@ interface Task {
   id: string;
   elementId: string;
   name: string | null;
+  /** What the task is about (user task header `subject`). */
+  subject?: string | null;
   processInstanceId: string;
   processId: string;
   state: 'created' | 'completed' | 'canceled';
@@ -40,7 +42,7 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
   const tbody = h('tbody', {});
   const table = h('table', { class: 'data', id: 'task-table' },
     h('caption', { class: 'visually-hidden' }, 'Tasks'),
-    h('thead', {}, h('tr', {}, ['Task', 'Process', 'Assignee', 'Groups', 'Due', 'State', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, ['Task', 'About', 'Process', 'Assignee', 'Groups', 'Due', 'State', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
     tbody,
   );
   const updated = h('p', { class: 'muted', id: 'tasks-updated', 'aria-live': 'off' });
@@ -114,6 +116,7 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
     if (t.state === 'created' && t.assignee === me.id) actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'unclaim', 'aria-label': `Unclaim ${label}`, onclick: () => void act(t, 'unclaim') }, 'Unclaim'));
     return h('tr', { 'data-task-id': t.id, class: t.id === openTaskId ? 'selected' : '' },
       h('th', { scope: 'row' }, label),
+      h('td', { class: 'subject' }, t.subject ?? '—'),
       h('td', {}, t.processId),
       h('td', {}, t.assignee ?? '—'),
       h('td', {}, t.candidateGroups.join(', ') || '—'),
@@ -134,7 +137,7 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
       lastJson = json;
       const focused = document.activeElement as HTMLElement | null;
       const focusKey = focused?.closest('tr')?.getAttribute('data-task-id') + '|' + focused?.getAttribute('data-action');
-      tbody.replaceChildren(...(items.length ? items.map(row) : [h('tr', {}, h('td', { colspan: '7', class: 'muted' }, 'No tasks.'))]));
+      tbody.replaceChildren(...(items.length ? items.map(row) : [h('tr', {}, h('td', { colspan: '8', class: 'muted' }, 'No tasks.'))]));
       const [id, action] = focusKey.split('|');
       (tbody.querySelector(`tr[data-task-id="${CSS.escape(id)}"] [data-action="${CSS.escape(action)}"]`) as HTMLElement | null)?.focus();
     } catch (err) {
@@ -164,6 +167,7 @@ export function mount(main: HTMLElement, me: Me, openId?: string): { dispose: ()
     const delegation = open && task.assignee && (task.assignee === me.id || me.roles.includes('admin')) ? delegateControl(task) : '';
     detail.replaceChildren(
       h('h2', { id: 'task-detail-title' }, task.name ?? task.elementId),
+      task.subject ? h('p', { class: 'subject', id: 'task-subject' }, task.subject) : '',
       h('dl', { class: 'facts' },
         h('dt', {}, 'Process'), h('dd', {}, `${task.processId} / ${task.processInstanceId}`),
         h('dt', {}, 'State'), h('dd', {}, task.state),

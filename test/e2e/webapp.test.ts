@@ -232,7 +232,10 @@ describe('user journeys', () => {
     await signIn(page, server.baseUrl, 'bob');
     const row = page.locator('#task-table tr', { hasText: 'Approve or reject' });
     await row.waitFor();
+    // the list says what each vote is about
+    await row.locator('td.subject', { hasText: 'Change: open port 443 on fw-2' }).waitFor();
     await row.locator('button[data-action=open]').click();
+    await page.waitForSelector('#task-subject:has-text("Change: open port 443 on fw-2")');
     await page.waitForSelector('#task-form .fjs-form');
     // the form shows what is to be approved, from the approval's variables
     await page.waitForSelector('#task-form :text("Change: open port 443 on fw-2")');

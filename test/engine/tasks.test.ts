@@ -13,6 +13,22 @@ describe('tasks', () => {
   const env = useEngine();
 
   describe('user tasks', () => {
+    test('the subject header names what the task is about: FEEL or literal; a subject that cannot be evaluated is left out', async () => {
+      const { engine } = env();
+      const withSubject = (id: string, value: string) =>
+        `<bpmn:userTask id="${id}"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="service-desk" />` +
+        `<zeebe:taskHeaders><zeebe:header key="subject" value="${value}" /></zeebe:taskHeaders></bpmn:extensionElements></bpmn:userTask>`;
+      await deployXml(engine, bpmn('subj', [startEvent('Start'), withSubject('Fix', '=ticket + &quot;: &quot; + summary'), withSubject('Close', 'Close the ticket'), endEvent('End'), chain('Start', 'Fix', 'Close', 'End')]));
+      const inst = await engine.startInstance({ processId: 'subj', variables: { ticket: 'INC-9', summary: 'VPN down' } });
+      expect((await waitTask(engine, inst.id, 'Fix')).subject).toBe('INC-9: VPN down');
+      await complete(engine, inst.id, 'Fix');
+      expect((await waitTask(engine, inst.id, 'Close')).subject).toBe('Close the ticket');
+      const noSummary = await engine.startInstance({ processId: 'subj', variables: { ticket: 'INC-10' } });
+      expect((await waitTask(engine, noSummary.id, 'Fix')).subject).toBeUndefined();
+      await expect(deployXml(engine, bpmn('subjBad', [startEvent('Start'), withSubject('Fix', '=ticket +'), endEvent('End'), chain('Start', 'Fix', 'End')])))
+        .rejects.toMatchObject({ problems: [expect.objectContaining({ elementId: 'Fix', message: expect.stringContaining('subject header') })] });
+    });
+
     test('assignee, candidate groups and users, due and follow-up dates from FEEL', async () => {
       const { engine } = env();
       await deployXml(

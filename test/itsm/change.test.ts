@@ -65,6 +65,7 @@ describe('change enablement', () => {
     const id = await submit('normal', { cabMembers: ['bob', 'carol', 'admin'] });
     const { approvalId, votes } = await votesOf(id, 3);
     expect(votes.map((t) => t.assignee).sort()).toEqual(['admin', 'bob', 'carol']);
+    expect(votes.every((t) => t.subject === 'Change: Upgrade core switch firmware')).toBe(true);
     expect((await instance(itsm.app, approvalId)).variables).toMatchObject({ approvalSubject: 'Change: Upgrade core switch firmware', approvalPlan: { rule: 'all', total: 3, required: 3 } });
     expect((await instance(itsm.app, id)).variables.risk).toEqual({ riskScore: 35, riskLevel: 'medium' });
     for (const t of votes) {

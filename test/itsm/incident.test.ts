@@ -59,6 +59,7 @@ describe('incident management', () => {
     const { id } = await logIncident(2, 2, {}, { category: 'software', configurationItem: 'net-core-1' });
     const [ack] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
     expect(ack.candidateGroups).toEqual(['network']);
+    expect(ack.subject).toMatch(/^INC-\d+-\d+ \(P3\): VPN down$/);
     expect((await instance(itsm.app, id)).variables).toMatchObject({ ciOwner: 'network', ciCriticality: 'high', assignmentGroup: 'network' });
     expect(itsm.lookups.filter((l) => l.instanceId === id)).toEqual([{ item: 'net-core-1', instanceId: id }]);
     const other = await logIncident(2, 2, {}, { category: 'software' });

@@ -79,6 +79,7 @@ describe('service requests', () => {
     await decide(id, 'approve');
     const items = await waitTasks(itsm.app, id, 'FulfilItem', 2);
     expect(items.map((t) => t.candidateGroups).sort()).toEqual([['network'], ['service-desk']]);
+    expect(items.map((t) => t.subject).sort()).toEqual(['Laptop for carol (onboarding-kit)', 'VPN access for carol (onboarding-kit)']);
     for (const t of items) await request(itsm.app).post(`/api/tasks/${t.id}/complete`).set(bearer('admin')).send({ variables: { fulfilmentNotes: 'done' } }).expect(200);
     const done = await waitCompleted(itsm.app, id);
     expect((done.variables.fulfilledItems as { sku: string }[]).map((i) => i.sku)).toEqual(['LAP-14', 'VPN']);

@@ -50,7 +50,7 @@ describe('MongoDB store without a server: schemas and mapping', () => {
     definitions: f.definition('incident', 3),
     resources: f.resource('form:incident-log'),
     instances: f.instance('i1', { parentInstanceId: 'p1', parentWaitId: 'p1/w', endedAt: T0 + 5 }),
-    tasks: f.task('t1', 'i1', { assignee: 'alice', dueDate: T0 + 1000, excludedUsers: [{ user: 'bob', role: 'requester' }] }),
+    tasks: f.task('t1', 'i1', { assignee: 'alice', dueDate: T0 + 1000, excludedUsers: [{ user: 'bob', role: 'requester' }], subject: 'INC-1: VPN down' }),
     jobs: f.job('j1', 'i1', { worker: 'w1', lockExpiresAt: T0 + 30_000, notBefore: T0 }),
     timers: f.startTimer('nightly@1', 'nightly:1', { repeat: { remaining: -1, cron: '0 2 * * *' } }),
     subscriptions: f.subscription('s1', 'i1'),

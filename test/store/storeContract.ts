@@ -104,7 +104,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         const inst = f.instance('i1');
         await store.commit(
           f.startBatch(inst, {
-            tasks: { upsert: [f.task('t1', 'i1'), f.task('t2', 'i1', { excludedUsers: [{ user: 'bob', role: 'requester' }] })] },
+            tasks: { upsert: [f.task('t1', 'i1'), f.task('t2', 'i1', { excludedUsers: [{ user: 'bob', role: 'requester' }], subject: 'INC-1: VPN down' })] },
             jobs: { upsert: [f.job('j1', 'i1')] },
             timers: { upsert: [f.timer('tm1', { instanceId: 'i1' })] },
             subscriptions: { insert: [f.subscription('s1', 'i1')] },
@@ -113,7 +113,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           }),
         );
         expect(await store.getTask('t1')).toEqual(f.task('t1', 'i1'));
-        expect(await store.getTask('t2')).toEqual(f.task('t2', 'i1', { excludedUsers: [{ user: 'bob', role: 'requester' }] }));
+        expect(await store.getTask('t2')).toEqual(f.task('t2', 'i1', { excludedUsers: [{ user: 'bob', role: 'requester' }], subject: 'INC-1: VPN down' }));
         expect(await store.getJob('j1')).toEqual(f.job('j1', 'i1'));
         expect(await store.getTimer('tm1')).toEqual(f.timer('tm1', { instanceId: 'i1' }));
         expect(await store.findSubscriptions('message', 'customer-replied', 'INC-i1')).toEqual([f.subscription('s1', 'i1')]);

@@ -46,11 +46,13 @@ function userTaskBody(run: Run, token: Token, node: FlowNode): void {
   const feel = run.feelContext(token);
   const assignee = def.assignee ? evaluateString(def.assignee, feel) : undefined;
   const excluded = excludedUsers(def.segregationOfDuties, vars);
+  const subject = def.subject ? (isFeel(def.subject) ? evaluateString(def.subject, feel) : def.subject) : undefined;
   run.emit({
     type: 'task.create',
     waitId: wait.id,
     elementId: node.id,
     name: node.name,
+    subject,
     assignee,
     candidateGroups: evaluateStringList(def.candidateGroups, feel),
     candidateUsers: evaluateStringList(def.candidateUsers, feel),

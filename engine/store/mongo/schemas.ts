@@ -31,7 +31,7 @@ export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
     _pendingRev: optNum,
   }),
   tasks: schema({
-    instanceId: str, processId: str, elementId: str, waitId: str, name: optStr,
+    instanceId: str, processId: str, elementId: str, waitId: str, name: optStr, subject: optStr,
     state: { type: String, required: true, enum: ['created', 'completed', 'canceled'] },
     assignee: optStr, candidateGroups: { ...strArr, required: true }, candidateUsers: { ...strArr, required: true },
     dueDate: optNum, followUpDate: optNum, formId: optStr, formKey: optStr, priority: optNum, variables: str,

@@ -227,6 +227,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'tasks: users excluded by segregation of duties',
     sql: `ALTER TABLE tasks ADD COLUMN excluded_users TEXT;`,
   },
+  {
+    version: 3,
+    description: 'tasks: subject',
+    sql: `ALTER TABLE tasks ADD COLUMN subject TEXT;`,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

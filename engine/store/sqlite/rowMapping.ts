@@ -184,6 +184,7 @@ export function taskParams(t: TaskRow): DbParams {
     completed_at: opt(t.completedAt),
     completed_by: opt(t.completedBy),
     excluded_users: t.excludedUsers?.length ? json(t.excludedUsers) : null,
+    subject: opt(t.subject),
   };
 }
 
@@ -201,6 +202,7 @@ export function toTask(r: DbRow): TaskRow {
     createdAt: r.created_at as number,
   };
   setOpt(t, 'name', r.name);
+  setOpt(t, 'subject', r.subject);
   setOpt(t, 'assignee', r.assignee);
   setOpt(t, 'dueDate', r.due_date);
   setOpt(t, 'followUpDate', r.follow_up_date);

@@ -29,7 +29,7 @@ export const COLUMNS = {
   tasks: [
     'id', 'instance_id', 'process_id', 'element_id', 'wait_id', 'name', 'state', 'assignee', 'candidate_groups',
     'candidate_users', 'due_date', 'follow_up_date', 'form_id', 'form_key', 'priority', 'variables', 'created_at',
-    'completed_at', 'completed_by', 'excluded_users',
+    'completed_at', 'completed_by', 'excluded_users', 'subject',
   ],
   jobs: [
     'key', 'type', 'instance_id', 'process_id', 'element_id', 'wait_id', 'state', 'retries', 'initial_retries',
