@@ -1,7 +1,7 @@
 /** Audit (auditor, admin): search instances, the full history timeline, hash chain verification, export. */
-import { api, type Me, qs } from './api';
+import { api, type Me } from './api';
 import { download, errorText, h, when } from './dom';
-import { instanceFilters, instanceTable } from './instancesView';
+import { instanceFilters, instanceSearch } from './instancesView';
 
 interface HistoryEvent {
   seq: number;
@@ -18,18 +18,7 @@ export function mount(main: HTMLElement, _me: Me, instanceId?: string): { dispos
     void showHistory(main, instanceId);
     return { dispose: () => undefined };
   }
-  const results = h('div', { id: 'audit-results' });
-  // Only the newest search may render: the first (unfiltered) answer must not overwrite a later filtered one.
-  let latest = 0;
-  const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
-    const mine = ++latest;
-    try {
-      const { items } = await api.get<{ items: any[] }>(`/api/process-instances${qs({ ...q, limit: '200' })}`);
-      if (mine === latest) results.replaceChildren(instanceTable(items.reverse(), (i) => `#/audit/${encodeURIComponent(i.id)}`, 'audit-table'));
-    } catch (err) {
-      if (mine === latest) results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
-    }
-  };
+  const { results, search } = instanceSearch('audit-results', 'audit-table', (i) => `#/audit/${encodeURIComponent(i.id)}`);
   main.append(h('section', { 'aria-labelledby': 'audit-title' }, h('h1', { id: 'audit-title' }, 'Audit'), h('p', {}, 'Find an instance to see its history.'), instanceFilters((q) => void search(q), 'audit'), results));
   void search({ processId: '', state: '', businessKey: '' });
   return { dispose: () => undefined };

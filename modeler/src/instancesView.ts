@@ -64,6 +64,28 @@ async function listInstances(q: { processId: string; state: string; businessKey:
   return items.reverse(); // newest first
 }
 
+/**
+ * An instance list (newest first) and the search that fills it. Only the newest search renders: the
+ * first (unfiltered) answer must not overwrite a later filtered one.
+ */
+export function instanceSearch(resultsId: string, tableId: string, link: (i: Instance) => string): {
+  results: HTMLElement;
+  search: (q: { processId: string; state: string; businessKey: string }) => Promise<void>;
+} {
+  const results = h('div', { id: resultsId });
+  let latest = 0;
+  const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
+    const mine = ++latest;
+    try {
+      const items = await listInstances(q);
+      if (mine === latest) results.replaceChildren(instanceTable(items, link, tableId));
+    } catch (err) {
+      if (mine === latest) results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+    }
+  };
+  return { results, search };
+}
+
 /** The diagram of an instance: active elements marked, taken path coloured, completion counts. */
 export async function instanceDiagram(container: HTMLElement, instance: Instance, events: HistoryEvent[] | null): Promise<any> {
   const viewer = new NavigatedViewer({ container });
@@ -103,18 +125,7 @@ export function mount(main: HTMLElement, me: Me, instanceId?: string): { dispose
     void showInstance(main, me, instanceId).then((v) => { viewer = v; });
     return { dispose: () => viewer?.destroy() };
   }
-  const results = h('div', { id: 'instance-results' });
-  // Only the newest search may render: the first (unfiltered) answer must not overwrite a later filtered one.
-  let latest = 0;
-  const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
-    const mine = ++latest;
-    try {
-      const items = await listInstances(q);
-      if (mine === latest) results.replaceChildren(instanceTable(items, (i) => `#/instances/${encodeURIComponent(i.id)}`, 'instance-table'));
-    } catch (err) {
-      if (mine === latest) results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
-    }
-  };
+  const { results, search } = instanceSearch('instance-results', 'instance-table', (i) => `#/instances/${encodeURIComponent(i.id)}`);
   main.append(h('section', { 'aria-labelledby': 'instances-title' }, h('h1', { id: 'instances-title' }, 'Process instances'), instanceFilters((q) => void search(q), 'instances'), results));
   void search({ processId: '', state: '', businessKey: '' });
   return { dispose: () => undefined };
