@@ -1,14 +1,35 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine, type EngineOptions } from '../../engine';
+import { Engine, openStore, type EngineOptions, type Store } from '../../engine';
+import { EmbeddedScheduler } from '../../engine/queue';
 
-/** A started engine on a fresh temporary data directory; `close` stops it and removes the directory. */
-export async function tempEngine(options: EngineOptions = {}): Promise<{ engine: Engine; dir: string; close: () => Promise<void> }> {
+/**
+ * A started engine on a fresh temporary data directory; `close` stops it and removes the directory.
+ * Timer cycles down to 100 ms are allowed (the tests run cycles in fractions of a second; the default
+ * limit of 1 s is tested in test/security/boundedWork.test.ts). The engine keeps its store to itself;
+ * `store` is the same store, for tests that look at or tamper with the rows underneath. With a `clock`
+ * (and no store, scheduler or Redis of its own) the embedded scheduler asks that clock every 10 ms
+ * (test/support/clock.ts).
+ */
+export async function tempEngine(options: EngineOptions = {}): Promise<{ engine: Engine; store: Store; dir: string; close: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-'));
-  const engine = await new Engine({ dataDir: dir, onError: (err, where) => console.error(where, err), ...options }).start();
+  const store = options.store ?? openStore({ dataDir: options.dataDir ?? dir, mongodbUrl: options.mongodbUrl, ...options.sqlite });
+  const clocked: EngineOptions = {};
+  if (options.clock && !options.store && !options.scheduler && !options.redisUrl) {
+    clocked.scheduler = new EmbeddedScheduler(store, { clock: options.clock, pollMs: 10, onError: (err) => console.error('timer', err) });
+  }
+  const engine = await new Engine({
+    dataDir: dir,
+    onError: (err, where) => console.error(where, err),
+    ...clocked,
+    ...options,
+    store,
+    limits: { minTimerCycleMs: 100, ...options.limits },
+  }).start();
   return {
     engine,
+    store,
     dir,
     close: async () => {
       await engine.stop();
