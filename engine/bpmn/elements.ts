@@ -84,5 +84,7 @@ export function localType(el: ModdleElement): string {
 
 /** 'bpmn:IntermediateCatchEvent' -> 'intermediate catch event', for messages. */
 export function describe(el: ModdleElement): string {
-  return localType(el).replace(/([A-Z])/g, ' $1').toLowerCase();
+  return localType(el)
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase();
 }

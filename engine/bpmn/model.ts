@@ -38,6 +38,8 @@ export type EventDefinition =
   | { kind: 'error'; errorCode?: string; errorMessage?: string }
   | { kind: 'escalation'; escalationCode?: string }
   | { kind: 'terminate' }
+  /** Compensation: on a throw event, `activity` names the one activity to compensate (else every completed one of the scope). */
+  | { kind: 'compensation'; activity?: string }
   | { kind: 'link'; linkName: string };
 
 export interface Mapping {
@@ -50,8 +52,8 @@ export interface Mapping {
 export interface JobDefinition {
   /** Job type, literal or FEEL. */
   type: string;
-  /** Retries as written (default "3"), literal or FEEL. */
-  retries: string;
+  /** Retries as written, literal or FEEL; absent: the job type's default (JOB_QUEUES), else 3. */
+  retries?: string;
   headers: Record<string, string>;
 }
 
@@ -73,6 +75,11 @@ export interface UserTaskDefinition {
   segregationOfDuties?: string[];
   /** Task header `subject`: what this task is about, shown in task lists (literal or FEEL, e.g. `=incidentId + ": " + summary`). */
   subject?: string;
+  /**
+   * Task header `onePerPerson` = `true` on a multi-instance user task: the instances of one activation
+   * are seats of which one person holds or completes at most one (one vote per person per approval).
+   */
+  onePerPerson?: boolean;
 }
 
 export interface LoopDefinition {
@@ -84,6 +91,18 @@ export interface LoopDefinition {
   completionCondition?: string;
   /** bpmn:loopCardinality when no input collection is given */
   cardinality?: string;
+}
+
+export interface AdHocDefinition {
+  /** FEEL list of inner element ids started when the subprocess is entered; absent: every inner element without incoming flows. */
+  activeElements?: string;
+  /** FEEL, evaluated after each inner element completes: true completes the subprocess. */
+  completionCondition?: string;
+  /** When the completion condition is met: cancel the inner elements still running (default) or let them finish first. */
+  cancelRemainingInstances: boolean;
+  /** Collects `outputElement` of each completed inner element into this variable of the enclosing scope. */
+  outputCollection?: string;
+  outputElement?: string;
 }
 
 export interface FlowNode {
@@ -117,6 +136,33 @@ export interface FlowNode {
   loop?: LoopDefinition;
   /** subProcess: true for an event subprocess. */
   triggeredByEvent?: boolean;
+  /** An activity with a compensation boundary event: the handler (isForCompensation) its association points to. */
+  compensationHandler?: string;
+  /** A compensation handler (isForCompensation="true"): started by compensation, never by a sequence flow. */
+  isForCompensation?: boolean;
+  /** An ad-hoc subprocess (bpmn:adHocSubProcess with zeebe:adHoc): which inner elements start and when it completes. */
+  adHoc?: AdHocDefinition;
+  /** Catching message elements: roles besides workers and admins that may publish the message (readPolicy.ts). */
+  publishers?: string[];
+  /**
+   * None start events and catching message elements: `zeebe:formDefinition formId`, the form people fill
+   * in to start the process or to send the message (as Camunda 8 declares start forms).
+   */
+  formId?: string;
+}
+
+/** Who may do what with a process (extension properties `processdesk.*`, see readPolicy.ts). */
+export interface ProcessPolicy {
+  /** The variable the engine sets to the signed-in user who starts an instance. */
+  starterVariable?: string;
+  /** Variables that hold user ids: never given at start, by messages, jobs or operators; set once, by a form field. */
+  identityVariables: string[];
+  /** Who may start it through the API (roles, `group:<id>`); empty: nobody (call activities, messages, timers only). */
+  startableBy?: string[];
+  /** Groups whose agents may read every instance. */
+  visibleToGroups: string[];
+  /** Its process owners (user ids, `group:<id>`): who deploys its next versions, cancels its instances, retries its incidents. */
+  owners?: string[];
 }
 
 export interface SequenceFlow {
@@ -130,7 +176,7 @@ export interface SequenceFlow {
 /** A process or (event) subprocess: the container whose tokens complete together. */
 export interface ScopeModel {
   id: string;
-  kind: 'process' | 'subProcess' | 'eventSubProcess';
+  kind: 'process' | 'subProcess' | 'eventSubProcess' | 'adHocSubProcess';
   /** Parent scope id; undefined for the process. */
   parent?: string;
   /** Ids of the flow nodes directly inside (boundary events included, event subprocesses included). */
@@ -151,6 +197,8 @@ export interface ProcessModel {
   eventStarts: string[];
   /** Process-level `zeebe:versionTag` or documentation, kept for display. */
   versionTag?: string;
+  /** Declared identities and permissions (absent: none declared). */
+  policy?: ProcessPolicy;
 }
 
 /** One problem found while reading or validating a diagram. */

@@ -24,20 +24,23 @@ export interface ParsedDefinitions {
   skipped: string[];
 }
 
-export async function parseBpmn(
-  xml: string,
-  options?: { maxBytes?: number /* default 5 MiB */; maxDepth?: number /* default 100 */ },
-): Promise<ParsedDefinitions> {
+export async function parseBpmn(xml: string, options?: { maxBytes?: number /* default 5 MiB */; maxDepth?: number /* default 100 */ }): Promise<ParsedDefinitions> {
   const guarded = guardXml(xml, options);
-  if (guarded.length) throw refuse(guarded);
+  const document = documentId(xml);
+  if (guarded.length) throw refuse(guarded, document);
 
   const read = await readXml(xml);
-  if (!read.definitions) throw refuse(read.problems);
+  if (!read.definitions) throw refuse(read.problems, document);
 
   const problems = new Problems();
   problems.list.push(...read.problems);
   const ctx: ReadContext = { problems, unresolved: read.unresolved };
 
+  for (const root of children(read.definitions, 'rootElements')) {
+    // Global tasks are called by call activities in BPMN; here call activities call processes only.
+    if (/^bpmn:Global\w*Task$/.test(root.$type))
+      problems.add(root.id ?? document, `${root.$type.slice(5)} is not supported: a call activity calls a process (zeebe:calledElement), not a global task`);
+  }
   const candidates = processesOf(ctx, read.definitions);
   if (candidates.length === 0 && problems.size === 0) problems.add(undefined, 'the document contains no process');
 
@@ -59,7 +62,7 @@ export async function parseBpmn(
     processes.push(model);
   }
 
-  if (problems.size) throw refuse(problems.list);
+  if (problems.size) throw refuse(problems.list, document);
   return { processes, skipped };
 }
 
@@ -85,7 +88,18 @@ function processesOf(ctx: ReadContext, definitions: ModdleElement): ModdleElemen
   return found;
 }
 
-function refuse(problems: ModelProblem[]): DeploymentError {
+/**
+ * The id of the document's root element (`<definitions id="...">`), named by problems of the document as
+ * a whole (not BPMN 2.0, no process, a process without id) so that every problem names an element.
+ */
+function documentId(xml: string): string | undefined {
+  if (typeof xml !== 'string') return undefined;
+  const root = /<(?![?!])[^\s>/]+([^>]*)>/.exec(xml.slice(0, 65_536));
+  return root ? /\bid\s*=\s*["']([^"']+)["']/.exec(root[1])?.[1] : undefined;
+}
+
+function refuse(found: ModelProblem[], document: string | undefined): DeploymentError {
+  const problems = found.map((p) => (p.elementId || !document ? p : { ...p, elementId: document }));
   const shown = problems.slice(0, 5).map((p) => (p.elementId ? `${p.elementId}: ${p.message}` : p.message));
   const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;

@@ -20,10 +20,7 @@ export function unresolvedRef(ctx: ReadContext, el: ModdleElement, prop: string)
 export function reportMissingRef(ctx: ReadContext, owner: ModdleElement, holder: ModdleElement, prop: string, what: string): void {
   const written = unresolvedRef(ctx, holder, prop);
   const label = describe(owner);
-  ctx.problems.add(
-    owner.id,
-    written ? `${label}: ${prop} "${written}" does not refer to any ${what} in the document` : `${label} has no ${what} (${prop} is missing)`,
-  );
+  ctx.problems.add(owner.id, written ? `${label}: ${prop} "${written}" does not refer to any ${what} in the document` : `${label} has no ${what} (${prop} is missing)`);
 }
 
 const TIMER_PROPS: [string, TimerKind][] = [
@@ -33,13 +30,15 @@ const TIMER_PROPS: [string, TimerKind][] = [
 ];
 
 const UNSUPPORTED_DEFINITIONS: Record<string, string> = {
-  'bpmn:CompensateEventDefinition': 'compensation events are not supported',
   'bpmn:ConditionalEventDefinition': 'conditional events are not supported',
   'bpmn:CancelEventDefinition': 'cancel events (transactions) are not supported',
 };
 
 function definitionName(def: ModdleElement): string {
-  return def.$type.replace(/^bpmn:/, '').replace(/EventDefinition$/, '').toLowerCase();
+  return def.$type
+    .replace(/^bpmn:/, '')
+    .replace(/EventDefinition$/, '')
+    .toLowerCase();
 }
 
 /**
@@ -47,7 +46,8 @@ function definitionName(def: ModdleElement): string {
  * problem reported) when it cannot be used.
  */
 export function readEventDefinition(ctx: ReadContext, el: ModdleElement): EventDefinition | undefined {
-  const defs = [...children(el, 'eventDefinitions'), ...children(el, 'eventDefinitionRefs')];
+  // eventDefinitionRef: a global event definition (a root element) the event refers to
+  const defs = [...children(el, 'eventDefinitions'), ...children(el, 'eventDefinitionRef')];
   if (defs.length === 0) return { kind: 'none' };
   if (defs.length > 1) {
     ctx.problems.add(
@@ -102,6 +102,17 @@ export function readEventDefinition(ctx: ReadContext, el: ModdleElement): EventD
     }
     case 'bpmn:TerminateEventDefinition':
       return { kind: 'terminate' };
+    case 'bpmn:CompensateEventDefinition': {
+      // Camunda 8: a compensation throw always waits for its handlers
+      if (def.get('waitForCompletion') === false)
+        ctx.problems.add(el.id, 'compensation throw events with waitForCompletion="false" are not supported: the event waits for the handlers');
+      const activity = child(def, 'activityRef');
+      if (!activity && unresolvedRef(ctx, def, 'activityRef')) {
+        reportMissingRef(ctx, el, def, 'activityRef', 'activity');
+        return undefined;
+      }
+      return activity?.id ? { kind: 'compensation', activity: activity.id } : { kind: 'compensation' };
+    }
     case 'bpmn:LinkEventDefinition': {
       const linkName = text(def, 'name');
       if (!linkName) {

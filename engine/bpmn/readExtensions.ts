@@ -6,13 +6,12 @@
  */
 import { bool, child, expressionBody, extension, extensions, children, str, text, zeebeExtensions, type ModdleElement } from './elements';
 import type { ReadContext } from './readEvents';
-import type { FlowNode, JobDefinition, LoopDefinition, Mapping, UserTaskDefinition } from './model';
+import type { AdHocDefinition, FlowNode, JobDefinition, LoopDefinition, Mapping, UserTaskDefinition } from './model';
 
 /** zeebe extension elements that change behaviour the engine does not implement. */
 const UNSUPPORTED_ZEEBE: Record<string, string> = {
   'zeebe:ExecutionListeners': 'execution listeners (zeebe:executionListeners) are not supported',
   'zeebe:TaskListeners': 'task listeners (zeebe:taskListeners) are not supported',
-  'zeebe:AdHoc': 'ad-hoc subprocess settings (zeebe:adHoc) are not supported',
   'zeebe:ConditionalFilter': 'conditional event filters (zeebe:conditionalFilter) are not supported',
   'zeebe:AgentDefinition': 'agent definitions (zeebe:agentDefinition) are not supported',
 };
@@ -41,13 +40,16 @@ function readHeaders(ctx: ReadContext, el: ModdleElement): Record<string, string
 export function readJob(ctx: ReadContext, el: ModdleElement): JobDefinition | undefined {
   const def = extension(el, 'zeebe:TaskDefinition');
   if (!def) return undefined;
-  return { type: str(def, 'type')?.trim() ?? '', retries: str(def, 'retries')?.trim() || '3', headers: readHeaders(ctx, el) };
+  const retries = str(def, 'retries')?.trim();
+  return { type: str(def, 'type')?.trim() ?? '', ...(retries ? { retries } : {}), headers: readHeaders(ctx, el) };
 }
 
 /** The user task header that names the variables whose users are excluded from the task. */
 const SEGREGATION_HEADER = 'segregationOfDuties';
 /** The user task header whose value (literal or FEEL) is the task's subject in task lists. */
 const SUBJECT_HEADER = 'subject';
+/** The user task header that makes a multi-instance task's instances seats, one per person. */
+const ONE_PER_PERSON_HEADER = 'onePerPerson';
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefinition {
@@ -56,7 +58,7 @@ export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefin
   const schedule = extension(el, 'zeebe:TaskSchedule');
   const form = extension(el, 'zeebe:FormDefinition');
   const priority = extension(el, 'zeebe:PriorityDefinition');
-  const set = (key: Exclude<keyof UserTaskDefinition, 'segregationOfDuties'>, value: string | undefined): void => {
+  const set = (key: Exclude<keyof UserTaskDefinition, 'segregationOfDuties' | 'onePerPerson'>, value: string | undefined): void => {
     if (value !== undefined) result[key] = value;
   };
   set('assignee', text(assignment, 'assignee'));
@@ -69,9 +71,18 @@ export function readUserTask(ctx: ReadContext, el: ModdleElement): UserTaskDefin
   set('priority', text(priority, 'priority'));
   const headers = readHeaders(ctx, el);
   if (headers[SUBJECT_HEADER]) result.subject = headers[SUBJECT_HEADER];
+  const onePerPerson = headers[ONE_PER_PERSON_HEADER];
+  if (onePerPerson !== undefined) {
+    if (onePerPerson !== 'true' && onePerPerson !== 'false') ctx.problems.add(el.id, `task header ${ONE_PER_PERSON_HEADER} must be true or false (got "${onePerPerson}")`);
+    else if (onePerPerson === 'true' && !child(el, 'loopCharacteristics')) ctx.problems.add(el.id, `task header ${ONE_PER_PERSON_HEADER} belongs on a multi-instance user task`);
+    else if (onePerPerson === 'true') result.onePerPerson = true;
+  }
   const segregation = headers[SEGREGATION_HEADER];
   if (segregation !== undefined) {
-    const names = segregation.split(',').map((n) => n.trim()).filter(Boolean);
+    const names = segregation
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
     const bad = names.filter((n) => !VARIABLE_NAME.test(n));
     if (!names.length || bad.length) {
       ctx.problems.add(el.id, `task header ${SEGREGATION_HEADER} must list process variable names separated by commas (got "${segregation}")`);
@@ -134,6 +145,21 @@ export function readMappings(ctx: ReadContext, el: ModdleElement): { inputs?: Ma
   return result;
 }
 
+/** bpmn:adHocSubProcess with its zeebe:adHoc; sequential ordering is refused (inner elements run in parallel). */
+export function readAdHoc(ctx: ReadContext, el: ModdleElement): AdHocDefinition {
+  if (str(el, 'ordering') === 'Sequential') ctx.problems.add(el.id, 'ad-hoc subprocesses with ordering Sequential are not supported: their inner elements run in parallel');
+  const zeebe = extension(el, 'zeebe:AdHoc');
+  const adHoc: AdHocDefinition = { cancelRemainingInstances: bool(el, 'cancelRemainingInstances', true) };
+  const set = (key: 'activeElements' | 'completionCondition' | 'outputCollection' | 'outputElement', value: string | undefined): void => {
+    if (value) adHoc[key] = value;
+  };
+  set('activeElements', text(zeebe, 'activeElementsCollection'));
+  set('completionCondition', expressionBody(el, 'completionCondition'));
+  set('outputCollection', text(zeebe, 'outputCollection'));
+  set('outputElement', text(zeebe, 'outputElement'));
+  return adHoc;
+}
+
 /** bpmn:multiInstanceLoopCharacteristics with its zeebe:loopCharacteristics; standard loops are refused. */
 export function readLoop(ctx: ReadContext, el: ModdleElement): LoopDefinition | undefined {
   const loop = child(el, 'loopCharacteristics');
@@ -141,6 +167,13 @@ export function readLoop(ctx: ReadContext, el: ModdleElement): LoopDefinition | 
   if (loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
     ctx.problems.add(el.id, 'standard loops (bpmn:standardLoopCharacteristics) are not supported; use multi-instance');
     return undefined;
+  }
+  // Only behavior All (the default: every completed instance counts, no event per instance) is run.
+  const behavior = str(loop, 'behavior') ?? 'All';
+  if (behavior !== 'All') ctx.problems.add(el.id, `multi-instance behavior ${behavior} is not supported: only All (the default) is`);
+  for (const ref of ['oneBehaviorEventRef', 'noneBehaviorEventRef', 'complexBehaviorDefinition']) {
+    const value: unknown = loop.get(ref);
+    if (value !== undefined && !(Array.isArray(value) && !value.length)) ctx.problems.add(el.id, `multi-instance ${ref} is not supported`);
   }
   const result: LoopDefinition = { sequential: bool(loop, 'isSequential', false) };
   const zeebe = extension(loop, 'zeebe:LoopCharacteristics');

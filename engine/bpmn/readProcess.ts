@@ -4,19 +4,14 @@
  * top-level event starts. Element types the engine cannot run are reported, not skipped. Semantic
  * rules that only need the model are in validate.ts.
  */
+import { readProcessPolicy, readPublishers } from './readPolicy';
 import { bool, child, children, describe, expressionBody, extension, str, text, type ModdleElement } from './elements';
 import { readEventDefinition, readMessageRef, reportMissingRef, type ReadContext } from './readEvents';
-import {
-  checkUnsupportedZeebe,
-  readCalledDecision,
-  readCalledElement,
-  readJob,
-  readLoop,
-  readMappings,
-  readScript,
-  readUserTask,
-} from './readExtensions';
+import { checkUnsupportedZeebe, readCalledDecision, readCalledElement, readJob, readAdHoc, readLoop, readMappings, readScript, readUserTask } from './readExtensions';
 import type { FlowNode, NodeKind, ProcessModel, ScopeModel, SequenceFlow } from './model';
+
+/** Elements that may declare the form people fill in: start events (start forms) and message catchers (message actions). */
+const FORM_KINDS = new Set<string>(['startEvent', 'intermediateCatchEvent', 'boundaryEvent', 'receiveTask']);
 
 const NODE_KINDS: Record<string, NodeKind> = {
   'bpmn:StartEvent': 'startEvent',
@@ -37,6 +32,7 @@ const NODE_KINDS: Record<string, NodeKind> = {
   'bpmn:InclusiveGateway': 'inclusiveGateway',
   'bpmn:EventBasedGateway': 'eventBasedGateway',
   'bpmn:SubProcess': 'subProcess',
+  'bpmn:AdHocSubProcess': 'subProcess',
   'bpmn:CallActivity': 'callActivity',
 };
 
@@ -46,7 +42,6 @@ const IGNORED = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:Da
 const UNSUPPORTED: Record<string, string> = {
   'bpmn:ComplexGateway': 'complex gateways are not supported',
   'bpmn:Transaction': 'transactions (transaction subprocesses) are not supported',
-  'bpmn:AdHocSubProcess': 'ad-hoc subprocesses are not supported',
   'bpmn:ImplicitThrowEvent': 'implicit throw events are not supported',
   'bpmn:CallChoreography': 'choreographies are not supported',
   'bpmn:ChoreographyTask': 'choreographies are not supported',
@@ -82,6 +77,8 @@ export function readProcess(ctx: ReadContext, process: ModdleElement): ProcessMo
   if (name) model.name = name;
   const versionTag = text(extension(process, 'zeebe:VersionTag'), 'value');
   if (versionTag) model.versionTag = versionTag;
+  const policy = readProcessPolicy(ctx, process);
+  if (policy) model.policy = policy;
   checkUnsupportedZeebe(ctx, process);
 
   const flows: PendingFlow[] = [];
@@ -89,6 +86,7 @@ export function readProcess(ctx: ReadContext, process: ModdleElement): ProcessMo
   readScope(ctx, model, process, { id, kind: 'process', nodes: [], startEvents: [], eventSubProcesses: [] }, flows, elements);
   linkFlows(ctx, model, flows);
   linkBoundaries(ctx, model, elements);
+  linkCompensationHandlers(ctx, model, process);
 
   const top = model.scopes[id];
   for (const nodeId of top.nodes) {
@@ -99,14 +97,7 @@ export function readProcess(ctx: ReadContext, process: ModdleElement): ProcessMo
   return model;
 }
 
-function readScope(
-  ctx: ReadContext,
-  model: ProcessModel,
-  container: ModdleElement,
-  scope: ScopeModel,
-  flows: PendingFlow[],
-  elements: Map<string, ModdleElement>,
-): void {
+function readScope(ctx: ReadContext, model: ProcessModel, container: ModdleElement, scope: ScopeModel, flows: PendingFlow[], elements: Map<string, ModdleElement>): void {
   model.scopes[scope.id] = scope;
   for (const el of children(container, 'flowElements')) {
     if (el.$type === 'bpmn:SequenceFlow') {
@@ -134,7 +125,7 @@ function readScope(
       if (eventSub) scope.eventSubProcesses.push(node.id);
       const inner: ScopeModel = {
         id: node.id,
-        kind: eventSub ? 'eventSubProcess' : 'subProcess',
+        kind: eventSub ? 'eventSubProcess' : node.adHoc ? 'adHocSubProcess' : 'subProcess',
         parent: scope.id,
         nodes: [],
         startEvents: [],
@@ -175,9 +166,24 @@ function readNode(ctx: ReadContext, el: ModdleElement, kind: NodeKind, scope: Sc
   }
 
   if (ACTIVITY_KINDS.has(kind)) {
-    if (bool(el, 'isForCompensation', false)) ctx.problems.add(id, 'compensation activities (isForCompensation) are not supported');
+    if (bool(el, 'isForCompensation', false)) node.isForCompensation = true;
+    // BPMN 2.0 (13.2.1): an activity starts once startQuantity tokens arrived and emits completionQuantity
+    // tokens on each flow; the engine runs the default of 1 only, and 0 is not valid BPMN.
+    for (const quantity of ['startQuantity', 'completionQuantity']) {
+      const value = el.get(quantity);
+      if (value !== undefined && Number(value) !== 1) ctx.problems.add(id, `${quantity}="${value}" is not supported: only 1 (the default) is`);
+    }
     const loop = readLoop(ctx, el);
     if (loop) node.loop = loop;
+  }
+  const publishers = readPublishers(ctx, el);
+  if (publishers) {
+    if (node.event?.kind === 'message' || kind === 'receiveTask') node.publishers = publishers;
+    else ctx.problems.add(id, 'processdesk.publishers belongs on an element that catches a message');
+  }
+  if (FORM_KINDS.has(kind)) {
+    const formId = text(extension(el, 'zeebe:FormDefinition'), 'formId');
+    if (formId) node.formId = formId;
   }
   const { inputs, outputs } = readMappings(ctx, el);
   if (inputs) node.inputs = inputs;
@@ -214,6 +220,7 @@ function readNode(ctx: ReadContext, el: ModdleElement, kind: NodeKind, scope: Sc
     }
     case 'subProcess':
       node.triggeredByEvent = bool(el, 'triggeredByEvent', false);
+      if (el.$type === 'bpmn:AdHocSubProcess') node.adHoc = readAdHoc(ctx, el);
       break;
     default:
       break;
@@ -244,10 +251,7 @@ function linkFlows(ctx: ReadContext, model: ProcessModel, pending: PendingFlow[]
         ctx.problems.add(el.id, `its ${end} "${ref.id}" is not a flow node of this process that the engine can run`);
         ok = false;
       } else if (node.scope !== scope) {
-        ctx.problems.add(
-          el.id,
-          `sequence flow in ${scope} connects to "${node.id}" in ${node.scope}; sequence flows cannot cross subprocess boundaries`,
-        );
+        ctx.problems.add(el.id, `sequence flow in ${scope} connects to "${node.id}" in ${node.scope}; sequence flows cannot cross subprocess boundaries`);
         ok = false;
       }
     }
@@ -259,6 +263,37 @@ function linkFlows(ctx: ReadContext, model: ProcessModel, pending: PendingFlow[]
     model.flows[flow.id] = flow;
     from.outgoing.push(flow.id);
     to.incoming.push(flow.id);
+  }
+}
+
+/**
+ * A compensation boundary event names its handler by an association (not a sequence flow): the handler
+ * becomes the activity's `compensationHandler`. Associations of the process and of its subprocesses.
+ */
+function linkCompensationHandlers(ctx: ReadContext, model: ProcessModel, process: ModdleElement): void {
+  const associations: ModdleElement[] = [];
+  const collect = (container: ModdleElement): void => {
+    for (const a of children(container, 'artifacts')) if (a.$type === 'bpmn:Association') associations.push(a);
+    for (const el of children(container, 'flowElements')) if (el.$type === 'bpmn:SubProcess' || el.$type === 'bpmn:AdHocSubProcess') collect(el);
+  };
+  collect(process);
+  for (const boundary of Object.values(model.nodes)) {
+    if (boundary.kind !== 'boundaryEvent' || boundary.event?.kind !== 'compensation') continue;
+    const handlers = associations
+      .filter((a) => child(a, 'sourceRef')?.id === boundary.id)
+      .map((a) => child(a, 'targetRef')?.id)
+      .filter((id): id is string => !!id);
+    const activity = boundary.attachedTo ? model.nodes[boundary.attachedTo] : undefined;
+    if (handlers.length !== 1) {
+      ctx.problems.add(boundary.id, `a compensation boundary event needs exactly one association to its compensation handler (found ${handlers.length})`);
+      continue;
+    }
+    const handler = model.nodes[handlers[0]];
+    if (!handler || !handler.isForCompensation) {
+      ctx.problems.add(boundary.id, `its association leads to "${handlers[0]}", which is no compensation handler (an activity with isForCompensation="true")`);
+      continue;
+    }
+    if (activity) activity.compensationHandler = handler.id;
   }
 }
 

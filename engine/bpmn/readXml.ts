@@ -34,28 +34,35 @@ export async function readXml(xml: string): Promise<ReadResult> {
   try {
     parsed = await moddle().fromXML(xml);
   } catch (err) {
-    return notReadable(err);
+    return notReadable(err, xml);
   }
   const { problems, unresolved } = classifyWarnings(xml, parsed.warnings);
   return { definitions: parsed.rootElement, problems, unresolved };
 }
 
-function notReadable(err: unknown): ReadResult {
+function notReadable(err: unknown, xml: string): ReadResult {
   const message = err instanceof Error ? err.message : String(err);
+  const found = rootNamespace(xml);
   const text = /failed to parse document as <bpmn:Definitions>/.test(message)
-    ? `not a BPMN 2.0 document: the root element must be <definitions> in namespace ${BPMN_NS} (${message})`
+    ? `not a BPMN 2.0 document: the root element must be <definitions> in namespace ${BPMN_NS}${found ? `, this one is <${found.name}> in ${found.ns} (an older or other dialect: save it as BPMN 2.0 from its modeler)` : ` (${message})`}`
     : `the BPMN document is not well-formed XML: ${oneLine(message)}`;
   return { problems: [{ message: text }], unresolved: new Map() };
+}
+
+/** The root element's name and namespace as written (for the message of a document in another dialect). */
+function rootNamespace(xml: string): { name: string; ns: string } | undefined {
+  const root = /<(?![?!])([^\s>/]+)([^>]*)>/.exec(xml.slice(0, 65_536));
+  if (!root) return undefined;
+  const [prefix, local] = root[1].includes(':') ? root[1].split(':') : ['', root[1]];
+  const ns = new RegExp(`\\bxmlns${prefix ? `:${prefix}` : ''}\\s*=\\s*["']([^"']+)["']`).exec(root[2])?.[1];
+  return ns ? { name: local, ns } : undefined;
 }
 
 function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ', ');
 }
 
-function classifyWarnings(
-  xml: string,
-  warnings: ModdleWarning[],
-): { problems: ModelProblem[]; unresolved: Map<ModdleElement, Map<string, string>> } {
+function classifyWarnings(xml: string, warnings: ModdleWarning[]): { problems: ModelProblem[]; unresolved: Map<ModdleElement, Map<string, string>> } {
   const problems: ModelProblem[] = [];
   const unresolved = new Map<ModdleElement, Map<string, string>>();
   let locator: TagLocator | undefined;
@@ -100,13 +107,7 @@ function classifyWarnings(
   return { problems, unresolved };
 }
 
-function classifyUnparsable(
-  locator: TagLocator,
-  data: string,
-  line: number,
-  column: number,
-  nested: string,
-): ModelProblem | undefined {
+function classifyUnparsable(locator: TagLocator, data: string, line: number, column: number, nested: string): ModelProblem | undefined {
   const where = `line ${line + 1}`;
   const dup = /^duplicate ID <(.*)>$/.exec(nested);
   if (dup) return { elementId: dup[1], message: `duplicate id "${dup[1]}": ids must be unique in the document (${where})` };

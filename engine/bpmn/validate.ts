@@ -13,11 +13,11 @@ type EventKind = EventDefinition['kind'];
 const ALLOWED_EVENTS: Record<string, EventKind[]> = {
   'startEvent@process': ['none', 'message', 'timer', 'signal'],
   'startEvent@subProcess': ['none'],
-  'startEvent@eventSubProcess': ['message', 'timer', 'signal', 'error', 'escalation'],
-  endEvent: ['none', 'terminate', 'error', 'escalation', 'message', 'signal'],
+  'startEvent@eventSubProcess': ['message', 'timer', 'signal', 'error', 'escalation', 'compensation'],
+  endEvent: ['none', 'terminate', 'error', 'escalation', 'message', 'signal', 'compensation'],
   intermediateCatchEvent: ['message', 'timer', 'signal', 'link'],
-  intermediateThrowEvent: ['none', 'message', 'signal', 'escalation', 'link'],
-  boundaryEvent: ['message', 'timer', 'signal', 'error', 'escalation'],
+  intermediateThrowEvent: ['none', 'message', 'signal', 'escalation', 'link', 'compensation'],
+  boundaryEvent: ['message', 'timer', 'signal', 'error', 'escalation', 'compensation'],
 };
 
 const LABEL: Record<string, string> = {
@@ -36,6 +36,7 @@ export function validateProcess(model: ProcessModel, problems: Problems): void {
     validateEventPlacement(model, node, problems);
     validateFlows(model, node, problems);
     validateTask(node, problems);
+    validateCompensation(model, node, problems);
   }
   validateLinks(model, problems);
   validateExpressions(model, problems);
@@ -61,6 +62,20 @@ function validateScope(model: ProcessModel, scope: ScopeModel, problems: Problem
       else if (starts.length === 0) problems.add(scope.id, 'subprocess has no none start event');
       if (starts.length > 1) problems.add(scope.id, `subprocess has ${starts.length} none start events (${starts.join(', ')}); exactly one is required`);
       break;
+    case 'adHocSubProcess': {
+      // Camunda 8: inner elements are started by the subprocess, not by start events; nothing ends it but its completion
+      const inner = scope.nodes.map((id) => model.nodes[id]);
+      if (!inner.some((n) => ACTIVITY.has(n.kind))) problems.add(scope.id, 'ad-hoc subprocess needs at least one activity');
+      for (const n of inner)
+        if (n.kind === 'startEvent' || n.kind === 'endEvent')
+          problems.add(
+            n.id,
+            `an ad-hoc subprocess has no ${n.kind === 'startEvent' ? 'start' : 'end'} events: its inner elements are started by it and it completes when they are done (or its completion condition is met)`,
+          );
+      for (const n of inner)
+        if (n.kind === 'intermediateCatchEvent' && !n.outgoing.length) problems.add(n.id, 'an intermediate catch event in an ad-hoc subprocess needs an outgoing sequence flow');
+      break;
+    }
     case 'eventSubProcess':
       if (starts.length !== 1) {
         problems.add(scope.id, `event subprocess must have exactly one start event, it has ${starts.length}${starts.length ? ` (${starts.join(', ')})` : ''}`);
@@ -90,6 +105,10 @@ function validateEventPlacement(model: ProcessModel, node: FlowNode, problems: P
     return;
   }
   const event = node.event;
+  if (event.kind === 'timer' && event.timer.type === 'cycle' && node.kind === 'intermediateCatchEvent') {
+    // A catch event waits once; a cycle would have to fire it again with no token there (Camunda 8 refuses it too).
+    problems.add(node.id, 'an intermediate timer catch event cannot have a timeCycle: use timeDuration or timeDate (cycles belong on start events and boundary events)');
+  }
   if (event.kind === 'error') {
     if (node.kind === 'endEvent' && !event.errorCode) {
       problems.add(node.id, 'error end event must reference a bpmn:error with an errorCode');
@@ -110,6 +129,27 @@ function needsCorrelationKey(model: ProcessModel, node: FlowNode): boolean {
   if (node.event?.kind !== 'message') return false;
   if (node.kind === 'startEvent') return model.scopes[node.scope].kind !== 'process';
   return node.kind === 'intermediateCatchEvent' || node.kind === 'boundaryEvent' || node.kind === 'receiveTask';
+}
+
+/** Compensation: boundaries and handlers stand outside the sequence flow; a throw names an activity of its scope. */
+function validateCompensation(model: ProcessModel, node: FlowNode, problems: Problems): void {
+  if (node.event?.kind !== 'compensation' && !node.isForCompensation) return;
+  if (node.kind === 'boundaryEvent' && node.outgoing.length)
+    problems.add(node.id, 'a compensation boundary event has no outgoing sequence flows: its handler is linked by an association');
+  if (node.isForCompensation && (node.incoming.length || node.outgoing.length))
+    problems.add(node.id, 'a compensation handler has no incoming or outgoing sequence flows: compensation starts it');
+  if (node.isForCompensation && !Object.values(model.nodes).some((n) => n.compensationHandler === node.id))
+    problems.add(node.id, "this compensation handler is no compensation boundary event's handler, so it would never run");
+  if (node.kind === 'startEvent' && model.scopes[node.scope]?.kind === 'eventSubProcess' && model.scopes[model.scopes[node.scope].parent!]?.kind !== 'subProcess') {
+    problems.add(node.id, 'a compensation event subprocess belongs in an embedded subprocess: it runs when that subprocess is compensated');
+  }
+  const target = node.event?.kind === 'compensation' ? node.event.activity : undefined;
+  if (target && (node.kind === 'intermediateThrowEvent' || node.kind === 'endEvent')) {
+    const activity = model.nodes[target];
+    if (!activity || activity.scope !== node.scope) problems.add(node.id, `activityRef "${target}" is not an activity of the scope this event is in`);
+    else if (!activity.compensationHandler && activity.kind !== 'subProcess')
+      problems.add(node.id, `activityRef "${target}" has no compensation boundary event, so there is nothing to compensate`);
+  }
 }
 
 function validateFlows(model: ProcessModel, node: FlowNode, problems: Problems): void {
@@ -186,9 +226,7 @@ function validateEventGateway(model: ProcessModel, node: FlowNode, problems: Pro
     const target = model.nodes[flow.targetRef];
     if (EVENT.has(target.kind) && !target.event) continue; // its event definition was already reported
     const kind = target.event?.kind;
-    const ok =
-      target.kind === 'receiveTask' ||
-      (target.kind === 'intermediateCatchEvent' && (kind === 'message' || kind === 'timer' || kind === 'signal'));
+    const ok = target.kind === 'receiveTask' || (target.kind === 'intermediateCatchEvent' && (kind === 'message' || kind === 'timer' || kind === 'signal'));
     if (!ok) {
       problems.add(
         node.id,

@@ -79,6 +79,12 @@ export function validateExpressions(model: ProcessModel, problems: Problems): vo
       check(id, `output mapping source for "${mapping.target}"`, mapping.source);
       variable(id, 'output mapping target', mapping.target);
     }
+    if (node.adHoc) {
+      check(id, 'ad-hoc activeElementsCollection', node.adHoc.activeElements, { feel: true });
+      check(id, 'ad-hoc completionCondition', node.adHoc.completionCondition, { feel: true });
+      variable(id, 'ad-hoc outputCollection', node.adHoc.outputCollection);
+      check(id, 'ad-hoc outputElement', node.adHoc.outputElement);
+    }
     if (node.loop) {
       check(id, 'multi-instance inputCollection', node.loop.inputCollection, { feel: true });
       variable(id, 'multi-instance inputElement', node.loop.inputElement);

@@ -56,8 +56,7 @@ function evaluateTable(decision: Decision, table: DecisionTable, vars: Variables
     matched.push({ id: rule.id, outputs });
     if (table.hitPolicy === 'FIRST') break;
   }
-  const shape = (outputs: unknown[]): unknown =>
-    table.outputs.length === 1 ? outputs[0] : Object.fromEntries(table.outputs.map((o, i) => [o.name, outputs[i]]));
+  const shape = (outputs: unknown[]): unknown => (table.outputs.length === 1 ? outputs[0] : Object.fromEntries(table.outputs.map((o, i) => [o.name, outputs[i]])));
   const ids = matched.map((m) => m.id);
   const done = (result: unknown): DecisionResult => ({ decisionId: decision.id, result, matchedRules: ids });
 

@@ -5,6 +5,7 @@
  */
 import { DmnModdle, type DmnElement } from 'dmn-moddle';
 import { parseUnaryTests } from 'feelin';
+import { DMN, guardXml } from '../bpmn/xmlGuard';
 import { checkExpression, evaluateExpression } from '../expr/feel';
 import { type Aggregation, type Decision, type DecisionTable, type DmnModel, type DmnProblem, DmnParseError, type HitPolicy } from './model';
 
@@ -14,7 +15,7 @@ const AGGREGATIONS: Aggregation[] = ['SUM', 'MIN', 'MAX', 'COUNT'];
 let sharedModdle: DmnModdle | undefined;
 
 const list = (value: unknown): DmnElement[] => (Array.isArray(value) ? (value as DmnElement[]) : []);
-const text = (el: unknown): string => (typeof (el as { text?: unknown })?.text === 'string' ? ((el as { text: string }).text).trim() : '');
+const text = (el: unknown): string => (typeof (el as { text?: unknown })?.text === 'string' ? (el as { text: string }).text.trim() : '');
 
 function unaryTestProblem(source: string): string | undefined {
   if (source === '' || source === '-') return undefined;
@@ -112,6 +113,9 @@ function readDecision(el: DmnElement, problems: DmnProblem[]): Decision | undefi
 
 /** Parses a DMN 1.3 document; throws DmnParseError listing every problem. */
 export async function parseDmn(xml: string): Promise<DmnModel> {
+  // the same cheap, linear checks as BPMN documents get: size, DTDs, depth, what moddle cannot place
+  const guarded = guardXml(xml, {}, DMN);
+  if (guarded.length) throw new DmnParseError('DMN refused', guarded);
   sharedModdle ??= new DmnModdle();
   let root: DmnElement;
   let warnings: { message: string }[];

@@ -295,7 +295,8 @@ function checkInstant(value: number, what: string): void {
  */
 export function addBusinessTime(cal: BusinessCalendarConfig, from: number, ms: number): number {
   checkInstant(from, 'from');
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`business calendar: cannot add ${String(ms)} ms of working time (expected a finite number >= 0)`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`business calendar: cannot add ${String(ms)} ms of working time (expected a finite number >= 0)`);
   if (ms === 0) return from;
   const p = prepare(cal);
   let remaining = ms;

@@ -3,68 +3,24 @@
  * of the diagram author is ever executed. Camunda 8 marks an expression with a leading `=`; anything
  * else is a literal string.
  */
-import { evaluate, parseExpression } from 'feelin';
+import { evaluate } from 'feelin';
+import { commandOrigin, DIRECTORY_FUNCTIONS, type CommandOrigin } from './commandFunctions';
+import { body, ExpressionError, isFeel, isPlainObject, NOT_DIRECT, parsed, SIMPLE_NAME, type Variables } from './feelParse';
+import { sandbox } from './feelSandbox';
 
-export type Variables = Record<string, unknown>;
-
-export class ExpressionError extends Error {
-  constructor(
-    message: string,
-    readonly expression: string,
-  ) {
-    super(message);
-    this.name = 'ExpressionError';
-  }
-}
-
-export function isFeel(source: string): boolean {
-  return source.trimStart().startsWith('=');
-}
-
-function body(source: string): string {
-  return source.trimStart().slice(1);
-}
-
-/** Parse verdicts by source: diagrams repeat the same few expressions on every evaluation. */
-const checked = new Map<string, string | undefined>();
-const MAX_CHECKED = 10_000;
-
-/** The parse error of a FEEL expression (`=...`), or undefined when it parses or is a literal. */
-export function checkExpression(source: string): string | undefined {
-  if (!isFeel(source)) return undefined;
-  if (checked.has(source)) return checked.get(source);
-  const problem = parseProblem(source);
-  if (checked.size >= MAX_CHECKED) checked.clear();
-  checked.set(source, problem);
-  return problem;
-}
-
-function parseProblem(source: string): string | undefined {
-  const text = body(source);
-  if (!text.trim()) return 'empty expression';
-  try {
-    const tree = parseExpression(text, {}, undefined);
-    let problem: string | undefined;
-    tree.iterate({
-      enter(node) {
-        if (problem) return false;
-        if (node.type.isError) problem = `syntax error at ${node.from}: "${text.slice(Math.max(0, node.from - 10), node.to + 10)}"`;
-        return undefined;
-      },
-    });
-    return problem;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
+export { checkExpression, ExpressionError, isFeel, referencedNames, type Variables } from './feelParse';
 
 /**
- * A plain object of any realm: its prototype is null or some realm's Object.prototype. (Objects made by
- * structuredClone, or in another vm context as under jest, have a different Object.prototype.)
+ * The part of `variables` an expression can read: the names it mentions (and keys that are no simple
+ * names, which the parser only recognises with the context at hand). feelin converts every value of
+ * the context it is given on every evaluation, so handing it all variables made each evaluation cost
+ * as much as the largest variable: an approval with n voters cost n^2 to start.
  */
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === null || (Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(value) === '[object Object]');
+function readable(names: Set<string>, variables: Variables): Variables {
+  const context: Variables = {};
+  for (const name of names) if (name in variables) context[name] = variables[name];
+  for (const key in variables) if (!(key in context) && !SIMPLE_NAME.test(key)) context[key] = variables[key];
+  return context;
 }
 
 /** Temporal values of feelin (dates, durations) become their ISO strings so variables stay JSON. */
@@ -88,16 +44,31 @@ function toPlain(value: unknown): unknown {
 /**
  * Evaluates `=expr` as FEEL against the variables; returns a literal unchanged.
  * Throws ExpressionError on a syntax error or a call of an unknown function. A missing variable is
- * FEEL `null`, as in Camunda.
+ * FEEL `null`, as in Camunda. An expression that may run long (it iterates, or calls a function that
+ * walks lists) runs in the FEEL sandbox, under a time limit and a limit on the size of its result.
  */
 export function evaluateExpression(source: string, variables: Variables): unknown {
   if (!isFeel(source)) return source;
+  const { problem, direct, iterates, names } = parsed(source);
+  if (problem) throw new ExpressionError(`cannot parse expression ${body(source)}: ${problem}`, source);
+  if (direct) {
+    const value = direct(variables);
+    if (value !== NOT_DIRECT) return toPlain(value);
+  }
+  const context = readable(names, variables);
+  if (iterates && sandbox.enabled) {
+    const split = withoutFunctions(context);
+    if (split) return sandbox.evaluate(source, split.values, split.origin, split.functions);
+  }
+  return evaluateInline(source, context);
+}
+
+/** Evaluates in this thread (the sandbox's worker calls this too). */
+export function evaluateInline(source: string, context: Variables): unknown {
   const text = body(source);
-  const problem = checkExpression(source);
-  if (problem) throw new ExpressionError(`cannot parse expression ${text}: ${problem}`, source);
   let result: { value: unknown; warnings: { type: string; message: string }[] };
   try {
-    result = evaluate(text, variables) as typeof result;
+    result = evaluate(text, context) as typeof result;
   } catch (err) {
     throw new ExpressionError(`failed to evaluate ${text}: ${(err as Error).message}`, source);
   }
@@ -106,14 +77,26 @@ export function evaluateExpression(source: string, variables: Variables): unknow
   return toPlain(result.value);
 }
 
-/** A condition must be a boolean; `null` (e.g. a missing variable) counts as false, anything else is an error. */
-export function evaluateCondition(source: string, variables: Variables): boolean {
-  const value = evaluateExpression(source, variables);
-  if (value === null) return false;
-  if (typeof value !== 'boolean') {
-    throw new ExpressionError(`condition ${source} gave ${JSON.stringify(value)}, not a boolean`, source);
+/**
+ * The context as data another thread can take: JSON values, and the names of the command's functions
+ * (rebuilt there from their origin). Undefined when it cannot go (the directory's functions, or a
+ * function of unknown origin): then the expression is evaluated here.
+ */
+function withoutFunctions(context: Variables): { values: Variables; functions: string[]; origin?: CommandOrigin } | undefined {
+  const values: Variables = {};
+  const functions: string[] = [];
+  let origin: CommandOrigin | undefined;
+  for (const [name, value] of Object.entries(context)) {
+    if (typeof value !== 'function') {
+      values[name] = value;
+      continue;
+    }
+    const from = commandOrigin(value);
+    if (!from || DIRECTORY_FUNCTIONS.has(name)) return undefined;
+    origin = from;
+    functions.push(name);
   }
-  return value;
+  return { values, functions, origin };
 }
 
 /** Evaluates to a string (job types, assignees, correlation keys). Numbers are accepted and stringified. */
@@ -131,6 +114,10 @@ export function evaluateStringList(source: string | undefined, variables: Variab
   const value = isFeel(source) ? evaluateExpression(source, variables) : source;
   if (value === null || value === undefined) return [];
   if (Array.isArray(value)) return value.map(String);
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   throw new ExpressionError(`${source} gave ${JSON.stringify(value)}, not a list of strings`, source);
 }

@@ -137,8 +137,7 @@ export function durationToMs(iso: string, from: number): number {
 // Date-times
 // ---------------------------------------------------------------------------------------------------
 
-const DATE_TIME =
-  /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?(?:@([^\s@[\]]+)|\[([^\s[\]]+)\])?$/i;
+const DATE_TIME = /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?(?:@([^\s@[\]]+)|\[([^\s[\]]+)\])?$/i;
 
 /**
  * ISO 8601 date-time to epoch ms: '2026-01-01T10:00:00Z', '...+01:00', '...T10:00:00@Europe/Berlin'
@@ -297,7 +296,9 @@ export function planTimer(type: TimerType, value: unknown, now: number): TimerPl
   if (type !== 'duration' && type !== 'date' && type !== 'cycle') throw new TimerError(`unknown timer type ${quote(type)} (expected duration, date or cycle)`);
   if (typeof now !== 'number' || !Number.isFinite(now)) throw new TimerError(`cannot plan a timer: now must be a finite epoch ms number, got ${quote(now)}`);
   if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new TimerError(`invalid timer ${type} ${quote(value)}: expected a string${type === 'cycle' ? '' : ' or a number'}, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new TimerError(
+      `invalid timer ${type} ${quote(value)}: expected a string${type === 'cycle' ? '' : ' or a number'}, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   switch (type) {
     case 'duration': {
@@ -309,13 +310,15 @@ export function planTimer(type: TimerType, value: unknown, now: number): TimerPl
     }
     case 'date': {
       if (typeof value === 'number') {
-        if (!Number.isFinite(value) || Math.abs(value) > MAX_EPOCH) throw new TimerError(`invalid timer date ${quote(value)}: epoch ms must be a finite number within the Date range`);
+        if (!Number.isFinite(value) || Math.abs(value) > MAX_EPOCH)
+          throw new TimerError(`invalid timer date ${quote(value)}: epoch ms must be a finite number within the Date range`);
         return { dueAt: Math.round(value) };
       }
       return { dueAt: parseDateTime(value) };
     }
     case 'cycle': {
-      if (typeof value === 'number') throw new TimerError(`invalid timer cycle ${quote(value)}: expected a repeating interval such as "R3/PT10M" or a cron expression, not a number`);
+      if (typeof value === 'number')
+        throw new TimerError(`invalid timer cycle ${quote(value)}: expected a repeating interval such as "R3/PT10M" or a cron expression, not a number`);
       return planCycle(value, now);
     }
   }
@@ -345,4 +348,27 @@ export function nextOccurrence(repeat: TimerRepeat, firedAt: number): { dueAt: n
     return { dueAt: firedAt + repeat.intervalMs, repeat: next };
   }
   throw new TimerError(`invalid timer repeat ${quote(repeat)}: needs an intervalMs >= 0 or a cron expression`);
+}
+
+/**
+ * Refuses a repeating timer that fires more often than `minCycleMs` or asks for more than
+ * `maxRepetitions` firings: each firing is a command and history, so a cycle of milliseconds for years
+ * would be a flood one request could start.
+ */
+export function checkTimerLimits(plan: TimerPlan, now: number, limits: { minTimerCycleMs: number; maxTimerRepetitions: number }): void {
+  const repeat = plan.repeat;
+  if (!repeat) return;
+  if (repeat.remaining + 1 > limits.maxTimerRepetitions) {
+    throw new TimerError(`the timer cycle asks for ${repeat.remaining + 1} firings; the limit is ${limits.maxTimerRepetitions} (maxTimerRepetitions)`);
+  }
+  let period = repeat.intervalMs;
+  if (repeat.cron) {
+    const second = nextCron(repeat.cron, plan.dueAt, repeat.cron);
+    period = second === undefined ? undefined : second - plan.dueAt;
+  } else if (repeat.interval) {
+    period = durationToMs(repeat.interval, Math.max(plan.dueAt, now));
+  }
+  if (period !== undefined && period < limits.minTimerCycleMs) {
+    throw new TimerError(`the timer cycle fires every ${period} ms; the shortest period allowed is ${limits.minTimerCycleMs} ms (minTimerCycleMs)`);
+  }
 }

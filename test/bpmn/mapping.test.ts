@@ -13,7 +13,7 @@ async function one(xml: string): Promise<ProcessModel> {
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/bpmn');
 
-test('zeebe extensions of tasks: job headers, retries default, io mappings, user task details', async () => {
+test("zeebe extensions of tasks: job headers, retries as written (none: the type's default), io mappings, user task details", async () => {
   const m = await one(
     doc(`${START}
       <bpmn:serviceTask id="Svc">
@@ -46,10 +46,11 @@ test('zeebe extensions of tasks: job headers, retries default, io mappings, user
   );
   expect(m.nodes.Svc).toMatchObject({
     kind: 'serviceTask',
-    job: { type: '="svc-" + kind', retries: '3', headers: { region: 'eu', empty: '' } },
+    job: { type: '="svc-" + kind', headers: { region: 'eu', empty: '' } },
     inputs: [{ source: '=ticket.id', target: 'id' }],
     outputs: [{ source: '=result', target: 'out.result' }],
   });
+  expect(m.nodes.Svc.job).not.toHaveProperty('retries');
   expect(m.nodes.Approve.userTask).toEqual({
     assignee: '=owner',
     candidateGroups: 'cab, managers',

@@ -11,10 +11,14 @@ import { DeploymentError } from '../../engine/bpmn/model';
 import { MIWG_DIR as DIR } from '../support/paths';
 
 const present = fs.existsSync(DIR);
-const files = present ? fs.readdirSync(DIR).filter((f) => f.endsWith('.bpmn')).sort() : [];
+const files = present
+  ? fs
+      .readdirSync(DIR)
+      .filter((f) => f.endsWith('.bpmn'))
+      .sort()
+  : [];
 
 if (!present) {
-  // eslint-disable-next-line no-console
   console.log(`MIWG reference models not found at ${DIR}: the MIWG test is skipped`);
 }
 
@@ -22,9 +26,7 @@ type Outcome = { kind: 'deployed'; parsed: ParsedDefinitions } | { kind: 'refuse
 
 /** The model with every process marked executable, so all of it goes through reading and validation. */
 function allExecutable(xml: string): string {
-  return xml
-    .replace(/isExecutable="false"/g, 'isExecutable="true"')
-    .replace(/<((?:[\w.-]+:)?process)\b(?![^>]*isExecutable)/g, '<$1 isExecutable="true"');
+  return xml.replace(/isExecutable="false"/g, 'isExecutable="true"').replace(/<((?:[\w.-]+:)?process)\b(?![^>]*isExecutable)/g, '<$1 isExecutable="true"');
 }
 
 async function outcomeOf(file: string, transform: (xml: string) => string = (x) => x): Promise<Outcome> {
@@ -42,7 +44,6 @@ async function outcomeOf(file: string, transform: (xml: string) => string = (x) 
   const summary: string[] = [];
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
     console.log(`MIWG models:\n${summary.join('\n')}`);
   });
 

@@ -1,13 +1,20 @@
-/** Hostile and broken input: refused with a DeploymentError, quickly, never a crash. */
+/**
+ * Hostile and broken input: refused with a DeploymentError, never a crash. What would cost the XML
+ * reader more than linear time is refused by the guard's own linear scan first (each such test checks
+ * that guardXml alone refuses it); how long it takes is measured by the benchmark, not here.
+ */
 import { parseBpmn } from '../../engine/bpmn/parse';
 import { deepestNesting, guardXml } from '../../engine/bpmn/xmlGuard';
 import { DeploymentError } from '../../engine/bpmn/model';
 import { START, definitions, doc, expectProblem, refusal } from './helpers';
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = Date.now();
-  const value = await work();
-  return { value, ms: Date.now() - started };
+/** The guard's linear pre-scan refuses the document by itself (the reader never sees it). */
+function expectGuardRefuses(xml: string, text: string): void {
+  expect(
+    guardXml(xml)
+      .map((p) => p.message)
+      .join('\n'),
+  ).toContain(text);
 }
 
 describe('xmlGuard', () => {
@@ -36,47 +43,44 @@ describe('xmlGuard', () => {
  <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
 ]>
 ${definitions('<bpmn:process id="P" isExecutable="true"><bpmn:startEvent id="S" name="&lol9;" /></bpmn:process>')}`;
-    const { value, ms } = await timed(() => refusal(lol));
-    expectProblem(value, undefined, 'DOCTYPE');
-    expect(ms).toBeLessThan(1000);
+    expectProblem(await refusal(lol), 'Defs', 'DOCTYPE');
+    expectGuardRefuses(lol, 'DOCTYPE');
   });
 
   test('refuses an external entity (XXE) and a bare ENTITY declaration', async () => {
     const xxe = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${definitions('<bpmn:process id="P" name="&xxe;" />')}`;
-    expectProblem(await refusal(xxe), undefined, 'DOCTYPE');
-    expectProblem(await refusal(`<!ENTITY x "y">${definitions()}`), undefined, 'ENTITY');
+    expectProblem(await refusal(xxe), 'Defs', 'DOCTYPE');
+    expectProblem(await refusal(`<!ENTITY x "y">${definitions()}`), 'Defs', 'ENTITY');
   });
 
-  test('refuses a generated 6 MB document quickly, on its size', async () => {
+  test('refuses a generated 6 MB document on its size', async () => {
     const filler = Array.from({ length: 70000 }, (_, i) => `<bpmn:task id="T${i}" name="${'x'.repeat(70)}" />`).join('\n');
     const xml = doc(START + filler);
     expect(Buffer.byteLength(xml)).toBeGreaterThan(6 * 1000 * 1000);
-    const { value, ms } = await timed(() => refusal(xml));
-    expectProblem(value, undefined, 'too large');
-    expect(ms).toBeLessThan(500);
+    expectProblem(await refusal(xml), 'Defs', 'too large');
+    expectGuardRefuses(xml, 'too large');
   });
 
   test('counts bytes, not characters: 2 MB of 3-byte characters exceeds a 5 MB limit', async () => {
     const xml = doc(`<bpmn:startEvent id="S" name="${'€'.repeat(2 * 1024 * 1024)}" />`);
     expect(xml.length).toBeLessThan(5 * 1024 * 1024);
-    expectProblem(await refusal(xml), undefined, 'too large');
+    expectProblem(await refusal(xml), 'Defs', 'too large');
   });
 
   test('honours maxBytes and maxDepth options', async () => {
     const xml = doc(START);
-    expectProblem(await refusal(xml, { maxBytes: 100 }), undefined, 'limit is 100 bytes');
+    expectProblem(await refusal(xml, { maxBytes: 100 }), 'Defs', 'limit is 100 bytes');
     // definitions > process > startEvent/ (self-closing) is 2 levels deep
-    expectProblem(await refusal(xml, { maxDepth: 1 }), undefined, 'deeper than the limit of 1');
+    expectProblem(await refusal(xml, { maxDepth: 1 }), 'Defs', 'deeper than the limit of 1');
     await expect(parseBpmn(xml, { maxDepth: 2 })).resolves.toBeDefined();
     await expect(parseBpmn(xml, { maxBytes: Buffer.byteLength(xml) })).resolves.toBeDefined();
   });
 
-  test('refuses 10,000-deep nesting quickly', async () => {
+  test('refuses 10,000-deep nesting before reading it', async () => {
     const depth = 10000;
     const xml = definitions(`${'<vendor:a>'.repeat(depth)}${'</vendor:a>'.repeat(depth)}`);
-    const { value, ms } = await timed(() => refusal(xml));
-    expectProblem(value, undefined, 'deeper than the limit of 100');
-    expect(ms).toBeLessThan(500);
+    expectProblem(await refusal(xml), 'Defs', 'deeper than the limit of 100');
+    expectGuardRefuses(xml, 'deeper than the limit of 100');
   });
 
   test('depth scan skips comments, CDATA, processing instructions and quoted ">"', () => {
@@ -90,8 +94,8 @@ ${definitions('<bpmn:process id="P" isExecutable="true"><bpmn:startEvent id="S" 
 describe('malformed XML', () => {
   test('a mismatched closing tag gives moddle message in a DeploymentError', async () => {
     const error = await refusal(doc('<bpmn:startEvent id="S"></bpmn:endEvent>'));
-    expectProblem(error, undefined, 'not well-formed');
-    expectProblem(error, undefined, 'closing tag mismatch');
+    expectProblem(error, 'Defs', 'not well-formed');
+    expectProblem(error, 'Defs', 'closing tag mismatch');
   });
 
   test('an unclosed document', async () => {
@@ -103,21 +107,21 @@ describe('malformed XML', () => {
   });
 
   test('a definitions without any process', async () => {
-    expectProblem(await refusal(definitions()), undefined, 'contains no process');
+    expectProblem(await refusal(definitions()), 'Defs', 'contains no process');
   });
 
-  test('many foreign elements outside extensionElements are refused by the guard, in milliseconds', async () => {
+  test('many foreign elements outside extensionElements are refused by the guard', async () => {
     // moddle reports each one with a scan from the document start: quadratic time if let through
     const body = Array.from({ length: 60000 }, (_, i) => `<vendor:x id="a${i}"/>`).join('\n');
-    const { value, ms } = await timed(() => refusal(doc(START + body)));
-    expectProblem(value, undefined, 'more than 100 parts a BPMN reader cannot place');
-    expectProblem(value, undefined, '<vendor:x> on line 4');
-    expect(ms).toBeLessThan(1000);
+    const value = await refusal(doc(START + body));
+    expectProblem(value, 'Defs', 'more than 100 parts a BPMN reader cannot place');
+    expectProblem(value, 'Defs', '<vendor:x> on line 4');
+    expectGuardRefuses(doc(START + body), 'more than 100 parts a BPMN reader cannot place');
   });
 
   test('many unknown BPMN elements are refused by the guard too', async () => {
     const body = Array.from({ length: 150 }, (_, i) => `<bpmn:fooTask id="f${i}" />`).join('');
-    expectProblem(await refusal(doc(START + body)), undefined, 'the first is <bpmn:fooTask>');
+    expectProblem(await refusal(doc(START + body)), 'Defs', 'the first is <bpmn:fooTask>');
   });
 
   test('vendor extension content is never counted, whatever namespace its children use', async () => {
@@ -131,24 +135,25 @@ describe('malformed XML', () => {
   });
 
   test('a few foreign elements are ignored, wherever they are', async () => {
-    const xml = doc(`<vendor:x id="v1"><vendor:inner /></vendor:x><bpmn:startEvent id="S"><vendor:y /><bpmn:extensionElements><vendor:z><vendor:deep /></vendor:z></bpmn:extensionElements></bpmn:startEvent>`);
+    const xml = doc(
+      `<vendor:x id="v1"><vendor:inner /></vendor:x><bpmn:startEvent id="S"><vendor:y /><bpmn:extensionElements><vendor:z><vendor:deep /></vendor:z></bpmn:extensionElements></bpmn:startEvent>`,
+    );
     const parsed = await parseBpmn(xml);
     expect(Object.keys(parsed.processes[0].nodes)).toEqual(['S']);
   });
 
-  test('a document moddle can only read in quadratic time (stray text) is refused quickly', async () => {
+  test('a document moddle can only read in quadratic time (stray text) is refused by the guard', async () => {
     // moddle reports every piece of stray text slowly, so the guard counts them like unknown elements
     const body = Array.from({ length: 60000 }, (_, i) => `x<bpmn:task id="T${i}" />`).join('\n');
     const xml = doc(START + body);
     expect(xml.length).toBeGreaterThan(1_000_000);
-    const { value, ms } = await timed(() => refusal(xml));
-    expectProblem(value, undefined, 'stray text');
-    expect(ms).toBeLessThan(5000);
+    expectProblem(await refusal(xml), 'Defs', 'stray text');
+    expectGuardRefuses(xml, 'stray text');
     // the parser still works afterwards
     await expect(parseBpmn(doc(START))).resolves.toMatchObject({ processes: [{ id: 'P' }] });
   });
 
-  test('a valid 4.5 MB diagram parses within the budget', async () => {
+  test('a valid 4.5 MB diagram passes the guard and parses', async () => {
     const parts: string[] = ['<bpmn:startEvent id="S" />'];
     const shapes: string[] = [];
     const n = 8000;
@@ -162,14 +167,16 @@ describe('malformed XML', () => {
     parts.push(`<bpmn:endEvent id="E" />`, `<bpmn:sequenceFlow id="F${n}" sourceRef="T${n - 1}" targetRef="E" />`);
     const xml = definitions(
       `<bpmn:process id="Big" isExecutable="true">${parts.join('\n')}</bpmn:process>`,
-      `<bpmndi:BPMNDiagram id="D"><bpmndi:BPMNPlane id="Pl" bpmnElement="Big">${shapes.join('\n')}${shapes.join('\n').replace(/_di"/g, '_di2"').replace(/bpmnElement="T/g, 'bpmnElement="T')}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>`,
+      `<bpmndi:BPMNDiagram id="D"><bpmndi:BPMNPlane id="Pl" bpmnElement="Big">${shapes.join('\n')}${shapes
+        .join('\n')
+        .replace(/_di"/g, '_di2"')
+        .replace(/bpmnElement="T/g, 'bpmnElement="T')}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>`,
     );
     expect(Buffer.byteLength(xml)).toBeGreaterThan(3_000_000);
     expect(Buffer.byteLength(xml)).toBeLessThan(5 * 1024 * 1024);
-    const { value, ms } = await timed(() => parseBpmn(xml));
+    expect(guardXml(xml)).toEqual([]);
+    const value = await parseBpmn(xml);
     expect(value.processes[0].nodes.T7999.outgoing).toEqual([`F${n}`]);
-    console.log(`valid ${Buffer.byteLength(xml)} byte diagram parsed in ${ms} ms`);
-    expect(ms).toBeLessThan(6000);
   });
 
   test('the thrown error is a DeploymentError with a readable message', async () => {

@@ -19,7 +19,13 @@ function ruleTask(id: string, decisionId: string, resultVariable: string, output
 
 const withDecision = (processId: string, decisionId: string, resultVariable: string, outputs: [string, string][] = []): { name: string; content: string } => ({
   name: `${processId}.bpmn`,
-  content: bpmn(processId, [startEvent(), ruleTask('Decide', decisionId, resultVariable, outputs), userTask('Check', { candidateGroups: 'service-desk' }), endEvent(), chain('Start', 'Decide', 'Check', 'End')]),
+  content: bpmn(processId, [
+    startEvent(),
+    ruleTask('Decide', decisionId, resultVariable, outputs),
+    userTask('Check', { candidateGroups: 'service-desk' }),
+    endEvent(),
+    chain('Start', 'Decide', 'Check', 'End'),
+  ]),
 });
 
 describe('business rule tasks', () => {
@@ -30,7 +36,7 @@ describe('business rule tasks', () => {
     const result = await engine.deploy([policies, matrix]);
     expect(result.resources.map((r) => r.id)).toEqual(expect.arrayContaining(['dmn:first', 'dmn:unique', 'dmn:greeting', 'dmn:priority-matrix']));
     expect(result.resources.every((r) => r.kind === 'dmn')).toBe(true);
-    expect((await engine.store.getResource('dmn:priority-matrix'))?.content).toBe(matrix.content);
+    expect((await engine.getResource('dmn:priority-matrix'))?.content).toBe(matrix.content);
   });
 
   test('a broken DMN is refused at deploy with the decision id; so is the same decision twice', async () => {
@@ -38,7 +44,10 @@ describe('business rule tasks', () => {
     const broken = { name: 'broken.dmn', content: matrix.content.replace('<text>impact</text>', '<text>impact +</text>') };
     const refusal = await engine.deploy([broken]).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(DeploymentError);
-    expect((refusal as DeploymentError).problems[0]).toMatchObject({ elementId: 'priority-matrix', message: expect.stringMatching(/^broken\.dmn: input InputImpact: expression impact \+/) });
+    expect((refusal as DeploymentError).problems[0]).toMatchObject({
+      elementId: 'priority-matrix',
+      message: expect.stringMatching(/^broken\.dmn: input InputImpact: expression impact \+/),
+    });
     const twice = await engine.deploy([matrix, { ...matrix, name: 'again.dmn' }]).catch((e: unknown) => e);
     expect((twice as DeploymentError).problems.map((p) => p.message)).toContain('decision priority-matrix is defined twice in this deployment');
   });
@@ -65,7 +74,10 @@ describe('business rule tasks', () => {
     const a = await engine.startInstance({ processId: 'p2', variables: { which: 'collect', amount: 20 } });
     const b = await engine.startInstance({ processId: 'p2', variables: { which: 'priority', amount: 500, vip: true } });
     for (const id of [a.id, b.id]) await eventually(async () => expect((await engine.getInstance(id)).activeElements).toEqual(['Check']));
-    expect((await engine.getInstance(a.id)).variables.result).toEqual([{ tag: 'big', points: 10 }, { tag: 'any', points: 40 }]);
+    expect((await engine.getInstance(a.id)).variables.result).toEqual([
+      { tag: 'big', points: 10 },
+      { tag: 'any', points: 40 },
+    ]);
     expect((await engine.getInstance(b.id)).variables.result).toBe('high');
   });
 

@@ -43,7 +43,10 @@ describe('hit policies', () => {
 
   test('RULE ORDER and COLLECT give lists; several outputs give contexts', () => {
     expect(run('ruleOrder', { amount: 20 })).toEqual(['big', 'any']);
-    expect(run('collect', { amount: 20 })).toEqual([{ tag: 'big', points: 10 }, { tag: 'any', points: 40 }]);
+    expect(run('collect', { amount: 20 })).toEqual([
+      { tag: 'big', points: 10 },
+      { tag: 'any', points: 40 },
+    ]);
     expect(run('collect', { amount: 0 })).toEqual([{ tag: 'any', points: 0 }]);
   });
 

@@ -1,0 +1,92 @@
+/**
+ * Who may do what with a process, declared in the diagram as zeebe:properties (Camunda Modeler's
+ * "Extension properties"), named `processdesk.*`:
+ *
+ * On the process:
+ *   processdesk.starterVariable   = requester               the variable the engine sets to the signed-in starter
+ *   processdesk.identityVariables = requester, implementer  variables that hold user ids: never given at start,
+ *                                                           by messages, jobs or operators; set once, by a form field
+ *   processdesk.startableBy       = agent, group:cab | none who may start it through the API (default: everyone
+ *                                                           allowed to start instances); none: only call activities,
+ *                                                           messages and timers
+ *   processdesk.visibleToGroups   = service-desk            groups whose agents may read every instance
+ *   processdesk.owners            = group:itsm-owners, ann  its process owners (designers): they deploy its next
+ *                                                           versions, cancel its instances and retry its incidents
+ *                                                           (default: whoever deployed it; see runtime/ownership.ts)
+ * On a message catch event, boundary event, receive task or event subprocess start:
+ *   processdesk.publishers        = agent                   agents may publish this message to instances they
+ *                                                           may act on (workers and admins always may)
+ * A `processdesk.*` property the engine does not know is a deploy problem (a typo must not open a door).
+ */
+import { children, extension, str, type ModdleElement } from './elements';
+import type { ProcessPolicy } from './model';
+import type { ReadContext } from './readEvents';
+
+const PROCESS_PROPERTIES = new Set([
+  'processdesk.starterVariable',
+  'processdesk.identityVariables',
+  'processdesk.startableBy',
+  'processdesk.visibleToGroups',
+  'processdesk.owners',
+]);
+const PUBLISHER_ROLES = new Set(['agent']);
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STARTER = /^(designer|agent|auditor|admin|worker|group:[^\s,]+)$/;
+const OWNER = /^(group:[^\s,:]+|[^\s,:]+)$/;
+
+/** The zeebe:properties of an element as name -> value (processdesk.* only). */
+function properties(el: ModdleElement): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of children(extension(el, 'zeebe:Properties'), 'properties')) {
+    const name = str(p, 'name')?.trim();
+    if (name?.startsWith('processdesk.')) out.set(name, str(p, 'value')?.trim() ?? '');
+  }
+  return out;
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+export function readProcessPolicy(ctx: ReadContext, process: ModdleElement): ProcessPolicy | undefined {
+  const props = properties(process);
+  if (!props.size) return undefined;
+  const id = process.id;
+  for (const name of props.keys()) if (!PROCESS_PROPERTIES.has(name)) ctx.problems.add(id, `unknown extension property ${name} (known: ${[...PROCESS_PROPERTIES].join(', ')})`);
+  const identityVariables = list(props.get('processdesk.identityVariables'));
+  const starterVariable = props.get('processdesk.starterVariable') || undefined;
+  for (const name of [...identityVariables, ...(starterVariable ? [starterVariable] : [])]) {
+    if (!VARIABLE_NAME.test(name)) ctx.problems.add(id, `identity variable "${name}" is no variable name`);
+  }
+  if (starterVariable && !identityVariables.includes(starterVariable)) identityVariables.unshift(starterVariable);
+  const policy: ProcessPolicy = { identityVariables, visibleToGroups: list(props.get('processdesk.visibleToGroups')) };
+  if (starterVariable) policy.starterVariable = starterVariable;
+  if (props.has('processdesk.startableBy')) {
+    const startable = list(props.get('processdesk.startableBy'));
+    const none = startable.length === 1 && startable[0] === 'none';
+    const bad = none ? [] : startable.filter((s) => !STARTER.test(s));
+    if (!startable.length || bad.length)
+      ctx.problems.add(id, `processdesk.startableBy must be "none" or roles and group:<id> separated by commas (got "${props.get('processdesk.startableBy')}")`);
+    policy.startableBy = none ? [] : startable;
+  }
+  if (props.has('processdesk.owners')) {
+    const owners = list(props.get('processdesk.owners'));
+    if (!owners.length || owners.some((o) => !OWNER.test(o)))
+      ctx.problems.add(id, `processdesk.owners must be user ids and group:<id> separated by commas (got "${props.get('processdesk.owners')}")`);
+    policy.owners = owners.filter((o) => OWNER.test(o));
+  }
+  return policy;
+}
+
+/** processdesk.publishers of a catching element: the roles (besides workers and admins) that may publish its message. */
+export function readPublishers(ctx: ReadContext, el: ModdleElement): string[] | undefined {
+  const props = properties(el);
+  for (const name of props.keys()) if (name !== 'processdesk.publishers') ctx.problems.add(el.id, `unknown extension property ${name} here (known: processdesk.publishers)`);
+  if (!props.has('processdesk.publishers')) return undefined;
+  const roles = list(props.get('processdesk.publishers'));
+  const bad = roles.filter((r) => !PUBLISHER_ROLES.has(r));
+  if (!roles.length || bad.length) ctx.problems.add(el.id, `processdesk.publishers must list ${[...PUBLISHER_ROLES].join(', ')} (got "${props.get('processdesk.publishers')}")`);
+  return roles.filter((r) => PUBLISHER_ROLES.has(r));
+}
