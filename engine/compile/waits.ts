@@ -5,7 +5,7 @@
  */
 import type { EventDefinition } from '../bpmn/model';
 import { ExpressionError } from '../expr/feel';
-import { nextOccurrence, planTimer } from '../expr/timers';
+import { checkTimerLimits, nextOccurrence, planTimer } from '../expr/timers';
 import type { Run } from './run';
 import type { Token, Variables, Wait, WaitRole } from './state';
 
@@ -16,6 +16,7 @@ export function openEventWait(run: Run, event: EventDefinition, role: WaitRole, 
     case 'timer': {
       const value = run.evaluate(event.timer.expression, owner ?? ({ scope } as Token));
       const plan = planTimer(event.timer.type, value, run.at);
+      checkTimerLimits(plan, run.at, run.graph.limits);
       const wait = run.openWait('timer', role, node, scope, owner, plan.repeat ? { repeat: plan.repeat } : undefined);
       run.emit({ type: 'timer.schedule', waitId: wait.id, elementId: node, dueAt: plan.dueAt });
       run.history('timer.scheduled', node, { waitId: wait.id, dueAt: new Date(plan.dueAt).toISOString() });
@@ -24,10 +25,20 @@ export function openEventWait(run: Run, event: EventDefinition, role: WaitRole, 
     case 'message': {
       const key = event.correlationKey ? run.evaluate(event.correlationKey, owner ?? ({ scope } as Token)) : undefined;
       if (event.correlationKey && (key === null || key === undefined || typeof key === 'object')) {
-        throw new ExpressionError(`correlation key ${event.correlationKey} gave ${JSON.stringify(key)} (variables: ${Object.keys(vars).join(', ') || 'none'})`, event.correlationKey);
+        throw new ExpressionError(
+          `correlation key ${event.correlationKey} gave ${JSON.stringify(key)} (variables: ${Object.keys(vars).join(', ') || 'none'})`,
+          event.correlationKey,
+        );
       }
-      const wait = run.openWait('message', role, node, scope, owner, { name: event.messageName });
-      run.emit({ type: 'subscription.open', waitId: wait.id, kind: 'message', name: event.messageName, correlationKey: key === undefined ? undefined : String(key), elementId: node });
+      const wait = run.openWait('message', role, node, scope, owner, { name: event.messageName, ...(key === undefined ? {} : { key: String(key) }) });
+      run.emit({
+        type: 'subscription.open',
+        waitId: wait.id,
+        kind: 'message',
+        name: event.messageName,
+        correlationKey: key === undefined ? undefined : String(key),
+        elementId: node,
+      });
       return wait;
     }
     case 'signal': {

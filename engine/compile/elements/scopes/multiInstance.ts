@@ -4,10 +4,10 @@
  * parallel or one after another. Outputs are collected by index, so the collection keeps the input
  * order whatever order the instances finish in.
  */
-import type { FlowNode } from '../../bpmn/model';
-import { ExpressionError } from '../../expr/feel';
-import type { Run } from '../run';
-import type { Token, Variables } from '../state';
+import type { FlowNode } from '../../../bpmn/model';
+import { ExpressionError } from '../../../expr/feel';
+import type { Run } from '../../run';
+import type { Token, Variables } from '../../state';
 
 export function enterMultiInstance(run: Run, body: Token, node: FlowNode): void {
   const loop = node.loop!;
@@ -19,9 +19,18 @@ export function enterMultiInstance(run: Run, body: Token, node: FlowNode): void 
   } else {
     const count = Number(run.evaluate(loop.cardinality ?? '0', body));
     if (!Number.isInteger(count) || count < 0) throw new ExpressionError(`loop cardinality ${loop.cardinality} gave ${count}`, loop.cardinality ?? '');
-    items = Array.from({ length: count }, (_, i) => i + 1);
+    // never build a list longer than the limit allows (a cardinality of a billion is refused below)
+    items = Array.from({ length: Math.min(count, run.graph.limits.maxMultiInstance + 1) }, (_, i) => i + 1);
+  }
+  const max = run.graph.limits.maxMultiInstance;
+  if (items.length > max) {
+    throw new ExpressionError(
+      `multi-instance over ${loop.inputCollection ? `${items.length} items` : `a cardinality above ${max}`} exceeds the limit of ${max} instances (maxMultiInstance)`,
+      loop.inputCollection ?? loop.cardinality ?? '',
+    );
   }
   body.status = 'waiting';
+  run.addWork(items.length);
   body.mi = { items, next: 0, completed: 0, outputs: items.map(() => null), running: {} };
   if (!items.length) return finishBody(run, body, node);
   const first = loop.sequential ? 1 : items.length;
@@ -84,5 +93,5 @@ function finishBody(run: Run, body: Token, node: FlowNode): void {
   body.mi = undefined;
   body.status = 'active';
   if (node.loop!.outputCollection) run.setVariables(body.scope, { [node.loop!.outputCollection]: outputs });
-  run.complete(body);
+  run.complete(body, { type: 'multiInstance.completed', data: { instances: outputs.length } });
 }

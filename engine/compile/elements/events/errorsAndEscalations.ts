@@ -4,10 +4,12 @@
  * that scope, up to the process. An error nobody catches goes to the parent instance (call activity)
  * or becomes an incident; an escalation nobody catches is ignored, as BPMN says.
  */
-import type { EventDefinition, FlowNode } from '../bpmn/model';
-import type { Run } from './run';
-import type { ScopeInstance, Token, Variables } from './state';
-import { startEventSubProcess } from './elements/subProcess';
+import type { EventDefinition, FlowNode } from '../../../bpmn/model';
+import type { Run } from '../../run';
+import type { ScopeInstance, Token } from '../../state';
+import { fireEventSubProcess } from '../scopes/eventSubProcess';
+import { terminateInstance } from '../scopes/process';
+import { fireBoundary } from './boundaryEvent';
 
 type Throwable = 'error' | 'escalation';
 
@@ -20,9 +22,11 @@ function matches(event: EventDefinition | undefined, kind: Throwable, code: stri
 /** A boundary catching `kind`/`code`: an exact code match wins over a catch-all. */
 function catchingBoundary(run: Run, activity: FlowNode, kind: Throwable, code: string): FlowNode | undefined {
   const candidates = (activity.boundaries ?? []).map((b) => run.graph.node(b)).filter((b) => matches(b.event, kind, code));
-  return candidates.find((b) => b.event && 'errorCode' in b.event && b.event.errorCode === code)
-    ?? candidates.find((b) => b.event && 'escalationCode' in b.event && b.event.escalationCode === code)
-    ?? candidates[0];
+  return (
+    candidates.find((b) => b.event && 'errorCode' in b.event && b.event.errorCode === code) ??
+    candidates.find((b) => b.event && 'escalationCode' in b.event && b.event.escalationCode === code) ??
+    candidates[0]
+  );
 }
 
 function catchingEventSubProcess(run: Run, scope: ScopeInstance, kind: Throwable, code: string): string | undefined {
@@ -33,19 +37,6 @@ function catchingEventSubProcess(run: Run, scope: ScopeInstance, kind: Throwable
     if (start && matches(run.graph.node(start).event, kind, code)) return start;
   }
   return undefined;
-}
-
-/** Fires a boundary event of an activity token; interrupting ones end the activity first. */
-export function fireBoundary(run: Run, activity: Token, boundary: FlowNode, variables?: Variables): void {
-  if (boundary.cancelActivity !== false) run.terminate(activity);
-  if (variables) run.setVariables(activity.scope, variables);
-  run.arrive(boundary.id, activity.scope);
-}
-
-/** Starts an event subprocess of `scope`; an interrupting start ends everything else in the scope. */
-export function fireEventSubProcess(run: Run, scope: ScopeInstance, startEvent: string, variables?: Variables): void {
-  if (run.graph.node(startEvent).isInterrupting !== false) run.clearScope(scope.id);
-  startEventSubProcess(run, scope, startEvent, variables);
 }
 
 /**
@@ -109,15 +100,4 @@ export function throwEscalation(run: Run, from: Token, code: string, fromActivit
       return !run.ctx.tokens[from.id];
     }
   }
-}
-
-/** Ends the whole instance abnormally (cancel, error handed to the parent). */
-export function terminateInstance(run: Run, data: Record<string, unknown>): void {
-  const root = run.ctx.rootScope;
-  const variables = run.scope(root).vars;
-  run.clearScope(root);
-  for (const scope of Object.keys(run.ctx.scopes)) if (scope !== root) run.terminateScope(scope);
-  run.ctx.status = 'terminated';
-  run.history('instance.terminated', undefined, data);
-  run.emit({ type: 'instance.end', state: 'terminated', variables });
 }
