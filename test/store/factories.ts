@@ -3,11 +3,13 @@ import { createHash } from 'node:crypto';
 import type {
   CommitBatch,
   DefinitionRow,
+  DraftRow,
   HistoryEvent,
   IncidentRow,
   InstanceRow,
   JobRow,
   MessageRow,
+  OutboxEntry,
   OutboxRow,
   ResourceRow,
   SubscriptionRow,
@@ -46,6 +48,11 @@ export function resource(id: string, over: Partial<ResourceRow> = {}): ResourceR
     deployedAt: T0,
     ...over,
   };
+}
+
+export function draft(userId: string, processId: string, over: Partial<DraftRow> = {}): DraftRow {
+  const xml = `<bpmn:definitions><bpmn:process id="${processId}" /></bpmn:definitions>`;
+  return { id: `${processId}@${userId}`, userId, processId, name: 'Laptop request', xml, forms: [], size: xml.length, updatedAt: T0, ...over };
 }
 
 export function instance(id: string, over: Partial<InstanceRow> = {}): InstanceRow {
@@ -95,7 +102,6 @@ export function task(id: string, instanceId: string, over: Partial<TaskRow> = {}
     dueDate: T0 + 86_400_000,
     formId: 'incident-triage',
     priority: 50,
-    variables: { priority: 2, summary: 'Printer on fire' },
     createdAt: T0,
     ...over,
   };
@@ -187,8 +193,8 @@ export function incident(id: string, instanceId: string, over: Partial<IncidentR
   };
 }
 
-export function outbox(id: string, over: Partial<OutboxRow> = {}): OutboxRow {
-  return { id, kind: 'schedule-timer', payload: { timerId: `t-${id}` }, createdAt: T0, ...over };
+export function outbox(id: string, over: { createdAt?: number; entry?: OutboxEntry } = {}): OutboxRow {
+  return { ...(over.entry ?? { kind: 'timer.canceled', payload: { timerId: `t-${id}` } }), id, createdAt: over.createdAt ?? T0 };
 }
 
 /** A batch that creates an instance with its first history event. */

@@ -13,24 +13,25 @@ import { openStore } from '../../engine/store';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { taskDeskContract } from './taskDeskContract';
 
 const MONGODB_URL = process.env.MONGODB_URL;
 
 if (MONGODB_URL) {
   let n = 0;
   let prefix = '';
-  storeContract(
-    `mongodb (${MONGODB_URL.replace(/\/\/[^@]*@/, '//***@')})`,
-    async () => {
-      prefix = `pdtest_${process.pid}_${n++}_`;
-      return new MongoStore({ url: MONGODB_URL, prefix });
-    },
-    async () => {
-      const conn = await mongoose.createConnection(MONGODB_URL).asPromise();
-      for (const c of await conn.db!.listCollections({ name: { $regex: `^${prefix}` } }).toArray()) await conn.db!.dropCollection(c.name);
-      await conn.close();
-    },
-  );
+  const makeStore = async () => {
+    prefix = `pdtest_${process.pid}_${n++}_`;
+    return new MongoStore({ url: MONGODB_URL, prefix });
+  };
+  const dropCollections = async () => {
+    const conn = await mongoose.createConnection(MONGODB_URL).asPromise();
+    for (const c of await conn.db!.listCollections({ name: { $regex: `^${prefix}` } }).toArray()) await conn.db!.dropCollection(c.name);
+    await conn.close();
+  };
+  const label = `mongodb (${MONGODB_URL.replace(/\/\/[^@]*@/, '//***@')})`;
+  storeContract(label, makeStore, dropCollections);
+  taskDeskContract(label, makeStore, dropCollections);
 } else {
   describe('Store contract: mongodb - skipped: MONGODB_URL not set', () => {
     beforeAll(() => {
@@ -44,12 +45,21 @@ describe('MongoDB store without a server: schemas and mapping', () => {
   const m = models(new mongoose.Mongoose(), 'pdunit_');
   /** Mongoose validation without a server (validate() is validateSync's non-deprecated form in mongoose 9). */
   const validation = async (name: CollectionName, doc: Record<string, unknown>) =>
-    new m[name](doc).validate().then(() => undefined, (err: mongoose.Error.ValidationError) => err);
+    new m[name](doc).validate().then(
+      () => undefined,
+      (err: mongoose.Error.ValidationError) => err,
+    );
 
   const rows: { [K in CollectionName]: unknown } = {
     definitions: f.definition('incident', 3),
     resources: f.resource('form:incident-log'),
-    instances: f.instance('i1', { parentInstanceId: 'p1', parentWaitId: 'p1/w', endedAt: T0 + 5 }),
+    instances: f.instance('i1', {
+      parentInstanceId: 'p1',
+      parentWaitId: 'p1/w',
+      endedAt: T0 + 5,
+      startedBy: 'alice',
+      head: { seq: 3, hash: 'c'.repeat(64), seal: 'c2lnbmF0dXJl', keyId: 'k1' },
+    }),
     tasks: f.task('t1', 'i1', { assignee: 'alice', dueDate: T0 + 1000, excludedUsers: [{ user: 'bob', role: 'requester' }], subject: 'INC-1: VPN down' }),
     jobs: f.job('j1', 'i1', { worker: 'w1', lockExpiresAt: T0 + 30_000, notBefore: T0 }),
     timers: f.startTimer('nightly@1', 'nightly:1', { repeat: { remaining: -1, cron: '0 2 * * *' } }),
@@ -58,6 +68,21 @@ describe('MongoDB store without a server: schemas and mapping', () => {
     incidents: f.incident('inc1', 'i1'),
     history: f.event('i1', 7),
     outbox: f.outbox('o1'),
+    drafts: f.draft('owner', 'laptop', { forms: [{ name: 'laptop.form', content: '{"id":"laptop"}' }] }),
+    checkpoints: { seq: 4, at: T0, heads: [{ instanceId: 'i1', seq: 3, hash: 'c'.repeat(64) }], prevHash: 'b'.repeat(64), hash: 'd'.repeat(64), signature: 'c2ln', keyId: 'k1' },
+    task_views: { id: 'v1', owner: 'alice', name: 'Mine', query: { assignee: 'alice', sort: 'dueDate' }, createdAt: T0 },
+    attachments: {
+      id: 'a1',
+      taskId: 't1',
+      instanceId: 'i1',
+      name: 'log.txt',
+      contentType: 'text/plain',
+      size: 2,
+      sha256: 'e'.repeat(64),
+      content: 'aGk=',
+      uploadedBy: 'alice',
+      uploadedAt: T0,
+    },
   };
 
   test.each(Object.keys(rows) as CollectionName[])('%s: a row maps to a valid document and back unchanged', async (name) => {
@@ -112,12 +137,14 @@ describe('MongoDB store without a server: schemas and mapping', () => {
 
   test('a commit batch becomes pending writes stamped with the new revision, outbox with an ordering key', () => {
     const inst = f.instance('i4', { rev: 3 });
-    const w = pendingWrites(f.nextBatch(inst, 2, [f.event('i4', 5)], {
-      tasks: { upsert: [f.task('t4', 'i4')] },
-      subscriptions: { insert: [f.subscription('s4', 'i4')], deleteIds: ['s-old'] },
-      consumedMessages: ['m9'],
-      outbox: [f.outbox('o4'), f.outbox('o5')],
-    }));
+    const w = pendingWrites(
+      f.nextBatch(inst, 2, [f.event('i4', 5)], {
+        tasks: { upsert: [f.task('t4', 'i4')] },
+        subscriptions: { insert: [f.subscription('s4', 'i4')], deleteIds: ['s-old'] },
+        consumedMessages: ['m9'],
+        outbox: [f.outbox('o4'), f.outbox('o5')],
+      }),
+    );
     expect(w.rev).toBe(3);
     expect(w.tasks[0]._rev).toBe(3);
     expect(w.history[0]._id).toBe(historyId('i4', 5));

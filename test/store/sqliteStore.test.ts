@@ -9,6 +9,7 @@ import { ACTIVATE_JOBS } from '../../engine/store/sqlite/writes';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { taskDeskContract } from './taskDeskContract';
 
 let tmpDirs: string[] = [];
 
@@ -28,6 +29,7 @@ async function removeTmpDirs(): Promise<void> {
 }
 
 storeContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
+taskDeskContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
 
 describe('SqliteStore specifics', () => {
   const open: SqliteStore[] = [];
@@ -43,15 +45,15 @@ describe('SqliteStore specifics', () => {
     await removeTmpDirs();
   });
 
-  test('runs in WAL mode with synchronous NORMAL and a 5 s busy timeout', async () => {
+  test('runs in WAL mode with synchronous FULL (NORMAL on request) and a 5 s busy timeout', async () => {
     const store = await openOn(tmpFile());
     const db = store.connection;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    const full = new SqliteStore({ file: tmpFile(), synchronous: 'FULL' });
-    open.push(full);
-    expect(full.connection.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const normal = new SqliteStore({ file: tmpFile(), synchronous: 'NORMAL' });
+    open.push(normal);
+    expect(normal.connection.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
   });
 
   test('migrations are versioned by user_version and idempotent', async () => {
@@ -61,12 +63,8 @@ describe('SqliteStore specifics', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     await store.init();
     expect(migrate(store.connection)).toEqual([]);
-    const tables = (
-      store.connection.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]
-    ).map((t) => t.name);
-    expect(tables).toEqual(
-      expect.arrayContaining(['definitions', 'instances', 'history', 'tasks', 'task_candidates', 'jobs', 'timers', 'outbox']),
-    );
+    const tables = (store.connection.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['definitions', 'instances', 'history', 'tasks', 'task_candidates', 'jobs', 'timers', 'outbox']));
 
     // a later migration applies once, on top of the existing data
     const next = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, description: 'test', sql: 'ALTER TABLE tasks ADD COLUMN extra TEXT' }];
@@ -136,10 +134,7 @@ describe('SqliteStore specifics', () => {
     await a.commit(f.startBatch(f.instance('i1'), { jobs: { upsert: jobs } }));
     const got: string[] = [];
     for (let round = 0; round < 10; round++) {
-      const [fromA, fromB] = await Promise.all([
-        a.activateJobs('send-email', 'worker-a', 2, 60_000, T0 + 1000),
-        b.activateJobs('send-email', 'worker-b', 2, 60_000, T0 + 1000),
-      ]);
+      const [fromA, fromB] = await Promise.all([a.activateJobs('send-email', 'worker-a', 2, 60_000, T0 + 1000), b.activateJobs('send-email', 'worker-b', 2, 60_000, T0 + 1000)]);
       got.push(...fromA.map((j) => j.key), ...fromB.map((j) => j.key));
     }
     expect(got).toHaveLength(30);
@@ -175,9 +170,7 @@ describe('SqliteStore specifics', () => {
     const after = await seed.getInstance('counter');
     expect(after?.variables).toEqual({ count: threads * perThread });
     expect(after?.rev).toBe(1 + threads * perThread);
-    expect((await seed.getHistory('counter')).map((e) => e.seq)).toEqual(
-      Array.from({ length: 1 + threads * perThread }, (_, n) => n + 1),
-    );
+    expect((await seed.getHistory('counter')).map((e) => e.seq)).toEqual(Array.from({ length: 1 + threads * perThread }, (_, n) => n + 1));
   });
 
   test("listing one group's created tasks reads the candidate index, not the whole tasks table", async () => {
@@ -218,9 +211,7 @@ describe('SqliteStore specifics', () => {
 
   test('job activation reads the partial index of live jobs in order, without sorting', async () => {
     const store = await openOn(tmpFile());
-    const plan = (
-      store.connection.prepare(`EXPLAIN QUERY PLAN ${ACTIVATE_JOBS}`).all('send-email', T0, T0, 10) as { detail: string }[]
-    ).map((r) => r.detail);
+    const plan = (store.connection.prepare(`EXPLAIN QUERY PLAN ${ACTIVATE_JOBS}`).all('send-email', T0, T0, 10) as { detail: string }[]).map((r) => r.detail);
     expect(plan.join('\n')).toMatch(/SEARCH jobs USING INDEX jobs_live/);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
   });

@@ -1,5 +1,5 @@
 /**
- * The Store contract: every adapter (embedded SQLite, MongoDB) must pass this suite.
+ * The Store contract: every adapter (embedded SQLite, PostgreSQL, MongoDB) must pass this suite.
  *
  * Usage, in an adapter's test file:
  *   storeContract('sqlite', async () => new SqliteStore({ file: tmpFile() }), async () => removeTmp());
@@ -8,7 +8,7 @@
  * `init()`, twice, to check that it is idempotent). After each test the suite closes the store and
  * then calls `cleanup` if given.
  */
-import { ConflictError, type Store, type TaskQuery, type TaskRow } from '../../engine/store/types';
+import { ConflictError, type CheckpointHead, type CheckpointRow, type Store, type TaskQuery, type TaskRow } from '../../engine/store/types';
 import * as f from './factories';
 import { T0 } from './factories';
 
@@ -62,19 +62,28 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       test('upserts resources by id and lists them by kind', async () => {
         await store.saveDefinitions([], [f.resource('form:incident-log'), f.resource('dmn:priority-matrix')]);
         await store.saveDefinitions([], [f.resource('form:incident-log', { content: '{"v":2}', deploymentId: 'dep-2' })]);
-        expect(await store.getResource('form:incident-log')).toEqual(
-          f.resource('form:incident-log', { content: '{"v":2}', deploymentId: 'dep-2' }),
-        );
+        expect(await store.getResource('form:incident-log')).toEqual(f.resource('form:incident-log', { content: '{"v":2}', deploymentId: 'dep-2' }));
         expect((await store.listResources('form')).map((r) => r.id)).toEqual(['form:incident-log']);
         expect((await store.listResources()).map((r) => r.id).sort()).toEqual(['dmn:priority-matrix', 'form:incident-log']);
         expect(await store.getResource('form:nope')).toBeUndefined();
       });
 
+      test('keeps who deployed a definition or resource and who owns it; rows without them read back without them', async () => {
+        const owned = f.definition('incident', 1, { deployedBy: 'ann', owners: ['ann', 'group:itsm-owners'] });
+        const form = f.resource('form:incident-log', { deployedBy: 'system', owners: [] });
+        await store.saveDefinitions([owned, f.definition('change', 1)], [form]);
+        expect(await store.getDefinition('incident:1')).toEqual(owned);
+        expect(await store.getResource('form:incident-log')).toEqual(form);
+        const legacy = await store.getDefinition('change:1');
+        expect(legacy).toEqual(f.definition('change', 1));
+        expect(legacy).not.toHaveProperty('owners');
+      });
+
       test('refuses an existing process version with ConflictError and saves nothing of that call', async () => {
         await store.saveDefinitions([f.definition('incident', 1)], []);
-        await expect(
-          store.saveDefinitions([f.definition('change', 1), f.definition('incident', 1, { deploymentId: 'x' })], [f.resource('form:x')]),
-        ).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.saveDefinitions([f.definition('change', 1), f.definition('incident', 1, { deploymentId: 'x' })], [f.resource('form:x')])).rejects.toBeInstanceOf(
+          ConflictError,
+        );
         expect(await store.getDefinition('change:1')).toBeUndefined();
         expect(await store.getResource('form:x')).toBeUndefined();
         expect((await store.getDefinition('incident:1'))?.deploymentId).toBe('dep-incident-1');
@@ -128,6 +137,14 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         await store.commit(f.nextBatch(moved, 1, [f.event('i1', 2), f.event('i1', 3, { type: 'instance.completed' })]));
         expect(await store.getInstance('i1')).toEqual({ ...moved, rev: 2 });
         expect((await store.getHistory('i1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+      });
+
+      test('an update may move the instance to another version of its process (a migration)', async () => {
+        const inst = f.instance('i1');
+        await store.commit(f.startBatch(inst));
+        const migrated = { ...inst, version: inst.version + 1, definitionKey: `${inst.processId}:${inst.version + 1}` };
+        await store.commit(f.nextBatch(migrated, 1, [f.event('i1', 2, { type: 'instance.migrated' })]));
+        expect(await store.getInstance('i1')).toEqual({ ...migrated, rev: 2 });
       });
 
       test('refuses inserting an instance id that exists, writing nothing of the batch', async () => {
@@ -242,6 +259,29 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await ids({ processId: 'nope' })).toEqual([]);
       });
 
+      test('visibleTo: started by the user, a task of theirs or of their groups (any state), or a granted process', async () => {
+        const ids = async (q: Parameters<Store['listInstances']>[0]) => (await store.listInstances(q)).items.map((i) => i.id);
+        await store.commit(
+          f.nextBatch(f.instance('a', { startedAt: T0 + 1 }), 1, [f.event('a', 2)], { tasks: { upsert: [f.task('ta', 'a', { assignee: 'dana', state: 'completed' })] } }),
+        );
+        await store.commit(
+          f.nextBatch(f.instance('b', { startedAt: T0 + 1, state: 'completed', endedAt: T0 + 9 }), 1, [f.event('b', 2)], {
+            tasks: { upsert: [f.task('tb', 'b', { candidateGroups: ['network'], candidateUsers: [] })] },
+          }),
+        );
+        await store.commit(
+          f.nextBatch(f.instance('e', { startedAt: T0 + 3, parentInstanceId: 'c', parentWaitId: 'c/call/1' }), 1, [f.event('e', 2)], {
+            tasks: { upsert: [f.task('te', 'e', { candidateGroups: [], candidateUsers: ['dana'] })] },
+          }),
+        );
+        await store.commit(f.startBatch(f.instance('h', { startedAt: T0 + 5, startedBy: 'dana' })));
+        await store.commit(f.startBatch(f.instance('i', { startedAt: T0 + 6, startedBy: 'erin', processId: 'problem', definitionKey: 'problem:1' })));
+        expect(await ids({ visibleTo: { user: 'dana', groups: [], processIds: [] } })).toEqual(['a', 'e', 'h']);
+        expect(await ids({ visibleTo: { user: 'dana', groups: ['network'], processIds: ['problem'] } })).toEqual(['a', 'b', 'e', 'h', 'i']);
+        expect(await ids({ visibleTo: { user: 'nobody', groups: ['facilities'], processIds: [] } })).toEqual([]);
+        expect(await ids({ state: 'active', visibleTo: { user: 'dana', groups: ['network'], processIds: [] } })).toEqual(['a', 'e', 'h']);
+      });
+
       test('pages by startedAt then id', async () => {
         const p1 = await store.listInstances({ limit: 3 });
         const p2 = await store.listInstances({ limit: 3, cursor: p1.next });
@@ -285,9 +325,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await ids({ instanceId: 'i2' })).toEqual(['t4']);
         expect(await ids({ processId: 'incident', state: 'created' })).toEqual(['t1', 't2']);
         expect(await ids({ candidateGroup: 'service-desk', instanceId: 'i2' })).toEqual([]);
-        expect(await store.getTask('t3')).toEqual(
-          f.task('t3', 'i1', { createdAt: T0 + 3, state: 'completed', completedAt: T0 + 10, completedBy: 'alice' }),
-        );
+        expect(await store.getTask('t3')).toEqual(f.task('t3', 'i1', { createdAt: T0 + 3, state: 'completed', completedAt: T0 + 10, completedBy: 'alice' }));
       });
 
       test('visibleTo: assignee, candidate user or one of the groups, without duplicates', async () => {
@@ -342,7 +380,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect((await allTaskPages(store, { ...q, state: undefined })).ids).toEqual(visible);
 
         // one candidate group: 15 tasks in pages of 6, 6, 3
-        const network = tasks.filter((t) => t.candidateGroups.includes('network')).sort(byCreatedThenId).map((t) => t.id);
+        const network = tasks
+          .filter((t) => t.candidateGroups.includes('network'))
+          .sort(byCreatedThenId)
+          .map((t) => t.id);
         expect(network.length).toBe(15);
         const p1 = await store.listTasks({ candidateGroup: 'network', state: 'created', limit: 6 });
         const p2 = await store.listTasks({ candidateGroup: 'network', state: 'created', limit: 6, cursor: p1.next });
@@ -393,9 +434,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         const unclaimed = await store.setTaskAssignee('open', undefined);
         expect(unclaimed?.assignee).toBeUndefined();
         expect((await store.listTasks({ assignee: 'alice' })).items).toEqual([]);
-        expect(await store.setTaskAssignee('closed', 'bob')).toEqual(
-          f.task('closed', 'i1', { state: 'completed', completedAt: T0 + 1 }),
-        );
+        expect(await store.setTaskAssignee('closed', 'bob')).toEqual(f.task('closed', 'i1', { state: 'completed', completedAt: T0 + 1 }));
         expect(await store.setTaskAssignee('missing', 'bob')).toBeUndefined();
       });
     });
@@ -444,6 +483,24 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect((await store.activateJobs('send-email', 'w1', 10, 60_000, T0 + 5000)).map((j) => j.key)).toEqual(['later']);
       });
 
+      test('liveJobs pages through the live jobs of every type, in type, creation and key order', async () => {
+        await seedJobs(
+          f.job('b2', 'i1', { type: 'b', createdAt: T0 + 2 }),
+          f.job('a1', 'i1', { type: 'a', createdAt: T0 + 5 }),
+          f.job('b1', 'i1', { type: 'b', createdAt: T0 + 1, state: 'activated', worker: 'w1', lockExpiresAt: T0 + 9 }),
+          f.job('b0', 'i1', { type: 'b', createdAt: T0 + 2 }),
+          f.job('done', 'i1', { type: 'a', state: 'completed' }),
+          f.job('gone', 'i1', { type: 'b', state: 'canceled' }),
+          f.job('out', 'i1', { type: 'a', state: 'failed', retries: 0 }),
+        );
+        const first = await store.liveJobs(undefined, 3);
+        expect(first.map((j) => j.key)).toEqual(['a1', 'b1', 'b0']);
+        expect(first[1]).toEqual(f.job('b1', 'i1', { type: 'b', createdAt: T0 + 1, state: 'activated', worker: 'w1', lockExpiresAt: T0 + 9 }));
+        expect((await store.liveJobs(first[2], 3)).map((j) => j.key)).toEqual(['b2']);
+        expect(await store.liveJobs(f.job('b2', 'i1', { type: 'b', createdAt: T0 + 2 }), 3)).toEqual([]);
+        expect(await store.liveJobs(undefined, 0)).toEqual([]);
+      });
+
       test('updateJob stores retry bookkeeping', async () => {
         await seedJobs(f.job('j1', 'i1'));
         const [locked] = await store.activateJobs('send-email', 'w1', 1, 1000, T0);
@@ -459,9 +516,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
 
     test('incidents: list filters and resolution', async () => {
       const inst = f.instance('i1');
-      await store.commit(
-        f.startBatch(inst, { incidents: { upsert: [f.incident('a', 'i1', { createdAt: T0 + 2 }), f.incident('b', 'i1', { createdAt: T0 + 1 })] } }),
-      );
+      await store.commit(f.startBatch(inst, { incidents: { upsert: [f.incident('a', 'i1', { createdAt: T0 + 2 }), f.incident('b', 'i1', { createdAt: T0 + 1 })] } }));
       await store.commit(
         f.startBatch(f.instance('i2'), {
           incidents: { upsert: [f.incident('c', 'i2', { type: 'expression', jobKey: undefined, waitId: 'i2/gw/1', message: 'no such variable' })] },
@@ -476,9 +531,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       expect(await ids({ instanceId: 'i1', state: 'resolved' })).toEqual(['a']);
       expect(await ids({ instanceId: 'nope' })).toEqual([]);
       expect(await store.getIncident('a')).toEqual(resolved);
-      expect(await store.getIncident('c')).toEqual(
-        f.incident('c', 'i2', { type: 'expression', jobKey: undefined, waitId: 'i2/gw/1', message: 'no such variable' }),
-      );
+      expect(await store.getIncident('c')).toEqual(f.incident('c', 'i2', { type: 'expression', jobKey: undefined, waitId: 'i2/gw/1', message: 'no such variable' }));
       expect(await store.getIncident('zzz')).toBeUndefined();
     });
 
@@ -548,14 +601,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           },
         }),
       );
-      await store.commit(
-        f.startBatch(f.instance('i2'), { subscriptions: { insert: [f.subscription('m3', 'i2', { correlationKey: 'INC-i1', createdAt: T0 })] } }),
-      );
+      await store.commit(f.startBatch(f.instance('i2'), { subscriptions: { insert: [f.subscription('m3', 'i2', { correlationKey: 'INC-i1', createdAt: T0 })] } }));
       expect((await store.findSubscriptions('message', 'customer-replied', 'INC-i1')).map((s) => s.id)).toEqual(['m3', 'm1']);
       expect((await store.findSubscriptions('signal', 'major-outage')).map((s) => s.id)).toEqual(['sig']);
-      expect(await store.findSubscriptions('signal', 'major-outage')).toEqual([
-        f.subscription('sig', 'i1', { kind: 'signal', name: 'major-outage', correlationKey: undefined }),
-      ]);
+      expect(await store.findSubscriptions('signal', 'major-outage')).toEqual([f.subscription('sig', 'i1', { kind: 'signal', name: 'major-outage', correlationKey: undefined })]);
       // duplicate insert is ignored (the original row stays), deletes remove
       await store.commit(
         f.nextBatch(inst, 1, [f.event('i1', 2)], {
@@ -566,6 +615,16 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       expect(m1?.waitId).toBe('i1/wait-reply/m1');
       expect(await store.findSubscriptions('message', 'customer-replied', 'INC-other')).toEqual([]);
       expect(await store.findSubscriptions('signal', 'major-outage')).toEqual([]);
+      // deleting and inserting one id in a batch replaces the row (a migration moves it to another element)
+      await store.commit(
+        f.nextBatch(inst, 2, [f.event('i1', 3)], {
+          subscriptions: { insert: [f.subscription('m1', 'i1', { elementId: 'AwaitReply', createdAt: T0 + 9 })], deleteIds: ['m1'] },
+        }),
+      );
+      expect(await store.findSubscriptions('message', 'customer-replied', 'INC-i1')).toEqual([
+        f.subscription('m3', 'i2', { correlationKey: 'INC-i1', createdAt: T0 }),
+        f.subscription('m1', 'i1', { elementId: 'AwaitReply', createdAt: T0 + 9 }),
+      ]);
     });
 
     describe('messages', () => {
@@ -606,15 +665,91 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       });
     });
 
+    describe('sealing', () => {
+      const head = (seq: number, seal = `seal-${seq}`) => ({ seq, hash: `hash-${seq}`, seal, keyId: 'k1' });
+      /** Signs nothing: the store only keeps what `build` makes of the heads and the previous checkpoint. */
+      const build = (heads: CheckpointHead[], previous: CheckpointRow | undefined): CheckpointRow | undefined =>
+        heads.length
+          ? { seq: (previous?.seq ?? 0) + 1, at: T0, heads, prevHash: previous?.hash ?? 'genesis', hash: `cp-${(previous?.seq ?? 0) + 1}`, signature: 'sig', keyId: 'k1' }
+          : undefined;
+
+      test('the starter and the sealed head round-trip; unsealed instances are listed until sealed', async () => {
+        const sealed = f.instance('i1', { startedBy: 'alice', head: head(1) });
+        await store.commit(f.startBatch(sealed));
+        expect(await store.getInstance('i1')).toEqual(sealed);
+        await store.commit(f.startBatch(f.instance('legacy')));
+        expect((await store.unsealedInstances(10)).map((i) => i.id)).toEqual(['legacy']);
+        expect(await store.sealHead('legacy', 2, head(1))).toBe(false); // not at that revision
+        expect(await store.sealHead('legacy', 1, head(1))).toBe(true);
+        expect(await store.unsealedInstances(10)).toEqual([]);
+        expect((await store.getInstance('legacy'))!.head).toEqual(head(1));
+        // a commit moves the head on; the starter stays what the start wrote
+        await store.commit(f.nextBatch(sealed, 1, [f.event('i1', 2)], {}));
+        await store.commit(f.nextBatch({ ...sealed, startedBy: 'mallory', head: head(2) }, 2, [f.event('i1', 3)]));
+        expect(await store.getInstance('i1')).toMatchObject({ startedBy: 'alice', head: head(2) });
+      });
+
+      test('checkpoints take the heads that grew since the last one, chain to it, and are found per instance', async () => {
+        await store.commit(f.startBatch(f.instance('i1', { head: head(1) })));
+        await store.commit(f.startBatch(f.instance('i2', { head: head(1) })));
+        const first = await store.writeCheckpoint(build, 100);
+        expect(first).toMatchObject({ seq: 1, prevHash: 'genesis' });
+        expect(first!.heads.map((h) => h.instanceId).sort()).toEqual(['i1', 'i2']);
+        expect(await store.writeCheckpoint(build, 100)).toBeUndefined(); // nothing grew
+        await store.commit(f.nextBatch(f.instance('i2', { head: head(2) }), 1, [f.event('i2', 2)]));
+        const second = await store.writeCheckpoint(build, 100);
+        expect(second).toMatchObject({ seq: 2, prevHash: 'cp-1', heads: [{ instanceId: 'i2', seq: 2, hash: 'hash-2' }] });
+        expect((await store.listCheckpoints(0, 10)).map((c) => c.seq)).toEqual([1, 2]);
+        expect(await store.listCheckpoints(1, 10)).toEqual([second]);
+        expect(await store.checkpointedHeads('i2')).toEqual([
+          { instanceId: 'i2', checkpoint: 1, seq: 1, hash: 'hash-1' },
+          { instanceId: 'i2', checkpoint: 2, seq: 2, hash: 'hash-2' },
+        ]);
+        expect(await store.checkpointedHeads('nope')).toEqual([]);
+      });
+
+      test('a checkpoint number written by someone else first is a ConflictError; the limit caps the heads', async () => {
+        for (const id of ['i1', 'i2', 'i3']) await store.commit(f.startBatch(f.instance(id, { head: head(1) })));
+        expect((await store.writeCheckpoint(build, 2))!.heads).toHaveLength(2);
+        await expect(store.writeCheckpoint((heads) => ({ ...build(heads, undefined)!, seq: 1 }), 10)).rejects.toBeInstanceOf(ConflictError);
+        expect((await store.writeCheckpoint(build, 10))!.heads.map((h) => h.instanceId)).toHaveLength(1);
+      });
+    });
+
     test('outbox: pending oldest first, done rows leave', async () => {
       const inst = f.instance('i1');
       await store.commit(f.startBatch(inst, { outbox: [f.outbox('o2', { createdAt: T0 + 2 }), f.outbox('o1', { createdAt: T0 + 1 })] }));
-      await store.commit(f.nextBatch(inst, 1, [f.event('i1', 2)], { outbox: [f.outbox('o3', { createdAt: T0 + 3, kind: 'create-task', payload: { taskId: 't1' } })] }));
-      expect((await store.pendingOutbox(10)).map((o) => o.id)).toEqual(['o1', 'o2', 'o3']);
+      const o3 = f.outbox('o3', {
+        createdAt: T0 + 3,
+        entry: { kind: 'child.start', payload: { parentInstanceId: 'i1', waitId: 'w1', processId: 'p', variables: { a: [1] }, childId: 'i1.w1' } },
+      });
+      await store.commit(f.nextBatch(inst, 1, [f.event('i1', 2)], { outbox: [o3] }));
+      expect(await store.pendingOutbox(10)).toEqual([f.outbox('o1', { createdAt: T0 + 1 }), f.outbox('o2', { createdAt: T0 + 2 }), o3]);
       expect((await store.pendingOutbox(2)).map((o) => o.id)).toEqual(['o1', 'o2']);
       await store.markOutboxDone(['o1', 'o3']);
       await store.markOutboxDone([]);
       expect(await store.pendingOutbox(10)).toEqual([f.outbox('o2', { createdAt: T0 + 2 })]);
+    });
+
+    test("drafts: one per user and process, replaced by a save, listed newest first, deleted once; another user's are apart", async () => {
+      const first = f.draft('owner', 'laptop');
+      await store.saveDraft(first);
+      const form = { name: 'laptop.form', content: '{"id":"laptop","components":[]}' };
+      const second = f.draft('owner', 'laptop', { xml: '<changed/>', forms: [form], size: 40, updatedAt: T0 + 5 });
+      await store.saveDraft(second);
+      await store.saveDraft(f.draft('owner', 'phone', { name: undefined, updatedAt: T0 + 1 }));
+      await store.saveDraft(f.draft('frank', 'laptop', { updatedAt: T0 + 9 }));
+      expect(await store.getDraft('owner', 'laptop')).toEqual(second);
+      // listed without their content (a count of them reads no XML)
+      const { xml: _xml, forms: _forms, ...summary } = second;
+      expect((await store.listDrafts('owner'))[0]).toEqual(summary);
+      expect((await store.listDrafts('owner')).map((d) => d.processId)).toEqual(['laptop', 'phone']);
+      expect(await store.getDraft('owner', 'nothing')).toBeUndefined();
+      expect(await store.deleteDraft('owner', 'laptop')).toBe(true);
+      expect(await store.deleteDraft('owner', 'laptop')).toBe(false);
+      expect(await store.getDraft('owner', 'laptop')).toBeUndefined();
+      expect(await store.getDraft('frank', 'laptop')).toEqual(f.draft('frank', 'laptop', { updatedAt: T0 + 9 }));
+      expect(await store.listDrafts('nobody')).toEqual([]);
     });
   });
 }

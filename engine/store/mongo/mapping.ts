@@ -9,97 +9,77 @@
  * - `_rev` (not part of the row) is the instance revision of the commit that last wrote the document;
  *   the roll-forward of an interrupted commit only replaces documents written by older commits.
  */
-import type {
-  DefinitionRow,
-  HistoryEvent,
-  IncidentRow,
-  InstanceRow,
-  JobRow,
-  MessageRow,
-  OutboxRow,
-  ResourceRow,
-  SubscriptionRow,
-  TaskRow,
-  TimerRow,
-} from '../types';
+import type { Field } from '../tableSpec';
+import { TABLES, type CheckpointRow, type HistoryEvent, type RowTypes, type TableName } from '../types';
 
+export type { RowTypes };
 export type Doc = Record<string, unknown> & { _id: string };
+export type CollectionName = TableName;
 
-interface Spec<R> {
-  /** The row field that becomes `_id` (kept out of the document), or a function for composite ids. */
-  id: (keyof R & string) | ((row: R) => string);
-  /** Fields stored as JSON strings. */
-  json: readonly (keyof R & string)[];
+/** The row field that becomes `_id` (kept out of the document), or a function for composite ids. */
+const IDS: { [C in CollectionName]: (keyof RowTypes[C] & string) | ((row: RowTypes[C]) => string) } = {
+  definitions: 'key',
+  resources: 'id',
+  instances: 'id',
+  tasks: 'id',
+  jobs: 'key',
+  timers: 'id',
+  subscriptions: 'id',
+  messages: 'id',
+  incidents: 'id',
+  outbox: 'id',
+  history: (e: HistoryEvent) => historyId(e.instanceId, e.seq),
+  checkpoints: (c: CheckpointRow) => checkpointId(c.seq),
+  drafts: 'id',
+  task_views: 'id',
+  attachments: 'id',
+};
+
+/** The row field that becomes a collection's `_id`, if it is one field. */
+export function idField(collection: CollectionName): string | undefined {
+  const id: unknown = IDS[collection];
+  return typeof id === 'string' ? id : undefined;
 }
 
-interface AnySpec {
-  id: string | ((row: never) => string);
-  json: readonly string[];
-}
-
-const SPECS = {
-  definitions: { id: 'key', json: ['model'] } satisfies Spec<DefinitionRow>,
-  resources: { id: 'id', json: [] } satisfies Spec<ResourceRow>,
-  instances: { id: 'id', json: ['snapshot', 'variables'] } satisfies Spec<InstanceRow>,
-  tasks: { id: 'id', json: ['variables', 'excludedUsers'] } satisfies Spec<TaskRow>,
-  jobs: { id: 'key', json: ['variables', 'customHeaders'] } satisfies Spec<JobRow>,
-  timers: { id: 'id', json: ['repeat'] } satisfies Spec<TimerRow>,
-  subscriptions: { id: 'id', json: [] } satisfies Spec<SubscriptionRow>,
-  messages: { id: 'id', json: ['variables'] } satisfies Spec<MessageRow>,
-  incidents: { id: 'id', json: [] } satisfies Spec<IncidentRow>,
-  history: { id: (e: HistoryEvent) => historyId(e.instanceId, e.seq), json: ['data'] } satisfies Spec<HistoryEvent>,
-  outbox: { id: 'id', json: ['payload'] } satisfies Spec<OutboxRow>,
-} as const;
-
-export type CollectionName = keyof typeof SPECS;
-
-export interface RowTypes {
-  definitions: DefinitionRow;
-  resources: ResourceRow;
-  instances: InstanceRow;
-  tasks: TaskRow;
-  jobs: JobRow;
-  timers: TimerRow;
-  subscriptions: SubscriptionRow;
-  messages: MessageRow;
-  incidents: IncidentRow;
-  history: HistoryEvent;
-  outbox: OutboxRow;
-}
+/** The fields of a collection's spec (store/types.ts) stored as JSON strings: its `json` fields. */
+const jsonFields = (collection: CollectionName): [string, Field][] => Object.entries(TABLES[collection]).filter(([, f]) => f.kind === 'json');
 
 /** Document fields that are bookkeeping, never part of a row. */
-const INTERNAL = new Set(['_id', '__v', '_rev', '_seq', '_pending', '_pendingRev']);
+const INTERNAL = new Set(['_id', '__v', '_rev', '_seq', '_pending', '_pendingRev', '_checkpointedSeq']);
+
+/** Checkpoint ids sort like their numbers. */
+export function checkpointId(seq: number): string {
+  return String(seq).padStart(12, '0');
+}
 
 export function historyId(instanceId: string, seq: number): string {
   return `${instanceId}#${String(seq).padStart(12, '0')}`;
 }
 
 export function toDoc<C extends CollectionName>(collection: C, row: RowTypes[C], extra: Record<string, unknown> = {}): Doc {
-  const spec = SPECS[collection] as AnySpec;
-  const fields = row as unknown as Record<string, unknown>;
-  const idField = typeof spec.id === 'function' ? undefined : spec.id;
-  const id = typeof spec.id === 'function' ? (spec.id as (r: unknown) => string)(row) : String(fields[spec.id]);
-  const doc: Doc = { _id: id };
+  const spec: string | ((row: RowTypes[C]) => string) = IDS[collection];
+  const fields: Readonly<Record<string, unknown>> = row;
+  const json = new Set(jsonFields(collection).map(([name]) => name));
+  const idField = typeof spec === 'function' ? undefined : spec;
+  const doc: Doc = { _id: typeof spec === 'function' ? spec(row) : String(fields[spec]) };
   for (const [key, value] of Object.entries(fields)) {
     if (key === idField || value === undefined) continue;
-    doc[key] = spec.json.includes(key) ? JSON.stringify(value) : value;
+    doc[key] = json.has(key) ? JSON.stringify(value) : value;
   }
   // A required JSON field that is undefined is stored as JSON null (as the SQLite store does).
-  for (const key of spec.json) if (!(key in doc) && requiredJson(collection, key)) doc[key] = 'null';
+  for (const [key, f] of jsonFields(collection)) if (!(key in doc) && !f.optional) doc[key] = 'null';
   return Object.assign(doc, extra);
 }
 
-function requiredJson(collection: CollectionName, key: string): boolean {
-  return (collection === 'instances' && (key === 'snapshot' || key === 'variables')) || key === 'variables' || key === 'payload' || key === 'model' || key === 'customHeaders';
-}
-
 export function fromDoc<C extends CollectionName>(collection: C, doc: Record<string, unknown>): RowTypes[C] {
-  const spec = SPECS[collection] as AnySpec;
+  const spec: string | ((row: RowTypes[C]) => string) = IDS[collection];
+  const json = new Set(jsonFields(collection).map(([name]) => name));
   const row: Record<string, unknown> = {};
-  if (typeof spec.id !== 'function') row[spec.id] = doc._id;
+  if (typeof spec !== 'function') row[spec] = doc._id;
   for (const [key, value] of Object.entries(doc)) {
     if (INTERNAL.has(key) || value === null || value === undefined) continue;
-    row[key] = spec.json.includes(key) ? JSON.parse(value as string) : value;
+    row[key] = json.has(key) ? JSON.parse(value as string) : value;
   }
-  return row as unknown as RowTypes[C];
+  // What this store wrote from a row of this collection (toDoc), read back.
+  return row as RowTypes[C];
 }

@@ -7,7 +7,7 @@
  * incidents, message consumption, outbox). The commit point is always ONE conditional write of the
  * instance document: `updateOne({ _id, rev: expectedRev, _pending: absent })` (or `insertOne` for a new
  * instance, duplicate key = ConflictError). Two writers on one revision: one matches, the other gets
- * ConflictError and the executor reloads and retries (DESIGN.md section 2).
+ * ConflictError and the executor reloads and retries (docs/architecture.md, "The command path").
  *
  * - Replica set or sharded cluster (detected at init via `hello`: setName or msg 'isdbgrid'): the
  *   instance write and every other write of the batch run in one multi-document transaction
@@ -34,11 +34,16 @@
  *   is still recorded once).
  * Writes use majority write concern when the server is a replica set (`w: 'majority'`, journaled).
  */
-import mongoose, { Types, type ClientSession, type Connection } from 'mongoose';
+import mongoose, { type ClientSession, type Connection } from 'mongoose';
 import {
   ConflictError,
+  type AttachmentRow,
+  type CheckpointHead,
+  type CheckpointRow,
   type CommitBatch,
   type DefinitionRow,
+  type DraftRow,
+  type DraftSummary,
   type HistoryEvent,
   type IncidentRow,
   type IncidentState,
@@ -49,15 +54,21 @@ import {
   type OutboxRow,
   type Page,
   type ResourceRow,
+  type SealedHead,
   type Store,
   type SubscriptionKind,
   type SubscriptionRow,
   type TaskQuery,
   type TaskRow,
+  type TaskSearch,
+  type TaskViewRow,
   type TimerRow,
 } from '../types';
 import { decodeCursor, pageSize, toPage, type CursorPosition } from '../sqlite/paging';
-import { fromDoc, historyId, toDoc, type CollectionName, type Doc, type RowTypes } from './mapping';
+import { fromDoc, toDoc, type CollectionName, type Doc, type RowTypes } from './mapping';
+import { pendingWrites, type PendingWrites } from './pendingWrites';
+import * as sealing from './sealing';
+import * as desk from './taskDesk';
 import { models, type Models } from './schemas';
 
 export interface MongoStoreOptions {
@@ -69,20 +80,6 @@ export interface MongoStoreOptions {
 }
 
 type Filter = Record<string, unknown>;
-
-/** The writes of a batch besides the instance, as stored in `_pending`. */
-interface PendingWrites {
-  rev: number;
-  history: Doc[];
-  tasks: Doc[];
-  jobs: Doc[];
-  timers: Doc[];
-  subscriptionsDelete: string[];
-  subscriptionsInsert: Doc[];
-  incidents: Doc[];
-  consumed: Doc[];
-  outbox: Doc[];
-}
 
 function isDuplicate(err: unknown): boolean {
   return (err as { code?: number })?.code === 11000 || (err as { writeErrors?: { code: number }[] })?.writeErrors?.every((e) => e.code === 11000) === true;
@@ -170,12 +167,14 @@ export class MongoStore implements Store {
   }
 
   async listLatestDefinitions(): Promise<DefinitionRow[]> {
-    const docs = await this.col('definitions').aggregate([
-      { $sort: { processId: 1, version: -1 } },
-      { $group: { _id: '$processId', doc: { $first: '$$ROOT' } } },
-      { $replaceRoot: { newRoot: '$doc' } },
-      { $sort: { processId: 1 } },
-    ]).toArray();
+    const docs = await this.col('definitions')
+      .aggregate([
+        { $sort: { processId: 1, version: -1 } },
+        { $group: { _id: '$processId', doc: { $first: '$$ROOT' } } },
+        { $replaceRoot: { newRoot: '$doc' } },
+        { $sort: { processId: 1 } },
+      ])
+      .toArray();
     return docs.map((d) => fromDoc('definitions', d));
   }
 
@@ -205,7 +204,13 @@ export class MongoStore implements Store {
     if (q.state !== undefined) filter.state = q.state;
     if (q.businessKey !== undefined) filter.businessKey = q.businessKey;
     if (q.parentInstanceId !== undefined) filter.parentInstanceId = q.parentInstanceId;
-    const rows = await this.many('instances', and(filter, afterCursor('startedAt', decodeCursor(q.cursor))), { startedAt: 1, _id: 1 }, limit + 1);
+    let visible: Filter = {};
+    if (q.visibleTo) {
+      const { user, groups, processIds } = q.visibleTo;
+      const withTask = await this.col('tasks').distinct('instanceId', { $or: [{ assignee: user }, { candidateUsers: user }, { candidateGroups: { $in: groups } }] });
+      visible = { $or: [{ startedBy: user }, { processId: { $in: processIds } }, { _id: { $in: withTask as never[] } }] };
+    }
+    const rows = await this.many('instances', and(filter, visible, afterCursor('startedAt', decodeCursor(q.cursor))), { startedAt: 1, _id: 1 }, limit + 1);
     return toPage(rows, limit, (i) => ({ at: i.startedAt, id: i.id }));
   }
 
@@ -252,7 +257,11 @@ export class MongoStore implements Store {
     const result = await this.col('instances').updateOne({ _id: _id as never, rev: batch.expectedRev, _pending: { $exists: false } }, update, { session });
     if (result.matchedCount === 0) {
       const current = await this.col('instances').findOne({ _id: _id as never }, { projection: { rev: 1 }, session });
-      throw new ConflictError(current ? `instance ${inst.id} is at rev ${current.rev as number}, expected ${batch.expectedRev}` : `instance ${inst.id} does not exist (expected rev ${batch.expectedRev})`);
+      throw new ConflictError(
+        current
+          ? `instance ${inst.id} is at rev ${current.rev as number}, expected ${batch.expectedRev}`
+          : `instance ${inst.id} does not exist (expected rev ${batch.expectedRev})`,
+      );
     }
   }
 
@@ -290,7 +299,7 @@ export class MongoStore implements Store {
       try {
         if (w.history.length) await this.col('history').insertMany(w.history as never[], { session, ordered: true });
       } catch (err) {
-        if (isDuplicate(err)) throw new Error(`a history event of this commit already exists (${w.history.map((h) => h._id).join(', ')})`);
+        if (isDuplicate(err)) throw new Error(`a history event of this commit already exists (${w.history.map((h) => h._id).join(', ')})`, { cause: err });
         throw err;
       }
     } else {
@@ -302,7 +311,10 @@ export class MongoStore implements Store {
     // Deletes first, so a subscription deleted and re-created by the same command survives (a replay
     // does not delete what this revision inserted).
     if (w.subscriptionsDelete.length) {
-      await this.col('subscriptions').deleteMany(session ? { _id: { $in: w.subscriptionsDelete as never[] } } : { _id: { $in: w.subscriptionsDelete as never[] }, _rev: { $lt: w.rev } }, { session });
+      await this.col('subscriptions').deleteMany(
+        session ? { _id: { $in: w.subscriptionsDelete as never[] } } : { _id: { $in: w.subscriptionsDelete as never[] }, _rev: { $lt: w.rev } },
+        { session },
+      );
     }
     await insertIfAbsent('subscriptions', w.subscriptionsInsert);
     await replaceRows('incidents', w.incidents);
@@ -321,7 +333,10 @@ export class MongoStore implements Store {
 
   private async settleAll(): Promise<void> {
     if (this.transactions) return;
-    const ids = await this.col('instances').find({ _pendingRev: { $exists: true } }, { projection: { _id: 1 } }).limit(1000).toArray();
+    const ids = await this.col('instances')
+      .find({ _pendingRev: { $exists: true } }, { projection: { _id: 1 } })
+      .limit(1000)
+      .toArray();
     for (const { _id } of ids) await this.settle(String(_id));
   }
 
@@ -339,9 +354,7 @@ export class MongoStore implements Store {
     if (q.candidateGroup !== undefined) filter.candidateGroups = q.candidateGroup;
     if (q.instanceId !== undefined) filter.instanceId = q.instanceId;
     if (q.processId !== undefined) filter.processId = q.processId;
-    const visible: Filter = q.visibleTo
-      ? { $or: [{ assignee: q.visibleTo.user }, { candidateUsers: q.visibleTo.user }, { candidateGroups: { $in: q.visibleTo.groups } }] }
-      : {};
+    const visible: Filter = q.visibleTo ? { $or: [{ assignee: q.visibleTo.user }, { candidateUsers: q.visibleTo.user }, { candidateGroups: { $in: q.visibleTo.groups } }] } : {};
     const rows = await this.many('tasks', and(filter, visible, afterCursor('createdAt', decodeCursor(q.cursor))), { createdAt: 1, _id: 1 }, limit + 1);
     return toPage(rows, limit, (t) => ({ at: t.createdAt, id: t.id }));
   }
@@ -366,7 +379,11 @@ export class MongoStore implements Store {
         { $or: [{ notBefore: { $exists: false } }, { notBefore: null }, { notBefore: { $lte: now } }] },
       ],
     };
-    const candidates = await this.col('jobs').find(live, { projection: { _id: 1 } }).sort({ createdAt: 1, _id: 1 }).limit(Math.floor(max)).toArray();
+    const candidates = await this.col('jobs')
+      .find(live, { projection: { _id: 1 } })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(Math.floor(max))
+      .toArray();
     const lockExpiresAt = now + lockMs;
     const out: JobRow[] = [];
     for (const { _id } of candidates) {
@@ -380,6 +397,23 @@ export class MongoStore implements Store {
   async updateJob(job: JobRow): Promise<void> {
     const current = await this.col('jobs').findOne({ _id: job.key as never }, { projection: { _rev: 1 } });
     await this.col('jobs').replaceOne({ _id: job.key as never }, toDoc('jobs', job, current?._rev !== undefined ? { _rev: current._rev } : {}));
+  }
+
+  liveJobs(after: Pick<JobRow, 'type' | 'createdAt' | 'key'> | undefined, limit: number): Promise<JobRow[]> {
+    if (!(limit >= 1)) return Promise.resolve([]);
+    const live: Filter = { state: { $in: ['activatable', 'activated'] } };
+    // The index { type, state, createdAt, _id } serves this order; `after` continues behind the last row seen.
+    const filter: Filter = after
+      ? {
+          ...live,
+          $or: [
+            { type: { $gt: after.type } },
+            { type: after.type, createdAt: { $gt: after.createdAt } },
+            { type: after.type, createdAt: after.createdAt, _id: { $gt: after.key } },
+          ],
+        }
+      : live;
+    return this.many('jobs', filter, { type: 1, createdAt: 1, _id: 1 }, Math.floor(limit));
   }
 
   listIncidents(q: { instanceId?: string; state?: IncidentState }): Promise<IncidentRow[]> {
@@ -400,7 +434,11 @@ export class MongoStore implements Store {
   }
 
   async nextTimerDue(): Promise<number | undefined> {
-    const doc = await this.col('timers').find({ state: 'scheduled' }, { projection: { dueAt: 1 } }).sort({ dueAt: 1 }).limit(1).next();
+    const doc = await this.col('timers')
+      .find({ state: 'scheduled' }, { projection: { dueAt: 1 } })
+      .sort({ dueAt: 1 })
+      .limit(1)
+      .next();
     return doc ? (doc.dueAt as number) : undefined;
   }
 
@@ -458,13 +496,17 @@ export class MongoStore implements Store {
   async findBufferedMessages(name: string, correlationKey: string, instanceId: string, now: number): Promise<MessageRow[]> {
     const messages = await this.many('messages', { name, correlationKey, expiresAt: { $gt: now } }, { publishedAt: 1, _id: 1 });
     if (!messages.length) return [];
-    const consumed = await this.col('consumption').find({ instanceId, messageId: { $in: messages.map((x) => x.id) } }, { projection: { messageId: 1 } }).toArray();
+    const consumed = await this.col('consumption')
+      .find({ instanceId, messageId: { $in: messages.map((x) => x.id) } }, { projection: { messageId: 1 } })
+      .toArray();
     const done = new Set(consumed.map((c) => c.messageId as string));
     return messages.filter((x) => !done.has(x.id));
   }
 
   async deleteExpiredMessages(now: number): Promise<number> {
-    const expired = await this.col('messages').find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } }).toArray();
+    const expired = await this.col('messages')
+      .find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } })
+      .toArray();
     if (!expired.length) return 0;
     const ids = expired.map((e) => e._id);
     await this.col('consumption').deleteMany({ messageId: { $in: ids } });
@@ -486,6 +528,76 @@ export class MongoStore implements Store {
     if (ids.length) await this.col('outbox').deleteMany({ _id: { $in: ids as never[] } });
   }
 
+  /** MongoDB checks its own files (WiredTiger checksums); a round trip tells the server answers. */
+  checkIntegrity(): Promise<string | undefined> {
+    return this.ping().then(
+      () => undefined,
+      (err: Error) => `MongoDB does not answer: ${err.message}`,
+    );
+  }
+
+  // the task desk (taskDesk.ts)
+  searchTasks(q: TaskSearch): Promise<{ items: TaskRow[]; total: number }> {
+    return desk.searchTasks(this.models, q);
+  }
+  saveTaskView(view: TaskViewRow): Promise<void> {
+    return desk.saveTaskView(this.models, view);
+  }
+  listTaskViews(owner: string): Promise<TaskViewRow[]> {
+    return desk.listTaskViews(this.models, owner);
+  }
+  deleteTaskView(id: string, owner: string): Promise<boolean> {
+    return desk.deleteTaskView(this.models, id, owner);
+  }
+  saveAttachment(a: AttachmentRow): Promise<void> {
+    return desk.saveAttachment(this.models, a);
+  }
+  getAttachment(id: string): Promise<AttachmentRow | undefined> {
+    return desk.getAttachment(this.models, id);
+  }
+  listAttachments(instanceId: string): Promise<Omit<AttachmentRow, 'content'>[]> {
+    return desk.listAttachments(this.models, instanceId);
+  }
+
+  // sealing (sealing.ts)
+  writeCheckpoint(build: (heads: CheckpointHead[], previous: CheckpointRow | undefined) => CheckpointRow | undefined, limit: number): Promise<CheckpointRow | undefined> {
+    return sealing.writeCheckpoint(this.models, build, limit);
+  }
+  listCheckpoints(afterSeq: number, limit: number): Promise<CheckpointRow[]> {
+    return sealing.listCheckpoints(this.models, afterSeq, Math.floor(limit));
+  }
+  checkpointedHeads(instanceId: string): Promise<(CheckpointHead & { checkpoint: number })[]> {
+    return sealing.checkpointedHeads(this.models, instanceId);
+  }
+  unsealedInstances(limit: number): Promise<InstanceRow[]> {
+    return sealing.unsealedInstances(this.models, Math.floor(limit));
+  }
+  sealHead(instanceId: string, rev: number, head: SealedHead): Promise<boolean> {
+    return sealing.sealHead(this.models, instanceId, rev, head);
+  }
+
+  // drafts
+
+  getDraft(userId: string, processId: string): Promise<DraftRow | undefined> {
+    return this.one('drafts', { userId, processId });
+  }
+
+  async listDrafts(userId: string): Promise<DraftSummary[]> {
+    const docs = await this.col('drafts')
+      .find({ userId } as never, { projection: { xml: 0, forms: 0 } })
+      .sort({ updatedAt: -1, _id: 1 })
+      .toArray();
+    return docs.map((d) => fromDoc('drafts', d));
+  }
+
+  async saveDraft(draft: DraftRow): Promise<void> {
+    await this.col('drafts').replaceOne({ _id: draft.id as never }, toDoc('drafts', draft), { upsert: true });
+  }
+
+  async deleteDraft(userId: string, processId: string): Promise<boolean> {
+    return (await this.col('drafts').deleteOne({ userId, processId } as never)).deletedCount > 0;
+  }
+
   // helpers
 
   private async one<C extends CollectionName>(name: C, filter: Filter): Promise<RowTypes[C] | undefined> {
@@ -496,7 +608,9 @@ export class MongoStore implements Store {
   /** limit -1: nothing (a zero limit means "no limit" to MongoDB). */
   private async many<C extends CollectionName>(name: C, filter: Filter, sort: Record<string, 1 | -1>, limit?: number): Promise<RowTypes[C][]> {
     if (limit === -1) return [];
-    let cursor = this.col(name).find(filter as never).sort(sort);
+    let cursor = this.col(name)
+      .find(filter as never)
+      .sort(sort);
     if (limit !== undefined) cursor = cursor.limit(limit);
     return (await cursor.toArray()).map((d) => fromDoc(name, d));
   }
@@ -506,9 +620,12 @@ export class MongoStore implements Store {
     const session = await this.connection!.startSession();
     try {
       let result: T | undefined;
-      await session.withTransaction(async () => {
-        result = await work(session);
-      }, { writeConcern: { w: 'majority', j: true } });
+      await session.withTransaction(
+        async () => {
+          result = await work(session);
+        },
+        { writeConcern: { w: 'majority', j: true } },
+      );
       return result as T;
     } finally {
       await session.endSession();
@@ -516,22 +633,4 @@ export class MongoStore implements Store {
   }
 }
 
-/** Builds the documents a commit writes besides the instance (all stamped with the new revision). */
-export function pendingWrites(b: CommitBatch): PendingWrites {
-  const rev = b.instance.rev;
-  const stamp = { _rev: rev };
-  return {
-    rev,
-    history: b.history.map((e) => toDoc('history', e)),
-    tasks: (b.tasks?.upsert ?? []).map((t) => toDoc('tasks', t, stamp)),
-    jobs: (b.jobs?.upsert ?? []).map((j) => toDoc('jobs', j, stamp)),
-    timers: (b.timers?.upsert ?? []).map((t) => toDoc('timers', t, stamp)),
-    subscriptionsDelete: b.subscriptions?.deleteIds ?? [],
-    subscriptionsInsert: (b.subscriptions?.insert ?? []).map((s) => toDoc('subscriptions', s, stamp)),
-    incidents: (b.incidents?.upsert ?? []).map((i) => toDoc('incidents', i, stamp)),
-    consumed: (b.consumedMessages ?? []).map((messageId) => ({ _id: JSON.stringify([messageId, b.instance.id]), messageId, instanceId: b.instance.id })),
-    outbox: (b.outbox ?? []).map((o) => toDoc('outbox', o, { _seq: new Types.ObjectId() })),
-  };
-}
-
-export { historyId };
+export { pendingWrites };

@@ -1,64 +1,69 @@
 /**
  * Mongoose schemas and indexes of the MongoDB store, one collection per Store row type (names prefixed
- * `pd_`). Documents are written through the native driver (bulk and conditional writes), so these
- * schemas serve index creation and validation (`validateSync`) of what mapping.ts produces; JSON-ish
- * fields are strings (see mapping.ts).
+ * `pd_`), their paths generated from the table specs of store/types.ts. Documents are written through
+ * the native driver (bulk and conditional writes), so these schemas serve index creation and validation
+ * (`validateSync`) of what mapping.ts produces; JSON-ish fields are strings (see mapping.ts).
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { CollectionName } from './mapping';
+import type { Field } from '../tableSpec';
+import { TABLES } from '../types';
+import { idField, type CollectionName } from './mapping';
 
 const str = { type: String, required: true } as const;
-const optStr = { type: String } as const;
-const num = { type: Number, required: true } as const;
 const optNum = { type: Number } as const;
-const strArr = { type: [String], default: undefined } as const;
 const opts = { versionKey: false as const, strict: 'throw' as const, autoIndex: false, autoCreate: false };
 
 function schema(fields: Record<string, unknown>): Schema {
   return new Schema({ _id: str, _rev: optNum, ...fields }, opts);
 }
 
+/** The mongoose type of one field of a table spec (store/types.ts; tableSpec.ts says how kinds are stored). */
+function fieldSchema(f: Field): Record<string, unknown> {
+  const required = f.optional ? {} : { required: true };
+  switch (f.kind) {
+    case 'text':
+      return { type: String, ...required, ...(f.values ? { enum: f.values } : {}), ...(f.absent === '' ? { default: '' } : {}) };
+    case 'int':
+      return { type: Number, ...required, ...(f.min === undefined ? {} : { min: f.min }) };
+    case 'json':
+      return { type: String, ...required };
+    case 'list':
+      return { type: f.of === 'object' ? [Schema.Types.Mixed] : [String], default: undefined, ...required };
+    case 'parts':
+      return { type: Schema.Types.Mixed };
+  }
+}
+
+/** The schema of a collection: a path per field of its spec but the one that became `_id`, and the adapter's own bookkeeping. */
+function specSchema(collection: CollectionName, bookkeeping: Record<string, unknown> = {}): Schema {
+  const id = idField(collection);
+  const fields = Object.entries(TABLES[collection]).filter(([name]) => name !== id);
+  return schema({ ...Object.fromEntries(fields.map(([name, f]) => [name, fieldSchema(f)])), ...bookkeeping });
+}
+
 export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
-  definitions: schema({ processId: str, version: num, name: optStr, deploymentId: str, resourceName: str, xml: str, model: str, checksum: str, deployedAt: num }),
-  resources: schema({ kind: str, name: str, content: { type: String, required: true, default: '' }, deploymentId: str, deployedAt: num }),
-  instances: schema({
-    processId: str, version: num, definitionKey: str, businessKey: optStr,
-    state: { type: String, required: true, enum: ['active', 'completed', 'terminated', 'incident'] },
-    rev: { type: Number, required: true, min: 1 }, snapshot: str, variables: str, activeElements: { type: [String], required: true },
-    parentInstanceId: optStr, parentWaitId: optStr, startedAt: num, endedAt: optNum,
+  definitions: specSchema('definitions'),
+  resources: specSchema('resources'),
+  instances: specSchema('instances', {
+    /** The head seq the latest checkpoint holds (see sealing.ts). */
+    _checkpointedSeq: optNum,
     /** An interrupted commit's remaining writes (see mongoStore.ts); absent when the instance is settled. */
     _pending: { type: Schema.Types.Mixed },
     _pendingRev: optNum,
   }),
-  tasks: schema({
-    instanceId: str, processId: str, elementId: str, waitId: str, name: optStr, subject: optStr,
-    state: { type: String, required: true, enum: ['created', 'completed', 'canceled'] },
-    assignee: optStr, candidateGroups: { ...strArr, required: true }, candidateUsers: { ...strArr, required: true },
-    dueDate: optNum, followUpDate: optNum, formId: optStr, formKey: optStr, priority: optNum, variables: str,
-    createdAt: num, completedAt: optNum, completedBy: optStr, excludedUsers: optStr,
-  }),
-  jobs: schema({
-    type: str, instanceId: str, processId: str, elementId: str, waitId: str,
-    state: { type: String, required: true, enum: ['activatable', 'activated', 'completed', 'failed', 'errored', 'canceled'] },
-    retries: num, initialRetries: num, worker: optStr, lockExpiresAt: optNum, notBefore: optNum, variables: str, customHeaders: str,
-    errorMessage: optStr, createdAt: num,
-  }),
-  timers: schema({
-    instanceId: optStr, definitionKey: optStr, elementId: str, waitId: optStr, dueAt: num,
-    state: { type: String, required: true, enum: ['scheduled', 'fired', 'canceled'] }, repeat: optStr, createdAt: num, firedAt: optNum,
-  }),
-  subscriptions: schema({
-    kind: { type: String, required: true, enum: ['message', 'signal'] }, name: str, correlationKey: optStr, instanceId: str, elementId: str, waitId: str, createdAt: num,
-  }),
-  messages: schema({ name: str, correlationKey: { type: String, required: true, default: '' }, variables: str, messageId: optStr, publishedAt: num, expiresAt: num }),
+  tasks: specSchema('tasks'),
+  jobs: specSchema('jobs'),
+  timers: specSchema('timers'),
+  subscriptions: specSchema('subscriptions'),
+  messages: specSchema('messages'),
   consumption: schema({ messageId: str, instanceId: str }),
-  incidents: schema({
-    instanceId: str, processId: str, elementId: str, jobKey: optStr, waitId: optStr,
-    type: { type: String, required: true, enum: ['job-no-retries', 'expression', 'unhandled-error', 'condition', 'other'] },
-    message: str, state: { type: String, required: true, enum: ['open', 'resolved'] }, createdAt: num, resolvedAt: optNum,
-  }),
-  history: schema({ instanceId: str, seq: { type: Number, required: true, min: 1 }, at: num, type: str, elementId: optStr, actor: str, data: optStr, prevHash: str, hash: str }),
-  outbox: schema({ kind: str, payload: str, createdAt: num, _seq: { type: Schema.Types.ObjectId, required: true } }),
+  incidents: specSchema('incidents'),
+  history: specSchema('history'),
+  outbox: specSchema('outbox', { _seq: { type: Schema.Types.ObjectId, required: true } }),
+  checkpoints: specSchema('checkpoints'),
+  drafts: specSchema('drafts'),
+  task_views: specSchema('task_views'),
+  attachments: specSchema('attachments'),
 };
 
 SCHEMAS.definitions.index({ processId: 1, version: -1 }, { unique: true });
@@ -87,6 +92,13 @@ SCHEMAS.incidents.index({ instanceId: 1, createdAt: 1 });
 SCHEMAS.incidents.index({ state: 1, createdAt: 1 });
 SCHEMAS.history.index({ instanceId: 1, seq: 1 }, { unique: true });
 SCHEMAS.outbox.index({ createdAt: 1, _seq: 1 });
+SCHEMAS.checkpoints.index({ seq: 1 }, { unique: true });
+SCHEMAS.checkpoints.index({ 'heads.instanceId': 1 });
+SCHEMAS.instances.index({ 'head.seal': 1 }, { sparse: true });
+SCHEMAS.drafts.index({ userId: 1, processId: 1 }, { unique: true });
+SCHEMAS.drafts.index({ userId: 1, updatedAt: -1, _id: 1 });
+SCHEMAS.task_views.index({ owner: 1, name: 1 });
+SCHEMAS.attachments.index({ instanceId: 1, uploadedAt: 1 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;

@@ -7,9 +7,13 @@
  * opening the same file at once never apply a migration twice: the second one waits for the write
  * lock, re-reads the version inside its transaction and finds nothing left to do.
  *
- * Migrations are append-only: never edit a shipped one, add a new version instead.
+ * Migrations are append-only: never edit a shipped one, add a new version instead. A column that a
+ * table spec (store/types.ts) has and its table lacks needs no migration: `addSpecColumns` adds it,
+ * nullable, when the store opens (a new field of a row is optional for the rows already stored).
  */
 import type { Database } from 'better-sqlite3';
+import { TABLES, type TableName } from '../types';
+import { fieldColumns } from './rowMapping';
 
 export interface Migration {
   version: number;
@@ -232,6 +236,98 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'tasks: subject',
     sql: `ALTER TABLE tasks ADD COLUMN subject TEXT;`,
   },
+  {
+    version: 4,
+    description: 'instances: starter and sealed history head; signed checkpoints of chain heads',
+    sql: `
+      ALTER TABLE instances ADD COLUMN started_by TEXT;
+      ALTER TABLE instances ADD COLUMN head_seq INTEGER;
+      ALTER TABLE instances ADD COLUMN head_hash TEXT;
+      ALTER TABLE instances ADD COLUMN head_seal TEXT;
+      ALTER TABLE instances ADD COLUMN head_key_id TEXT;
+      -- the head seq the latest checkpoint holds: instances whose chain grew since are "dirty"
+      ALTER TABLE instances ADD COLUMN checkpointed_seq INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX instances_uncheckpointed ON instances (id) WHERE head_seq > checkpointed_seq;
+      CREATE INDEX instances_unsealed ON instances (id) WHERE head_seal IS NULL;
+
+      CREATE TABLE checkpoints (
+        seq       INTEGER PRIMARY KEY,
+        at        INTEGER NOT NULL,
+        heads     TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        key_id    TEXT NOT NULL
+      );
+      CREATE TABLE checkpoint_heads (
+        instance_id TEXT NOT NULL,
+        checkpoint  INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        hash        TEXT NOT NULL,
+        PRIMARY KEY (instance_id, checkpoint)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 5,
+    description: 'tasks: seat group (one person, one seat of a multi-instance activation)',
+    sql: `ALTER TABLE tasks ADD COLUMN seat_group TEXT;`,
+  },
+  {
+    version: 6,
+    description: 'definitions and resources: who deployed them and who owns them',
+    sql: `
+      ALTER TABLE definitions ADD COLUMN deployed_by TEXT;
+      ALTER TABLE definitions ADD COLUMN owners TEXT;
+      ALTER TABLE resources ADD COLUMN deployed_by TEXT;
+      ALTER TABLE resources ADD COLUMN owners TEXT;
+    `,
+  },
+  {
+    version: 7,
+    description: "drafts: the modeler's unsaved work per user and process",
+    sql: `
+      CREATE TABLE drafts (
+        id          TEXT PRIMARY KEY,
+        user_id     TEXT NOT NULL,
+        process_id  TEXT NOT NULL,
+        name        TEXT,
+        xml         TEXT NOT NULL,
+        forms       TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE INDEX drafts_user ON drafts (user_id, updated_at);
+    `,
+  },
+  {
+    version: 8,
+    description: 'task desk: saved task list views per user, task attachments',
+    sql: `
+      CREATE TABLE task_views (
+        id         TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        query      TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX task_views_owner ON task_views (owner, name);
+
+      CREATE TABLE attachments (
+        id           TEXT PRIMARY KEY,
+        task_id      TEXT NOT NULL,
+        instance_id  TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        sha256       TEXT NOT NULL,
+        content      TEXT NOT NULL,
+        uploaded_by  TEXT NOT NULL,
+        uploaded_at  INTEGER NOT NULL
+      );
+      CREATE INDEX attachments_instance ON attachments (instance_id, uploaded_at, id);
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */
@@ -270,5 +366,31 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   if (current > latest) {
     throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
   }
+  // The specs describe a database of the latest schema (a partial migration, in tests, stops short of it).
+  if (current === SCHEMA_VERSION) addSpecColumns(db);
   return applied;
+}
+
+/**
+ * Adds the columns the table specs have and the tables lack, in one IMMEDIATE transaction that reads
+ * the tables' columns again (two processes opening the file at once add each column once). Returns
+ * the columns added, as `table.column`.
+ */
+export function addSpecColumns(db: Database): string[] {
+  return db
+    .transaction((): string[] => {
+      const added: string[] = [];
+      for (const [table, spec] of Object.entries(TABLES) as [TableName, (typeof TABLES)[TableName]][]) {
+        const present = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+        for (const [name, f] of Object.entries(spec)) {
+          for (const c of fieldColumns(name, f)) {
+            if (present.has(c.column)) continue;
+            db.exec(`ALTER TABLE ${table} ADD COLUMN ${c.column} ${c.type}`);
+            added.push(`${table}.${c.column}`);
+          }
+        }
+      }
+      return added;
+    })
+    .immediate();
 }

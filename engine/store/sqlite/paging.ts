@@ -35,13 +35,7 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
   } catch {
     throw new InvalidCursorError();
   }
-  if (
-    !Array.isArray(value) ||
-    value.length !== 2 ||
-    typeof value[0] !== 'number' ||
-    !Number.isFinite(value[0]) ||
-    typeof value[1] !== 'string'
-  ) {
+  if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'number' || !Number.isFinite(value[0]) || typeof value[1] !== 'string') {
     throw new InvalidCursorError();
   }
   return { at: value[0], id: value[1] };

@@ -18,7 +18,6 @@ import type { SqlParam } from './sql';
 
 export const TASK_STATES: readonly TaskState[] = ['created', 'completed', 'canceled'];
 
-
 export interface SqlStatement {
   sql: string;
   params: SqlParam[];
@@ -63,40 +62,17 @@ function afterCursor(column: string, idColumn: string, after: CursorPosition | u
 }
 
 /** Stream over task_candidates for one (kind, name, state). */
-function candidateStream(
-  kind: 'g' | 'u',
-  name: string,
-  state: TaskState,
-  filters: Condition[],
-  after: CursorPosition | undefined,
-  fetch: number,
-): SqlStatement {
-  const w = where([
-    { sql: 'c.kind = ? AND c.name = ? AND c.state = ?', params: [kind, name, state] },
-    ...afterCursor('c.created_at', 'c.task_id', after),
-    ...filters,
-  ]);
+function candidateStream(kind: 'g' | 'u', name: string, state: TaskState, filters: Condition[], after: CursorPosition | undefined, fetch: number): SqlStatement {
+  const w = where([{ sql: 'c.kind = ? AND c.name = ? AND c.state = ?', params: [kind, name, state] }, ...afterCursor('c.created_at', 'c.task_id', after), ...filters]);
   return {
-    sql:
-      'SELECT c.task_id AS id, c.created_at AS created_at FROM task_candidates c JOIN tasks t ON t.id = c.task_id ' +
-      `${w.sql} ORDER BY c.created_at, c.task_id LIMIT ?`,
+    sql: 'SELECT c.task_id AS id, c.created_at AS created_at FROM task_candidates c JOIN tasks t ON t.id = c.task_id ' + `${w.sql} ORDER BY c.created_at, c.task_id LIMIT ?`,
     params: [...w.params, fetch],
   };
 }
 
 /** Stream over tasks assigned to `user` in one state. */
-function assigneeStream(
-  user: string,
-  state: TaskState,
-  filters: Condition[],
-  after: CursorPosition | undefined,
-  fetch: number,
-): SqlStatement {
-  const w = where([
-    { sql: 't.assignee = ? AND t.state = ?', params: [user, state] },
-    ...afterCursor('t.created_at', 't.id', after),
-    ...filters,
-  ]);
+function assigneeStream(user: string, state: TaskState, filters: Condition[], after: CursorPosition | undefined, fetch: number): SqlStatement {
+  const w = where([{ sql: 't.assignee = ? AND t.state = ?', params: [user, state] }, ...afterCursor('t.created_at', 't.id', after), ...filters]);
   return {
     sql: `SELECT t.id AS id, t.created_at AS created_at FROM tasks t ${w.sql} ORDER BY t.created_at, t.id LIMIT ?`,
     params: [...w.params, fetch],
@@ -128,11 +104,7 @@ export function planTaskQuery(q: TaskQuery, after: CursorPosition | undefined, f
     return { kind: 'merge', streams };
   }
 
-  const w = where([
-    ...(q.state !== undefined ? [{ sql: 't.state = ?', params: [q.state] }] : []),
-    ...taskFilters(q, false),
-    ...afterCursor('t.created_at', 't.id', after),
-  ]);
+  const w = where([...(q.state !== undefined ? [{ sql: 't.state = ?', params: [q.state] }] : []), ...taskFilters(q, false), ...afterCursor('t.created_at', 't.id', after)]);
   return {
     kind: 'single',
     statement: {

@@ -1,30 +1,36 @@
 /**
- * The write paths of the SQLite store. Each function here runs inside one IMMEDIATE transaction
- * opened by SqliteStore (see there); throwing rolls the whole transaction back.
+ * The write paths of the SQLite store. Each function here runs inside its own SAVEPOINT of a group
+ * transaction (IMMEDIATE, see groupCommit.ts); throwing rolls back that write alone.
  */
 import {
   ConflictError,
+  type CheckpointHead,
+  type CheckpointRow,
   type CommitBatch,
   type DefinitionRow,
   type JobRow,
   type MessageRow,
   type ResourceRow,
+  type SealedHead,
   type TaskRow,
   type TimerRow,
 } from '../types';
 import * as map from './rowMapping';
 import type { DbRow } from './rowMapping';
-import { COLUMNS, insertSql, sqliteCode, type Statements, upsertSql } from './sql';
+import { insertSql, sqliteCode, type Statements, upsertSql } from './sql';
 
-/** Columns an instance never changes after its start: left out of the UPDATE so their indexes are not rewritten. */
-const IMMUTABLE_INSTANCE_COLUMNS = new Set(['id', 'process_id', 'version', 'definition_key', 'business_key', 'parent_instance_id', 'parent_wait_id', 'started_at']);
+/**
+ * Columns an instance never changes after its start: left out of the UPDATE so their indexes are not
+ * rewritten. Not version and definition_key: a migration moves an instance to another version.
+ */
+const IMMUTABLE_INSTANCE_COLUMNS = new Set(['id', 'process_id', 'business_key', 'parent_instance_id', 'parent_wait_id', 'started_at', 'started_by']);
 
-const INSTANCE_UPDATE = `UPDATE instances SET ${COLUMNS.instances
+const INSTANCE_UPDATE = `UPDATE instances SET ${map.COLUMNS.instances
   .filter((c) => !IMMUTABLE_INSTANCE_COLUMNS.has(c))
   .map((c) => `${c} = @${c}`)
   .join(', ')} WHERE id = @id AND rev = @expected_rev`;
 
-export const JOB_UPDATE = `UPDATE jobs SET ${COLUMNS.jobs
+export const JOB_UPDATE = `UPDATE jobs SET ${map.COLUMNS.jobs
   .filter((c) => c !== 'key')
   .map((c) => `${c} = @${c}`)
   .join(', ')} WHERE key = @key`;
@@ -36,52 +42,50 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
     if (sql.get('SELECT 1 FROM instances WHERE id = ?').get(inst.id)) {
       throw new ConflictError(`instance ${inst.id} already exists`);
     }
-    sql.get(insertSql('instances', COLUMNS.instances)).run(map.instanceParams(inst));
+    sql.get(insertSql('instances', map.COLUMNS.instances)).run(map.toParams('instances', inst));
   } else {
     if (inst.rev !== b.expectedRev + 1) {
       throw new Error(`commit of instance ${inst.id}: rev must be expectedRev + 1 (${b.expectedRev + 1}), got ${inst.rev}`);
     }
-    const changed = sql.get(INSTANCE_UPDATE).run({ ...map.instanceParams(inst), expected_rev: b.expectedRev }).changes;
+    const changed = sql.get(INSTANCE_UPDATE).run({ ...map.toParams('instances', inst), expected_rev: b.expectedRev }).changes;
     if (changed === 0) {
       const current = sql.get('SELECT rev FROM instances WHERE id = ?').get(inst.id) as { rev: number } | undefined;
       throw new ConflictError(
-        current
-          ? `instance ${inst.id} is at rev ${current.rev}, expected ${b.expectedRev}`
-          : `instance ${inst.id} does not exist (expected rev ${b.expectedRev})`,
+        current ? `instance ${inst.id} is at rev ${current.rev}, expected ${b.expectedRev}` : `instance ${inst.id} does not exist (expected rev ${b.expectedRev})`,
       );
     }
   }
 
   // History is insert-only: a seq that exists already fails the whole commit.
-  const history = sql.get(insertSql('history', COLUMNS.history));
+  const history = sql.get(insertSql('history', map.COLUMNS.history));
   for (const e of b.history) {
     try {
-      history.run(map.historyParams(e));
+      history.run(map.toParams('history', e));
     } catch (err) {
       if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new Error(`history event ${e.seq} of instance ${e.instanceId} already exists`);
+        throw new Error(`history event ${e.seq} of instance ${e.instanceId} already exists`, { cause: err });
       }
       throw err;
     }
   }
   for (const t of b.tasks?.upsert ?? []) upsertTask(sql, t);
-  for (const j of b.jobs?.upsert ?? []) sql.get(upsertSql('jobs', COLUMNS.jobs, 'key')).run(map.jobParams(j));
+  for (const j of b.jobs?.upsert ?? []) sql.get(upsertSql('jobs', map.COLUMNS.jobs, 'key')).run(map.toParams('jobs', j));
   for (const t of b.timers?.upsert ?? []) upsertTimer(sql, t);
   // Deletes first, so a subscription deleted and re-created by the same command survives.
   for (const id of b.subscriptions?.deleteIds ?? []) sql.get('DELETE FROM subscriptions WHERE id = ?').run(id);
-  const subscribe = sql.get(`${insertSql('subscriptions', COLUMNS.subscriptions)} ON CONFLICT (id) DO NOTHING`);
-  for (const s of b.subscriptions?.insert ?? []) subscribe.run(map.subscriptionParams(s));
+  const subscribe = sql.get(`${insertSql('subscriptions', map.COLUMNS.subscriptions)} ON CONFLICT (id) DO NOTHING`);
+  for (const s of b.subscriptions?.insert ?? []) subscribe.run(map.toParams('subscriptions', s));
   for (const i of b.incidents?.upsert ?? []) {
-    sql.get(upsertSql('incidents', COLUMNS.incidents, 'id')).run(map.incidentParams(i));
+    sql.get(upsertSql('incidents', map.COLUMNS.incidents, 'id')).run(map.toParams('incidents', i));
   }
   const consume = sql.get('INSERT OR IGNORE INTO message_consumption (message_id, instance_id) VALUES (?, ?)');
   for (const messageId of b.consumedMessages ?? []) consume.run(messageId, inst.id);
-  for (const o of b.outbox ?? []) sql.get(insertSql('outbox', COLUMNS.outbox)).run(map.outboxParams(o));
+  for (const o of b.outbox ?? []) sql.get(insertSql('outbox', map.COLUMNS.outbox)).run(map.toParams('outbox', o));
 }
 
 /** Upserts a task and rewrites its rows in task_candidates (which copy its state and createdAt). */
 export function upsertTask(sql: Statements, t: TaskRow): void {
-  sql.get(upsertSql('tasks', COLUMNS.tasks, 'id')).run(map.taskParams(t));
+  sql.get(upsertSql('tasks', map.COLUMNS.tasks, 'id')).run(map.toParams('tasks', t));
   sql.get('DELETE FROM task_candidates WHERE task_id = ?').run(t.id);
   const add = sql.get('INSERT INTO task_candidates (task_id, kind, name, state, created_at) VALUES (?, ?, ?, ?, ?)');
   for (const g of new Set(t.candidateGroups ?? [])) add.run(t.id, 'g', g, t.state, t.createdAt);
@@ -89,14 +93,14 @@ export function upsertTask(sql: Statements, t: TaskRow): void {
 }
 
 export function upsertTimer(sql: Statements, t: TimerRow): void {
-  sql.get(upsertSql('timers', COLUMNS.timers, 'id')).run(map.timerParams(t));
+  sql.get(upsertSql('timers', map.COLUMNS.timers, 'id')).run(map.toParams('timers', t));
 }
 
 /** Inserts definitions (ConflictError if a processId + version exists) and upserts resources. */
 export function saveDefinitions(sql: Statements, defs: DefinitionRow[], resources: ResourceRow[]): void {
   for (const d of defs) {
     try {
-      sql.get(insertSql('definitions', COLUMNS.definitions)).run(map.definitionParams(d));
+      sql.get(insertSql('definitions', map.COLUMNS.definitions)).run(map.toParams('definitions', d));
     } catch (err) {
       const code = sqliteCode(err);
       if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -105,7 +109,7 @@ export function saveDefinitions(sql: Statements, defs: DefinitionRow[], resource
       throw err;
     }
   }
-  for (const r of resources) sql.get(upsertSql('resources', COLUMNS.resources, 'id')).run(map.resourceParams(r));
+  for (const r of resources) sql.get(upsertSql('resources', map.COLUMNS.resources, 'id')).run(map.toParams('resources', r));
 }
 
 /**
@@ -117,21 +121,23 @@ export const ACTIVATE_JOBS = `SELECT * FROM jobs WHERE type = ? AND state IN ('a
   AND (not_before IS NULL OR not_before <= ?)
   ORDER BY created_at, key LIMIT ?`;
 
+/**
+ * Live jobs of every type in index order (the partial index jobs_live holds only live rows, so a page
+ * never reads finished jobs). Parameters: limit; or type, createdAt, key of the last row seen, limit.
+ */
+export const LIVE_JOBS = `SELECT * FROM jobs INDEXED BY jobs_live WHERE state IN ('activatable', 'activated')
+  ORDER BY type, created_at, key LIMIT ?`;
+export const LIVE_JOBS_AFTER = `SELECT * FROM jobs INDEXED BY jobs_live WHERE state IN ('activatable', 'activated')
+  AND (type, created_at, key) > (?, ?, ?) ORDER BY type, created_at, key LIMIT ?`;
+
 /** Picks and locks up to `max` jobs; the transaction keeps two workers from getting the same job. */
-export function activateJobs(
-  sql: Statements,
-  type: string,
-  worker: string,
-  max: number,
-  lockMs: number,
-  now: number,
-): JobRow[] {
+export function activateJobs(sql: Statements, type: string, worker: string, max: number, lockMs: number, now: number): JobRow[] {
   const rows = sql.get(ACTIVATE_JOBS).all(type, now, now, max) as DbRow[];
   const lockExpiresAt = now + lockMs;
   const lock = sql.get(`UPDATE jobs SET state = 'activated', worker = ?, lock_expires_at = ? WHERE key = ?`);
   return rows.map((r) => {
     lock.run(worker, lockExpiresAt, r.key);
-    return { ...map.toJob(r), state: 'activated', worker, lockExpiresAt };
+    return { ...map.fromDb('jobs', r), state: 'activated', worker, lockExpiresAt };
   });
 }
 
@@ -150,9 +156,7 @@ export function saveStartTimers(sql: Statements, timers: TimerRow[], cancelKeys:
 
 /** Fires a still-scheduled timer (and schedules `next`); false if it was fired or canceled already. */
 export function fireStartTimer(sql: Statements, id: string, next: TimerRow | undefined, now: number): boolean {
-  const fired =
-    sql.get(`UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'scheduled'`).run(now, id)
-      .changes === 1;
+  const fired = sql.get(`UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'scheduled'`).run(now, id).changes === 1;
   if (fired && next) upsertTimer(sql, next);
   return fired;
 }
@@ -164,7 +168,7 @@ export function bufferMessage(sql: Statements, m: MessageRow): boolean {
     if (live) return false;
   }
   try {
-    sql.get(insertSql('messages', COLUMNS.messages)).run(map.messageParams(m));
+    sql.get(insertSql('messages', map.COLUMNS.messages)).run(map.toParams('messages', m));
   } catch (err) {
     if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError(`message ${m.id} already exists`);
     throw err;
@@ -174,8 +178,46 @@ export function bufferMessage(sql: Statements, m: MessageRow): boolean {
 
 /** Deletes expired messages and their consumption records; returns how many messages. */
 export function deleteExpiredMessages(sql: Statements, now: number): number {
-  sql
-    .get('DELETE FROM message_consumption WHERE message_id IN (SELECT id FROM messages WHERE expires_at <= ?)')
-    .run(now);
+  sql.get('DELETE FROM message_consumption WHERE message_id IN (SELECT id FROM messages WHERE expires_at <= ?)').run(now);
   return sql.get('DELETE FROM messages WHERE expires_at <= ?').run(now).changes;
+}
+
+/**
+ * The next checkpoint: the heads of instances whose chain grew since their last checkpoint, signed by
+ * `build`, inserted with one index row per head; those instances are marked checkpointed at that head.
+ */
+export function writeCheckpoint(
+  sql: Statements,
+  build: (heads: CheckpointHead[], previous: CheckpointRow | undefined) => CheckpointRow | undefined,
+  limit: number,
+): CheckpointRow | undefined {
+  const heads = (sql.get('SELECT id, head_seq, head_hash FROM instances WHERE head_seq > checkpointed_seq ORDER BY id LIMIT ?').all(limit) as DbRow[]).map((r) => ({
+    instanceId: r.id as string,
+    seq: r.head_seq as number,
+    hash: r.head_hash as string,
+  }));
+  const last = sql.get('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as DbRow | undefined;
+  const checkpoint = build(heads, last ? map.fromDb('checkpoints', last) : undefined);
+  if (!checkpoint) return undefined;
+  try {
+    sql.get(insertSql('checkpoints', map.COLUMNS.checkpoints)).run(map.toParams('checkpoints', checkpoint));
+  } catch (err) {
+    if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError(`checkpoint ${checkpoint.seq} already exists`);
+    throw err;
+  }
+  const index = sql.get('INSERT INTO checkpoint_heads (instance_id, checkpoint, seq, hash) VALUES (?, ?, ?, ?)');
+  const mark = sql.get('UPDATE instances SET checkpointed_seq = ? WHERE id = ? AND checkpointed_seq < ?');
+  for (const h of checkpoint.heads) {
+    index.run(h.instanceId, checkpoint.seq, h.seq, h.hash);
+    mark.run(h.seq, h.instanceId, h.seq);
+  }
+  return checkpoint;
+}
+
+/** Records a sealed head on an instance that is still at `rev` (sealing instances stored before seals). */
+export function sealHead(sql: Statements, id: string, rev: number, head: SealedHead): boolean {
+  return (
+    sql.get('UPDATE instances SET head_seq = ?, head_hash = ?, head_seal = ?, head_key_id = ? WHERE id = ? AND rev = ?').run(head.seq, head.hash, head.seal, head.keyId, id, rev)
+      .changes === 1
+  );
 }
