@@ -1,5 +1,5 @@
 /**
- * The BullMQ scheduler (DESIGN.md section 4, chosen when REDIS_URL is set): one delayed BullMQ job per
+ * The BullMQ scheduler (docs/architecture.md, "The adapters"; chosen when REDIS_URL is set): one delayed BullMQ job per
  * timer occurrence, fired by a BullMQ Worker in whichever engine process takes it first.
  *
  * Truth stays in the store. Redis holds only "wake me at dueAt" reminders, so:
@@ -18,6 +18,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Store, TimerRow } from '../store/types';
+import { TIMER_QUEUE } from './jobs/names';
 import type { Scheduler } from './types';
 
 export interface BullmqSchedulerOptions {
@@ -86,7 +87,7 @@ export class BullmqScheduler implements Scheduler {
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
     this.prefix = options.prefix ?? 'processdesk';
-    this.queueName = options.queueName ?? 'timers';
+    this.queueName = options.queueName ?? TIMER_QUEUE;
   }
 
   async start(fire: (timer: TimerRow) => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The Scheduler port and its adapters. `createScheduler` picks BullMQ when a Redis URL is given
- * (DESIGN.md section 4), else the embedded scheduler that polls the store.
+ * (docs/architecture.md, "The adapters"), else the embedded scheduler that polls the store.
  */
 import type { Store, TimerRow } from '../store/types';
 import { BullmqScheduler } from './bullmqScheduler';

@@ -4,10 +4,9 @@
  * pending and while new ones are being committed, starts it again on the same port, and expects the
  * engine to reconnect, re-enqueue from the store and fire every timer exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Engine } from '../../engine';
 import type { BullmqScheduler } from '../../engine/queue/bullmqScheduler';
+import { freePort, kill, startRedis } from '../support/processes';
 import { until } from './schedulerContract';
 
 const BPMN = `<?xml version="1.0" encoding="UTF-8"?>
@@ -20,38 +19,6 @@ const BPMN = `<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f2" sourceRef="Wait" targetRef="End" />
   </bpmn:process>
 </bpmn:definitions>`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/Ready to accept connections/.test(out)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
-  });
-  return child;
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 test('a Redis restart loses no timer: the engine reconnects and re-enqueues from the store', async () => {
   const port = await freePort();
@@ -69,7 +36,11 @@ test('a Redis restart loses no timer: the engine reconnects and re-enqueues from
     for (let i = 0; i < 10; i++) ids.push((await engine.startInstance({ processId: 'waitOnce', variables: { delay: 'PT0.5S' } })).id);
     await new Promise((r) => setTimeout(r, 1500));
     redis = await startRedis(port); // empty: every delayed job is gone
-    await until(async () => (await engine.listInstances({ processId: 'waitOnce', state: 'completed', limit: 100 })).items.length === ids.length, 20_000, 'all instances to complete');
+    await until(
+      async () => (await engine.listInstances({ processId: 'waitOnce', state: 'completed', limit: 100 })).items.length === ids.length,
+      20_000,
+      'all instances to complete',
+    );
     for (const id of ids) {
       const fired = (await engine.getHistory(id)).filter((e) => e.type === 'timer.fired');
       expect({ id, fired: fired.length }).toEqual({ id, fired: 1 });

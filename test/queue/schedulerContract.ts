@@ -46,11 +46,13 @@ export class TimerHarness {
       this.failures.set(timer.id, left - 1);
       throw new Error(`planned failure of ${timer.id}`);
     }
+    const at = Date.now();
+    await this.settle(timer.id, 'fired');
+    // counted once committed (a store with group commit commits a turn later): the row says fired now
     const entry = this.fired.get(timer.id) ?? { count: 0, firedAt: [], dueAt: timer.dueAt };
     entry.count++;
-    entry.firedAt.push(Date.now());
+    entry.firedAt.push(at);
     this.fired.set(timer.id, entry);
-    await this.settle(timer.id, 'fired');
   };
 
   private async settle(id: string, state: 'fired' | 'canceled'): Promise<void> {
@@ -77,11 +79,7 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function schedulerContract(
-  name: string,
-  makeScheduler: (store: Store, key: string) => Scheduler,
-  cleanup?: (key: string) => Promise<void>,
-): void {
+export function schedulerContract(name: string, makeScheduler: (store: Store, key: string) => Scheduler, cleanup?: (key: string) => Promise<void>): void {
   describe(`Scheduler contract: ${name}`, () => {
     let dir: string;
     let store: Store;
