@@ -5,9 +5,11 @@
  * the latest deployed decision (`dmn:<decisionId>` resource) against the job's variables and completes
  * the job with `{ [resultVariable]: result }`. An evaluation that fails (decision not deployed, UNIQUE
  * with several matches, FEEL error) fails the job without retries: an incident with the reason, which
- * can be resolved after deploying a corrected DMN.
+ * can be resolved after deploying a corrected DMN. With jobs on BullMQ the Engine runs `decide` as the
+ * worker of the decision queue instead of this poll (BullMQ's UnrecoverableError: no retries).
  */
-import { DECISION_JOB_TYPE } from '../compile/elements/tasks';
+import { UnrecoverableError } from 'bullmq';
+import { DECISION_JOB_TYPE } from '../compile/elements/tasks/jobTask';
 import { type DmnModel, evaluateDecision, parseDmn } from '../dmn';
 import type { JobRow, ResourceRow } from '../store/types';
 
@@ -17,7 +19,7 @@ export const DECISION_WORKER = 'processdesk-decisions';
 
 /** What the worker needs of the Engine (its public API). */
 export interface DecisionHost {
-  store: { getResource(id: string): Promise<ResourceRow | undefined> };
+  getResource(id: string): Promise<ResourceRow | undefined>;
   activateJobs(req: { type: string; worker: string; maxJobs?: number; lockMs?: number }): Promise<JobRow[]>;
   completeJob(key: string, variables: Record<string, unknown>, worker?: string): Promise<void>;
   failJob(key: string, req: { retries: number; errorMessage?: string }, worker?: string): Promise<unknown>;
@@ -72,11 +74,12 @@ export class DecisionWorker {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.wokenDuringRound = false;
-      this.inFlight = this.poll().then(() => undefined)
+      this.inFlight = this.poll()
+        .then(() => undefined)
         .catch((err) => (this.options.onError ?? ((e, where) => console.error(`[processdesk] ${where}:`, e)))(err, 'decision worker'))
         .finally(() => {
           this.inFlight = undefined;
-          this.schedule(this.wokenDuringRound ? 0 : this.options.pollMs ?? DEFAULT_POLL_MS);
+          this.schedule(this.wokenDuringRound ? 0 : (this.options.pollMs ?? DEFAULT_POLL_MS));
         });
     }, ms);
     this.timer.unref?.();
@@ -105,18 +108,26 @@ export class DecisionWorker {
   }
 
   private async work(job: JobRow): Promise<void> {
-    const { decisionId, resultVariable } = job.customHeaders;
-    let result: unknown;
+    let variables: Record<string, unknown>;
     try {
-      if (!decisionId || !resultVariable) throw new Error('the job has no decisionId or resultVariable header');
-      const resource = await this.host.store.getResource(`dmn:${decisionId}`);
-      if (!resource) throw new Error(`decision ${decisionId} is not deployed (deploy a .dmn file defining it)`);
-      result = evaluateDecision(await this.model(resource), decisionId, job.variables).result;
+      variables = await this.decide(job);
     } catch (err) {
-      const message = `decision evaluation failed at ${job.elementId}: ${(err as Error).message}`;
-      await this.host.failJob(job.key, { retries: 0, errorMessage: message }, DECISION_WORKER);
+      await this.host.failJob(job.key, { retries: 0, errorMessage: (err as Error).message }, DECISION_WORKER);
       return;
     }
-    await this.host.completeJob(job.key, { [resultVariable]: result }, DECISION_WORKER);
+    await this.host.completeJob(job.key, variables, DECISION_WORKER);
+  }
+
+  /** Evaluates the job's decision: `{ [resultVariable]: result }`, or an UnrecoverableError that says why not. */
+  async decide(job: JobRow): Promise<Record<string, unknown>> {
+    const { decisionId, resultVariable } = job.customHeaders;
+    try {
+      if (!decisionId || !resultVariable) throw new Error('the job has no decisionId or resultVariable header');
+      const resource = await this.host.getResource(`dmn:${decisionId}`);
+      if (!resource) throw new Error(`decision ${decisionId} is not deployed (deploy a .dmn file defining it)`);
+      return { [resultVariable]: evaluateDecision(await this.model(resource), decisionId, job.variables).result };
+    } catch (err) {
+      throw new UnrecoverableError(`decision evaluation failed at ${job.elementId}: ${(err as Error).message}`);
+    }
   }
 }

@@ -24,7 +24,7 @@ export class DefinitionCache {
     private readonly options: CompileOptions = {},
   ) {}
 
-  /** Compiles a model with this engine's options (the business calendar). */
+  /** Compiles a model with this engine's options (the business calendar, the directory, the limits). */
   compile(model: ProcessModel): CompiledProcess {
     return compileProcess(model, this.options);
   }

@@ -1,9 +1,10 @@
 /**
  * Turns what a machine emitted into store rows and outbox entries for one CommitBatch. Rows are keyed by
  * `${instanceId}.${waitId}`, so applying the same effect twice writes the same row: dispatch is idempotent.
+ * The outbox entries are the typed union OutboxEntry (store/types.ts); outbox.ts switches on their kind.
  */
 import type { Effect } from '../compile/state';
-import type { CommitBatch, IncidentRow, InstanceRow, JobRow, OutboxRow, Store, SubscriptionRow, TaskRow, TimerRow } from '../store/types';
+import type { CommitBatch, IncidentRow, InstanceRow, JobRow, OutboxEntry, OutboxRow, Store, SubscriptionRow, TaskRow, TimerRow } from '../store/types';
 import type { HistoryWriter } from './history';
 
 export const rowId = (instanceId: string, localId: string): string => `${instanceId}.${localId}`;
@@ -40,7 +41,10 @@ async function loaded<T>(map: Map<string, T>, id: string, load: (id: string) => 
 export async function translate(effects: Effect[], t: TranslateContext): Promise<void> {
   const { instance, store, at, parts } = t;
   const id = (local: string) => rowId(instance.id, local);
-  const outbox = (kind: string, payload: unknown) => parts.outbox.push({ id: `${id(`o${parts.outbox.length}`)}@${instance.rev + 1}`, kind, payload, createdAt: at });
+  const outbox = (entry: OutboxEntry) => parts.outbox.push({ ...entry, id: `${id(`o${parts.outbox.length}`)}@${instance.rev + 1}`, createdAt: at });
+
+  // The call activity waiting for this instance, if a call activity started it.
+  const parent = instance.parentInstanceId && instance.parentWaitId ? { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId } : undefined;
 
   for (const e of effects) {
     switch (e.type) {
@@ -49,9 +53,26 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
         break;
       case 'task.create':
         parts.tasks.set(id(e.waitId), {
-          id: id(e.waitId), instanceId: instance.id, processId: instance.processId, elementId: e.elementId, waitId: e.waitId, name: e.name,
-          subject: e.subject, state: 'created', assignee: e.assignee, candidateGroups: e.candidateGroups, candidateUsers: e.candidateUsers, dueDate: e.dueDate,
-          followUpDate: e.followUpDate, formId: e.formId, formKey: e.formKey, priority: e.priority, variables: e.variables, excludedUsers: e.excludedUsers, createdAt: at,
+          id: id(e.waitId),
+          instanceId: instance.id,
+          processId: instance.processId,
+          elementId: e.elementId,
+          waitId: e.waitId,
+          name: e.name,
+          subject: e.subject,
+          businessKey: instance.businessKey,
+          state: 'created',
+          assignee: e.assignee,
+          candidateGroups: e.candidateGroups,
+          candidateUsers: e.candidateUsers,
+          dueDate: e.dueDate,
+          followUpDate: e.followUpDate,
+          formId: e.formId,
+          formKey: e.formKey,
+          priority: e.priority,
+          excludedUsers: e.excludedUsers,
+          seatGroup: e.seatGroup,
+          createdAt: at,
         });
         break;
       case 'task.cancel': {
@@ -61,8 +82,18 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
       }
       case 'job.create':
         parts.jobs.set(id(e.waitId), {
-          key: id(e.waitId), type: e.jobType, instanceId: instance.id, processId: instance.processId, elementId: e.elementId, waitId: e.waitId,
-          state: 'activatable', retries: e.retries, initialRetries: e.retries, variables: e.variables, customHeaders: e.headers, createdAt: at,
+          key: id(e.waitId),
+          type: e.jobType,
+          instanceId: instance.id,
+          processId: instance.processId,
+          elementId: e.elementId,
+          waitId: e.waitId,
+          state: 'activatable',
+          retries: e.retries,
+          initialRetries: e.retries,
+          variables: {},
+          customHeaders: e.headers,
+          createdAt: at,
         });
         break;
       case 'job.cancel': {
@@ -81,35 +112,57 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
       }
       case 'timer.schedule':
         parts.timers.set(id(e.waitId), { id: id(e.waitId), instanceId: instance.id, elementId: e.elementId, waitId: e.waitId, dueAt: e.dueAt, state: 'scheduled', createdAt: at });
-        outbox('timer.scheduled', { timerId: id(e.waitId), dueAt: e.dueAt });
+        outbox({ kind: 'timer.scheduled', payload: { timerId: id(e.waitId), dueAt: e.dueAt } });
         break;
       case 'timer.cancel': {
         const row = await loaded(parts.timers, id(e.waitId), (k) => store.getTimer(k));
         if (row && row.state === 'scheduled') parts.timers.set(row.id, { ...row, state: 'canceled' });
-        outbox('timer.canceled', { timerId: id(e.waitId) });
+        outbox({ kind: 'timer.canceled', payload: { timerId: id(e.waitId) } });
         break;
       }
       case 'subscription.open':
-        parts.subscriptions.push({ id: id(e.waitId), kind: e.kind, name: e.name, correlationKey: e.correlationKey, instanceId: instance.id, elementId: e.elementId, waitId: e.waitId, createdAt: at });
+        parts.subscriptions.push({
+          id: id(e.waitId),
+          kind: e.kind,
+          name: e.name,
+          correlationKey: e.correlationKey,
+          instanceId: instance.id,
+          elementId: e.elementId,
+          waitId: e.waitId,
+          createdAt: at,
+        });
         // A message may have been published before anyone waited for it: look in the buffer after commit.
-        if (e.kind === 'message') outbox('message.subscribed', { instanceId: instance.id, waitId: e.waitId, name: e.name, correlationKey: e.correlationKey });
+        if (e.kind === 'message') outbox({ kind: 'message.subscribed', payload: { instanceId: instance.id, waitId: e.waitId, name: e.name, correlationKey: e.correlationKey } });
         break;
       case 'subscription.close':
         parts.deleteSubscriptions.push(id(e.waitId));
         break;
+      case 'wait.moved':
+        await moveWait(e, t, id(e.waitId));
+        break;
       case 'child.start':
-        outbox('child.start', { parentInstanceId: instance.id, waitId: e.waitId, processId: e.processId, variables: e.variables, childId: id(e.waitId) });
+        outbox({
+          kind: 'child.start',
+          payload: { parentInstanceId: instance.id, waitId: e.waitId, processId: e.processId, variables: e.variables, childId: id(e.waitId), startedBy: instance.startedBy },
+        });
         break;
       case 'child.cancel':
-        outbox('child.cancel', { childId: id(e.waitId) });
+        outbox({ kind: 'child.cancel', payload: { childId: id(e.waitId) } });
         break;
       case 'signal.throw':
-        outbox('signal.throw', { name: e.name, variables: e.variables });
+        // the throwing instance caught it already, in its own command (Run.throwSignal)
+        outbox({ kind: 'signal.throw', payload: { name: e.name, variables: e.variables, thrownBy: instance.id } });
         break;
       case 'incident.create':
         parts.incidents.set(id(e.incidentId), {
-          id: id(e.incidentId), instanceId: instance.id, processId: instance.processId, elementId: e.elementId, type: e.incidentType,
-          message: e.message, state: 'open', createdAt: at,
+          id: id(e.incidentId),
+          instanceId: instance.id,
+          processId: instance.processId,
+          elementId: e.elementId,
+          type: e.incidentType,
+          message: e.message,
+          state: 'open',
+          createdAt: at,
         });
         break;
       case 'incident.resolve': {
@@ -118,15 +171,16 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
         break;
       }
       case 'parent.error':
-        if (instance.parentInstanceId) outbox('parent.error', { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId, errorCode: e.errorCode, errorMessage: e.errorMessage });
+        if (parent) outbox({ kind: 'parent.error', payload: { ...parent, errorCode: e.errorCode, errorMessage: e.errorMessage } });
         break;
       case 'parent.escalation':
-        if (instance.parentInstanceId) outbox('parent.escalation', { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId, escalationCode: e.escalationCode });
+        if (parent) outbox({ kind: 'parent.escalation', payload: { ...parent, escalationCode: e.escalationCode } });
         break;
       case 'instance.end':
-        if (instance.parentInstanceId && e.state === 'completed') {
-          outbox('parent.complete', { parentInstanceId: instance.parentInstanceId, waitId: instance.parentWaitId, variables: e.variables });
-        }
+        if (parent && e.state === 'completed') outbox({ kind: 'parent.complete', payload: { ...parent, variables: e.variables } });
+        break;
+      case 'continue':
+        outbox({ kind: 'instance.continue', payload: { instanceId: instance.id } });
         break;
       case 'rejected':
         break;
@@ -147,4 +201,43 @@ export function toBatch(instance: InstanceRow, expectedRev: number | null, histo
     consumedMessages,
     outbox: parts.outbox,
   };
+}
+
+/** A migration moved a wait to another element: the row that stands for it follows (its state stays). */
+async function moveWait(e: Extract<Effect, { type: 'wait.moved' }>, t: TranslateContext, rowKey: string): Promise<void> {
+  const { store, parts, instance, at } = t;
+  switch (e.kind) {
+    case 'task': {
+      const row = await loaded(parts.tasks, rowKey, (k) => store.getTask(k));
+      if (row) parts.tasks.set(row.id, { ...row, elementId: e.elementId, name: e.name, processId: instance.processId });
+      break;
+    }
+    case 'job': {
+      const row = await loaded(parts.jobs, rowKey, (k) => store.getJob(k));
+      if (row) parts.jobs.set(row.key, { ...row, elementId: e.elementId });
+      break;
+    }
+    case 'timer': {
+      const row = await loaded(parts.timers, rowKey, (k) => store.getTimer(k));
+      if (row) parts.timers.set(row.id, { ...row, elementId: e.elementId });
+      break;
+    }
+    case 'message':
+    case 'signal':
+      // delete and insert again under the same id (a batch deletes before it inserts)
+      parts.deleteSubscriptions.push(rowKey);
+      parts.subscriptions.push({
+        id: rowKey,
+        kind: e.kind,
+        name: e.messageName ?? '',
+        correlationKey: e.correlationKey,
+        instanceId: instance.id,
+        elementId: e.elementId,
+        waitId: e.waitId,
+        createdAt: at,
+      });
+      break;
+    case 'child':
+      break; // the child instance runs on; only the parent's element changed
+  }
 }

@@ -1,15 +1,16 @@
 /**
- * The command pipeline of DESIGN.md section 2: load the snapshot, restore the actor, send the event,
- * collect what it emits, commit snapshot + history + rows + outbox in one transaction with an
- * optimistic revision check, retry on conflict. Nothing is acknowledged before the commit.
+ * The command path (docs/architecture.md, "The command path"): load the snapshot, apply the event to the instance's
+ * context (the compiled process's pure step: the statechart moves the tokens), collect the effects,
+ * commit snapshot + history + rows + outbox in one transaction with an optimistic revision check,
+ * retry on conflict. Nothing is acknowledged before the commit.
  */
-import { createActor } from 'xstate';
 import type { Effect, MachineEvent } from '../compile/state';
 import { ConflictError, type CommitBatch, type IncidentRow, type InstanceRow, type JobRow, type Store, type TaskRow, type TimerRow } from '../store/types';
 import type { DefinitionCache, LoadedDefinition } from './definitions';
 import { emptyParts, toBatch, translate } from './effects';
 import { conflict, notFound } from './errors';
 import { GENESIS_HASH, HistoryWriter } from './history';
+import { sealHead, type HistoryKey } from './sealing';
 import { activeElements, instanceState, persisted, rootVariables, type PersistedInstance } from './snapshot';
 
 const MAX_ATTEMPTS = 8;
@@ -32,6 +33,8 @@ export interface CommandPlan {
   extras?: CommandExtras;
   /** Nothing to do (e.g. a timer another process fired already). */
   skip?: boolean;
+  /** A migration: the event runs with this definition's graph, which the instance runs from then on. */
+  definitionKey?: string;
 }
 
 export interface StartOptions {
@@ -41,27 +44,28 @@ export interface StartOptions {
   startEvent?: string;
   parent?: { instanceId: string; waitId: string };
   actor: string;
+  /** Who the instance counts as started by; default `actor` (a call activity passes its caller's starter). */
+  startedBy?: string;
 }
 
 export type Clock = () => number;
 
-/** Runs the machine of `def` from a persisted snapshot (or from scratch) and returns what it emitted. */
-function runMachine(def: LoadedDefinition, snapshot: unknown, event: MachineEvent): { snapshot: PersistedInstance['machine']; effects: Effect[] } {
-  const actor = createActor(def.compiled.machine, snapshot ? { snapshot: snapshot as never } : undefined);
-  const effects: Effect[] = [];
-  actor.on('*', (e) => effects.push(e as Effect));
-  // An exception inside the machine would otherwise be rethrown by XState from a timer: report it here.
-  actor.subscribe({ error: () => undefined });
-  actor.start();
-  actor.send(event);
-  const state = actor.getSnapshot();
-  if (state.status === 'error') {
-    actor.stop();
-    throw new Error(`the process machine failed on ${event.type}: ${(state.error as Error)?.message ?? String(state.error)}`);
+/**
+ * Applies an event to the instance `def` runs, from its persisted snapshot (or from scratch). Only the
+ * context is read back: snapshots of every earlier format (an XState actor's persisted snapshot of a
+ * machine with a region per flow node, then of one `running` state) hold the same context.
+ */
+function runMachine(def: LoadedDefinition, snapshot: PersistedInstance['machine'] | undefined, event: MachineEvent): { snapshot: PersistedInstance['machine']; effects: Effect[] } {
+  let result;
+  try {
+    // the context was just read from the store for this command alone: the step may change it in place
+    result = def.compiled.step(snapshot?.context, event, true);
+  } catch (err) {
+    throw new Error(`the process machine failed on ${event.type}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
-  const snap = actor.getPersistedSnapshot() as unknown as PersistedInstance['machine'];
-  actor.stop();
-  return { snapshot: snap, effects };
+  const { context, effects } = result;
+  const done = context.status === 'completed' || context.status === 'terminated';
+  return { snapshot: { status: done ? 'done' : 'active', value: context.status, context }, effects };
 }
 
 export class Executor {
@@ -72,6 +76,7 @@ export class Executor {
     private readonly store: Store,
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
+    private readonly key: HistoryKey,
     private readonly onCommitted: (batch: CommitBatch) => void,
   ) {}
 
@@ -92,16 +97,35 @@ export class Executor {
       const existing = await this.store.getInstance(opts.id);
       if (existing) return existing;
       const at = this.clock();
+      const startedBy = opts.startedBy ?? opts.actor;
       const { snapshot, effects } = runMachine(def, undefined, {
-        type: 'START', at, actor: opts.actor, instanceId: opts.id, definitionKey: def.row.key, variables: opts.variables,
-        startEvent: opts.startEvent, hasParent: !!opts.parent,
+        type: 'START',
+        at,
+        actor: opts.actor,
+        instanceId: opts.id,
+        definitionKey: def.row.key,
+        variables: opts.variables,
+        startEvent: opts.startEvent,
+        hasParent: !!opts.parent,
+        startedBy,
       });
       const rejected = effects.find((e) => e.type === 'rejected');
       if (rejected) throw conflict(rejected.reason);
       const row: InstanceRow = {
-        id: opts.id, processId: def.row.processId, version: def.row.version, definitionKey: def.row.key, businessKey: opts.businessKey,
-        state: 'active', rev: 1, snapshot: undefined, variables: {}, activeElements: [], parentInstanceId: opts.parent?.instanceId,
-        parentWaitId: opts.parent?.waitId, startedAt: at,
+        id: opts.id,
+        processId: def.row.processId,
+        version: def.row.version,
+        definitionKey: def.row.key,
+        businessKey: opts.businessKey,
+        state: 'active',
+        rev: 1,
+        snapshot: undefined,
+        variables: {},
+        activeElements: [],
+        parentInstanceId: opts.parent?.instanceId,
+        parentWaitId: opts.parent?.waitId,
+        startedAt: at,
+        startedBy,
       };
       const history = new HistoryWriter(opts.id, 0, GENESIS_HASH);
       try {
@@ -127,9 +151,9 @@ export class Executor {
         const row = await this.store.getInstance(instanceId);
         if (!row) throw notFound(`process instance ${instanceId}`);
         const at = this.clock();
-        const { event, extras = {}, skip } = await build(row, at);
+        const { event, extras = {}, skip, definitionKey } = await build(row, at);
         if (skip) return { row, effects: [], skipped: true };
-        const def = await this.definitions.get(row.definitionKey);
+        const def = await this.definitions.get(definitionKey ?? row.definitionKey);
         const state = persisted(row);
         let machine = state.machine;
         let effects: Effect[] = [];
@@ -143,7 +167,8 @@ export class Executor {
         let jobIncidents = state.jobIncidents.filter((id) => !(extras.jobIncidents?.remove ?? []).includes(id));
         jobIncidents = [...jobIncidents, ...(extras.jobIncidents?.add ?? [])];
         try {
-          const committed = await this.commit(row, row.rev, machine, effects, history, jobIncidents, extras, at, actor);
+          const base = definitionKey ? { ...row, definitionKey: def.row.key, version: def.row.version } : row;
+          const committed = await this.commit(base, row.rev, machine, effects, history, jobIncidents, extras, at, actor);
           return { row: committed, effects };
         } catch (err) {
           if (err instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;
@@ -175,8 +200,9 @@ export class Executor {
     jobIncidents = jobIncidents.filter((id) => !parts.jobIncidentsRemoved.includes(id));
     instance.state = instanceState(ctx, jobIncidents);
     const ended = instance.state === 'completed' || instance.state === 'terminated';
-    Object.assign(instance, { variables: rootVariables(ctx), activeElements: activeElements(ctx), endedAt: ended ? base.endedAt ?? at : undefined });
+    Object.assign(instance, { variables: rootVariables(ctx), activeElements: activeElements(ctx), endedAt: ended ? (base.endedAt ?? at) : undefined });
     instance.snapshot = { machine, history: history.last, jobIncidents } satisfies PersistedInstance;
+    instance.head = sealHead(this.key, instance, history.last);
     const batch = toBatch(instance, expectedRev, history, parts, extras.consumedMessages);
     await this.store.commit(batch);
     this.onCommitted(batch);

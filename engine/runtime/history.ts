@@ -1,7 +1,8 @@
 /**
- * The tamper-evident history of DESIGN.md section 5: each event's hash is
- * sha256(prevHash + canonical JSON of the event without its hash). Canonical JSON sorts object keys,
- * so the hash does not depend on how a store returns a document.
+ * The tamper-evident history: each event's hash is sha256(prevHash + canonical JSON of the event
+ * without its hash). Canonical JSON sorts object keys, so the hash does not depend on how a store
+ * returns a document. The chain's head is sealed at every commit (sealing.ts) and verified with its
+ * seal and the checkpoints that saw it (verify.ts).
  */
 import { createHash } from 'node:crypto';
 import type { HistoryEvent } from '../store/types';
@@ -46,23 +47,4 @@ export class HistoryWriter {
   get last(): { seq: number; hash: string } {
     return { seq: this.seq, hash: this.hash };
   }
-}
-
-export interface VerifyResult {
-  valid: boolean;
-  events: number;
-  /** First broken link, when invalid. */
-  brokenAt?: number;
-  reason?: string;
-}
-
-export function verifyChain(events: HistoryEvent[]): VerifyResult {
-  let prev = GENESIS_HASH;
-  for (const [i, e] of events.entries()) {
-    if (e.seq !== i + 1) return { valid: false, events: events.length, brokenAt: e.seq, reason: `sequence gap: expected ${i + 1}, found ${e.seq}` };
-    if (e.prevHash !== prev) return { valid: false, events: events.length, brokenAt: e.seq, reason: 'prevHash does not match the previous event' };
-    if (hashEvent(e) !== e.hash) return { valid: false, events: events.length, brokenAt: e.seq, reason: 'hash does not match the event content' };
-    prev = e.hash;
-  }
-  return { valid: true, events: events.length };
 }

@@ -2,24 +2,47 @@
  * Jobs for workers (service, send, business-rule and script tasks with a job type): activation with
  * expiring locks, completion, failure with retries and backoff, BPMN errors, and the incident raised
  * when retries run out (resolving it gives the job its retries back).
+ *
+ * With job queues on BullMQ (engine/queue/jobs) the store stays the truth and this class is their
+ * JobSink: every result from Redis comes through here and is checked against the job row. HTTP
+ * workers then take jobs from the queues instead of locking rows, so that a job is never handed to a
+ * BullMQ worker and an HTTP worker at once.
  */
 import type { IncidentRow, JobRow, Store } from '../store/types';
 import type { InstanceContext } from '../compile/state';
 import { variablesAtWait } from '../compile/variables';
+import type { JobDelivery, JobFailure, JobSink } from '../queue/jobs';
 import { conflict, notFound } from './errors';
 import { persisted } from './snapshot';
 import type { Clock, Executor } from './executor';
 
-export class Jobs {
+const live = (job: JobRow): boolean => job.state === 'activated' || job.state === 'activatable';
+
+/** Only the variables a worker asked for (Camunda's fetchVariables); all of them when it asked for none. */
+function pick(variables: Record<string, unknown>, names: readonly string[] | undefined): Record<string, unknown> {
+  if (!names) return variables;
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (Object.prototype.hasOwnProperty.call(variables, name)) out[name] = variables[name];
+  return out;
+}
+
+export class Jobs implements JobSink {
   constructor(
     private readonly store: Store,
     private readonly executor: Executor,
     private readonly clock: Clock,
+    private readonly delivery?: JobDelivery,
   ) {}
 
-  /** Locks jobs for a worker and hands them out with the variables as they are now (not at creation). */
-  async activate(type: string, worker: string, max: number, lockMs: number): Promise<JobRow[]> {
-    const jobs = await this.store.activateJobs(type, worker, Math.max(1, Math.min(max, 1000)), Math.max(1, lockMs), this.clock());
+  /**
+   * Locks jobs for a worker and hands them out with the variables as they are now (not at creation),
+   * only `fetchVariables` when given. On BullMQ the jobs are taken from their queue (pull.ts).
+   */
+  async activate(type: string, worker: string, max: number, lockMs: number, fetchVariables?: readonly string[]): Promise<JobRow[]> {
+    const n = Math.max(1, Math.min(max, 1000));
+    const jobs = this.delivery
+      ? await this.delivery.take({ type, worker, max: n, lockMs: Math.max(1, lockMs) })
+      : await this.store.activateJobs(type, worker, n, Math.max(1, lockMs), this.clock());
     const contexts = new Map<string, InstanceContext | undefined>();
     for (const job of jobs) {
       if (!contexts.has(job.instanceId)) {
@@ -28,15 +51,25 @@ export class Jobs {
       }
       const ctx = contexts.get(job.instanceId);
       const current = ctx && variablesAtWait(ctx, job.waitId);
-      if (current) job.variables = current;
+      job.variables = pick(current ?? job.variables, fetchVariables);
     }
     return jobs;
+  }
+
+  getJob(key: string): Promise<JobRow | undefined> {
+    return this.store.getJob(key);
+  }
+
+  async variables(job: JobRow, names?: readonly string[]): Promise<Record<string, unknown>> {
+    const row = await this.store.getInstance(job.instanceId);
+    const current = row ? variablesAtWait(persisted(row).machine.context, job.waitId) : undefined;
+    return pick(current ?? {}, names);
   }
 
   private async live(key: string): Promise<JobRow> {
     const job = await this.store.getJob(key);
     if (!job) throw notFound(`job ${key}`);
-    if (job.state !== 'activated' && job.state !== 'activatable') throw conflict(`job ${key} is ${job.state}`);
+    if (!live(job)) throw conflict(`job ${key} is ${job.state}`);
     return job;
   }
 
@@ -57,32 +90,75 @@ export class Jobs {
       const current = await this.live(key);
       return {
         event: { type: 'JOB_ERROR', waitId: current.waitId, errorCode, errorMessage, at, actor: worker },
-        extras: { jobs: [{ ...current, state: 'errored', errorMessage, lockExpiresAt: undefined }] },
+        extras: { jobs: [{ ...current, state: 'errored', errorMessage, worker, lockExpiresAt: undefined }] },
       };
     });
   }
 
   /** A failed attempt: with retries left the job comes back after the backoff; without, an incident. */
   async fail(key: string, retries: number, errorMessage: string | undefined, backoffMs: number, worker: string): Promise<JobRow> {
+    return (await this.applyFailure(key, retries, errorMessage, backoffMs, worker))!;
+  }
+
+  /** A failed attempt reported by a queue: counted once, however often it is reported. */
+  failAttempt(key: string, failure: JobFailure, worker: string): Promise<JobRow | undefined> {
+    return this.applyFailure(key, failure.retries, failure.errorMessage, failure.backoffMs, worker, failure.expectedRetries);
+  }
+
+  private async applyFailure(
+    key: string,
+    retries: number,
+    errorMessage: string | undefined,
+    backoffMs: number,
+    worker: string,
+    expectedRetries?: number,
+  ): Promise<JobRow | undefined> {
     const job = await this.live(key);
     let updated: JobRow | undefined;
     await this.executor.execute(job.instanceId, worker, async (_row, at) => {
       const current = await this.live(key);
+      if (expectedRetries !== undefined && current.retries !== expectedRetries) return { event: null, skip: true };
       const left = Math.max(0, Math.floor(retries));
       updated = {
-        ...current, retries: left, errorMessage, lockExpiresAt: undefined, worker,
-        state: left > 0 ? 'activatable' : 'failed', notBefore: left > 0 && backoffMs > 0 ? at + backoffMs : undefined,
+        ...current,
+        retries: left,
+        errorMessage,
+        lockExpiresAt: undefined,
+        worker,
+        state: left > 0 ? 'activatable' : 'failed',
+        notBefore: left > 0 && backoffMs > 0 ? at + backoffMs : undefined,
       };
       const history = [{ type: 'job.failed', elementId: current.elementId, data: { jobKey: key, retries: left, errorMessage } }];
       if (left > 0) return { event: null, extras: { jobs: [updated], history } };
       const incident: IncidentRow = {
-        id: `${key}.incident@${at}`, instanceId: current.instanceId, processId: current.processId, elementId: current.elementId, jobKey: key,
-        type: 'job-no-retries', message: errorMessage ? `no retries left: ${errorMessage}` : 'no retries left', state: 'open', createdAt: at,
+        id: `${key}.incident@${at}`,
+        instanceId: current.instanceId,
+        processId: current.processId,
+        elementId: current.elementId,
+        jobKey: key,
+        type: 'job-no-retries',
+        message: errorMessage ? `no retries left: ${errorMessage}` : 'no retries left',
+        state: 'open',
+        createdAt: at,
       };
       history.push({ type: 'incident.created', elementId: current.elementId, data: { incidentId: incident.id, jobKey: key, message: incident.message } as never });
       return { event: null, extras: { jobs: [updated], incidents: [incident], history, jobIncidents: { add: [incident.id] } } };
     });
-    return updated!;
+    return updated;
+  }
+
+  /** Records that `worker` holds a job until `lockExpiresAt` (a job taken from its queue over HTTP). */
+  async lock(key: string, worker: string, lockExpiresAt: number): Promise<JobRow | undefined> {
+    const job = await this.store.getJob(key);
+    if (!job || !live(job)) return undefined;
+    let locked: JobRow | undefined;
+    await this.executor.execute(job.instanceId, worker, async () => {
+      const current = await this.store.getJob(key);
+      if (!current || !live(current)) return { event: null, skip: true };
+      locked = { ...current, state: 'activated', worker, lockExpiresAt };
+      return { event: null, extras: { jobs: [locked] } };
+    });
+    return locked;
   }
 
   async resolveIncident(incident: IncidentRow, actor: string): Promise<IncidentRow> {
@@ -96,7 +172,9 @@ export class Jobs {
       return {
         event: null,
         extras: {
-          jobs, incidents: [resolved], jobIncidents: { remove: [incident.id] },
+          jobs,
+          incidents: [resolved],
+          jobIncidents: { remove: [incident.id] },
           history: [{ type: 'incident.resolved', elementId: incident.elementId, data: { incidentId: incident.id, jobKey: incident.jobKey } }],
         },
       };

@@ -4,10 +4,14 @@
  * deduplicated by an optional messageId. Message and signal start events start new instances.
  */
 import { randomUUID } from 'node:crypto';
+import { referencedNames } from '../expr/feel';
+import type { Limits } from '../expr/limits';
 import type { MessageRow, Store, SubscriptionRow } from '../store/types';
+import { agentMayActOn, isAgentOnly, type Caller } from './access';
 import type { DefinitionCache, LoadedDefinition } from './definitions';
-import { EngineError, invalid } from './errors';
+import { EngineError, conflict, invalid } from './errors';
 import type { Clock, Executor } from './executor';
+import { identityError, withStarter } from './identity';
 
 /** Camunda's default: a published message lives one hour unless told otherwise. */
 export const DEFAULT_MESSAGE_TTL_MS = 60 * 60 * 1000;
@@ -20,6 +24,12 @@ export interface PublishResult {
   duplicate?: boolean;
 }
 
+/**
+ * Checks an agent's message variables against the form of the element that catches it (the API holds the
+ * form rules, api/forms.ts); throws to refuse. Called after the agent's other checks, before delivery.
+ */
+export type MessageFormCheck = (formId: string, variables: Record<string, unknown>) => Promise<void>;
+
 const ignorableConflict = (err: unknown): boolean => err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND');
 
 export class Messaging {
@@ -29,24 +39,53 @@ export class Messaging {
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
     private readonly newId: (seed?: string) => string,
+    private readonly limits: Pick<Limits, 'maxMessageTtlMs'>,
   ) {}
 
+  /**
+   * Publishes a message. With a `caller` who is only an agent, the message must be one the process
+   * lets agents publish (processdesk.publishers), to instances the agent may act on, carrying only the
+   * variables the catching element maps, valid for its form (`checkForm`, when the element declares
+   * one); it correlates now or not at all (no buffering). Every target is checked before anything is
+   * delivered: a refusal leaves every instance untouched.
+   */
   async publish(
     req: { name: string; correlationKey?: string; variables?: Record<string, unknown>; timeToLiveMs?: number; messageId?: string },
     actor: string,
+    caller?: Caller,
+    checkForm?: MessageFormCheck,
   ): Promise<PublishResult> {
     if (!req.name) throw invalid('a message needs a name');
+    if ((req.timeToLiveMs ?? 0) > this.limits.maxMessageTtlMs) {
+      throw invalid(`a message lives at most ${this.limits.maxMessageTtlMs} ms (maxMessageTtlMs), not ${req.timeToLiveMs}`);
+    }
+    const agent = caller && isAgentOnly(caller) ? caller : undefined;
+    if (agent) {
+      if (req.timeToLiveMs) throw invalid('messages of agents correlate at once or not at all: no timeToLive');
+      const targets = await this.findSubscriptions(req.name, req.correlationKey ?? '');
+      if (!targets.length) {
+        if ((await this.startEventsFor('message', req.name)).length) throw new EngineError('FORBIDDEN', `agents may not start processes by message (${req.name})`);
+        throw conflict(`no instance ${agent.id} may act on waits for message ${req.name} with key "${req.correlationKey ?? ''}"`);
+      }
+      req = { ...req, timeToLiveMs: 0 };
+    }
+    await this.checkTargets(await this.findSubscriptions(req.name, req.correlationKey ?? ''), req.variables, agent, checkForm);
     const now = this.clock();
     const message: MessageRow = {
-      id: randomUUID(), name: req.name, correlationKey: req.correlationKey ?? '', variables: req.variables ?? {}, messageId: req.messageId,
-      publishedAt: now, expiresAt: now + Math.max(0, req.timeToLiveMs ?? DEFAULT_MESSAGE_TTL_MS),
+      id: randomUUID(),
+      name: req.name,
+      correlationKey: req.correlationKey ?? '',
+      variables: req.variables ?? {},
+      messageId: req.messageId,
+      publishedAt: now,
+      expiresAt: now + Math.max(0, req.timeToLiveMs ?? DEFAULT_MESSAGE_TTL_MS),
     };
     const buffered = message.expiresAt > now || !!message.messageId;
     if (buffered && !(await this.store.bufferMessage(message))) {
       return { messageKey: message.id, correlated: 0, startedInstances: [], duplicate: true };
     }
     let correlated = 0;
-    const subs = await this.store.findSubscriptions('message', message.name, message.correlationKey);
+    const subs = await this.findSubscriptions(message.name, message.correlationKey);
     const byInstance = new Map<string, SubscriptionRow[]>();
     for (const s of subs) byInstance.set(s.instanceId, [...(byInstance.get(s.instanceId) ?? []), s]);
     for (const [instanceId, candidates] of byInstance) {
@@ -54,6 +93,37 @@ export class Messaging {
     }
     const startedInstances = await this.startByMessage(message, actor);
     return { messageKey: message.id, correlated: correlated + startedInstances.length, startedInstances };
+  }
+
+  private findSubscriptions(name: string, correlationKey: string): Promise<SubscriptionRow[]> {
+    return this.store.findSubscriptions('message', name, correlationKey);
+  }
+
+  /**
+   * Refuses the publication (nothing delivered) when a target does not take it: identity variables
+   * never; for an agent also elements not open to agents, instances the agent may not act on,
+   * variables the catching element does not map, and variables its form refuses.
+   */
+  private async checkTargets(subs: SubscriptionRow[], variables: Record<string, unknown> | undefined, agent: Caller | undefined, checkForm?: MessageFormCheck): Promise<void> {
+    for (const sub of subs) {
+      const row = await this.store.getInstance(sub.instanceId);
+      if (!row) continue;
+      const { model } = (await this.definitions.get(row.definitionKey)).compiled;
+      const node = model.nodes[sub.elementId];
+      const refused = identityError(model.policy, variables, 'message');
+      if (refused) throw refused;
+      if (!agent) continue;
+      if (!node?.publishers?.includes('agent')) {
+        throw new EngineError('FORBIDDEN', `agents may not publish ${sub.name} to ${model.id} (${sub.elementId} takes it from workers and admins only)`);
+      }
+      if (!(await agentMayActOn(this.store, row, model.policy, agent))) throw new EngineError('FORBIDDEN', `${agent.id} may not act on instance ${row.id}`);
+      const mapped = new Set((node.outputs ?? []).flatMap((o) => referencedNames(o.source)));
+      const extra = Object.keys(variables ?? {}).filter((k) => !mapped.has(k));
+      if (extra.length) {
+        throw invalid(`${sub.elementId} does not take ${extra.join(', ')} from a message (it maps ${[...mapped].join(', ') || 'nothing'})`, { properties: extra });
+      }
+      if (node.formId && checkForm) await checkForm(node.formId, variables ?? {});
+    }
   }
 
   /** Delivers a message to the first of an instance's subscriptions that still waits. */
@@ -79,8 +149,14 @@ export class Messaging {
       // The key becomes the instance's business key, which is how the running one is found.
       const businessKey = message.correlationKey || undefined;
       if (businessKey && (await this.hasRunningInstance(def.row.processId, businessKey))) continue;
+      const refused = identityError(def.compiled.model.policy, message.variables, 'message');
+      if (refused) throw refused;
       const instance = await this.executor.start(def, {
-        id: this.newId(`${message.id}.${def.row.processId}`), variables: message.variables, startEvent: id, actor, businessKey,
+        id: this.newId(`${message.id}.${def.row.processId}`),
+        variables: withStarter(def.compiled.model.policy, message.variables, actor),
+        startEvent: id,
+        actor,
+        businessKey,
       });
       started.push(instance.id);
     }
@@ -102,10 +178,23 @@ export class Messaging {
     await this.deliver(instanceId, [sub], message, true, 'engine');
   }
 
-  async broadcastSignal(name: string, variables: Record<string, unknown>, actor: string): Promise<{ delivered: number; startedInstances: string[] }> {
+  /** `thrownBy`: the instance that threw it, which caught it itself already (compile/run.ts throwSignal). */
+  async broadcastSignal(name: string, variables: Record<string, unknown>, actor: string, thrownBy?: string): Promise<{ delivered: number; startedInstances: string[] }> {
     if (!name) throw invalid('a signal needs a name');
+    const subs = (await this.store.findSubscriptions('signal', name)).filter((s) => s.instanceId !== thrownBy);
+    const starts = await this.startEventsFor('signal', name);
+    // Identity variables are never set by a signal: checked on every target before anything is delivered.
+    for (const sub of subs) {
+      const row = await this.store.getInstance(sub.instanceId);
+      const refused = row && identityError((await this.definitions.get(row.definitionKey)).compiled.model.policy, variables, 'signal');
+      if (refused) throw refused;
+    }
+    for (const { def } of starts) {
+      const refused = identityError(def.compiled.model.policy, variables, 'signal');
+      if (refused) throw refused;
+    }
     let delivered = 0;
-    for (const sub of await this.store.findSubscriptions('signal', name)) {
+    for (const sub of subs) {
       try {
         await this.executor.execute(sub.instanceId, actor, async (_row, at) => ({ event: { type: 'SIGNAL', waitId: sub.waitId, variables, at, actor } }));
         delivered++;
@@ -114,8 +203,8 @@ export class Messaging {
       }
     }
     const startedInstances: string[] = [];
-    for (const { def, id } of await this.startEventsFor('signal', name)) {
-      const instance = await this.executor.start(def, { id: this.newId(), variables, startEvent: id, actor });
+    for (const { def, id } of starts) {
+      const instance = await this.executor.start(def, { id: this.newId(), variables: withStarter(def.compiled.model.policy, variables, actor), startEvent: id, actor });
       startedInstances.push(instance.id);
     }
     return { delivered, startedInstances };

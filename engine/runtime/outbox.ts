@@ -5,7 +5,7 @@
  * sweep. Every handler is idempotent: child ids are derived from the parent's wait, parent
  * notifications are refused once the parent no longer waits.
  */
-import type { OutboxRow, Store } from '../store/types';
+import type { OutboxEntry, OutboxRow, Store } from '../store/types';
 import type { Scheduler } from '../queue/types';
 import type { DefinitionCache } from './definitions';
 import { EngineError } from './errors';
@@ -20,7 +20,7 @@ interface Deps {
   clock: Clock;
 }
 
-type Payload = Record<string, unknown> & { variables?: Record<string, unknown> };
+type ChildStart = Extract<OutboxEntry, { kind: 'child.start' }>['payload'];
 
 const SWEEP_MS = 5000;
 /** A pending row this old is taken to be orphaned by a crashed process. */
@@ -39,6 +39,8 @@ export class OutboxDispatcher {
   private deps?: Deps;
   private chain: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  /** Row ids queued or being dispatched in this process (how many times): a sweep leaves them be. */
+  private readonly queued = new Map<string, number>();
   private sweeper?: NodeJS.Timeout;
   private stopped = true;
 
@@ -75,13 +77,32 @@ export class OutboxDispatcher {
     }
   }
 
-  enqueue(rows: OutboxRow[]): void {
+  /**
+   * Queues committed rows for dispatch. Rows a sweep found (`swept`) that this process already has
+   * queued or in hand (a backlog older than ORPHAN_AFTER_MS) are left out: dispatched twice, a signal
+   * would start its signal-start processes twice. Rows of a commit are always queued: a row id can be
+   * committed again while its previous row is being dispatched (the continuation of a long command).
+   */
+  enqueue(rows: OutboxRow[], swept = false): void {
     if (this.stopped) return; // the next start's sweep picks them up
+    if (swept) rows = rows.filter((r) => !this.queued.has(r.id));
+    if (!rows.length) return;
+    for (const r of rows) this.queued.set(r.id, (this.queued.get(r.id) ?? 0) + 1);
     this.inFlight++;
     this.chain = this.chain.then(async () => {
       try {
         await this.dispatch(rows);
+      } catch (err) {
+        // The store failed (a database restarting, a lost connection): the rows stay pending and the
+        // sweep dispatches them again. Left to reject, the chain would stay rejected and every later
+        // dispatch of this process would be skipped.
+        this.onError(err, 'outbox');
       } finally {
+        for (const r of rows) {
+          const n = (this.queued.get(r.id) ?? 1) - 1;
+          if (n > 0) this.queued.set(r.id, n);
+          else this.queued.delete(r.id);
+        }
         this.inFlight--;
       }
     });
@@ -96,7 +117,7 @@ export class OutboxDispatcher {
     try {
       const rows = await this.store.pendingOutbox(500);
       const stale = all ? rows : rows.filter((r) => r.createdAt < this.deps!.clock() - ORPHAN_AFTER_MS);
-      if (stale.length) this.enqueue(stale);
+      if (stale.length) this.enqueue(stale, true);
     } catch (err) {
       this.onError(err, 'outbox sweep');
     }
@@ -106,7 +127,7 @@ export class OutboxDispatcher {
     const done: string[] = [];
     for (const row of rows) {
       try {
-        await this.handle(row.kind, row.payload as Payload);
+        await this.handle(row);
         done.push(row.id);
       } catch (err) {
         this.onError(err, `outbox ${row.kind}`);
@@ -115,51 +136,75 @@ export class OutboxDispatcher {
     if (done.length) await this.store.markOutboxDone(done);
   }
 
-  private async handle(kind: string, p: Payload): Promise<void> {
+  /** Does what one entry asks; the switch covers every kind of OutboxEntry (store/types.ts). */
+  private async handle(entry: OutboxEntry): Promise<void> {
     const { executor, messaging, scheduler } = this.deps!;
-    switch (kind) {
+    switch (entry.kind) {
       case 'timer.scheduled':
-        return scheduler.scheduled(p.timerId as string, p.dueAt as number);
+        return scheduler.scheduled(entry.payload.timerId, entry.payload.dueAt);
       case 'timer.canceled':
-        return scheduler.canceled(p.timerId as string);
-      case 'message.subscribed':
-        return tolerate(() => messaging.matchBuffered(p.instanceId as string, p.waitId as string, p.name as string, p.correlationKey as string | undefined));
+        return scheduler.canceled(entry.payload.timerId);
+      case 'message.subscribed': {
+        const { instanceId, waitId, name, correlationKey } = entry.payload;
+        return tolerate(() => messaging.matchBuffered(instanceId, waitId, name, correlationKey));
+      }
       case 'signal.throw':
-        await messaging.broadcastSignal(p.name as string, p.variables ?? {}, 'engine');
+        await messaging.broadcastSignal(entry.payload.name, entry.payload.variables, 'engine', entry.payload.thrownBy);
         return;
       case 'child.start':
-        return this.startChild(p);
+        return this.startChild(entry.payload);
+      case 'instance.continue':
+        // The rest of a command that reached its step budget (limits.maxStepsPerCommand). The store
+        // answers synchronously, so without a macrotask in between the continuations of a huge start
+        // would run back to back and hold the event loop as long as one command doing it all.
+        await new Promise((resolve) => setImmediate(resolve));
+        return tolerate(() =>
+          executor.execute(entry.payload.instanceId, 'engine', async (row, at) =>
+            row.state === 'completed' || row.state === 'terminated' ? { event: null, skip: true } : { event: { type: 'CONTINUE', at, actor: 'engine' } },
+          ),
+        );
       case 'child.cancel':
-        return tolerate(() => executor.execute(p.childId as string, 'engine', async (row, at) =>
-          row.state === 'completed' || row.state === 'terminated' ? { event: null, skip: true } : { event: { type: 'CANCEL', at, actor: 'engine' } }));
-      case 'parent.complete':
-        return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
-          ({ event: { type: 'CHILD_COMPLETE', waitId: p.waitId as string, variables: p.variables ?? {}, at, actor: 'engine' } })));
-      case 'parent.escalation':
-        return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
-          ({ event: { type: 'CHILD_ESCALATION', waitId: p.waitId as string, escalationCode: p.escalationCode as string, at, actor: 'engine' } })));
-      case 'parent.error':
-        return tolerate(() => executor.execute(p.parentInstanceId as string, 'engine', async (_row, at) =>
-          ({ event: { type: 'CHILD_ERROR', waitId: p.waitId as string, errorCode: p.errorCode as string, errorMessage: p.errorMessage as string | undefined, at, actor: 'engine' } })));
+        return tolerate(() =>
+          executor.execute(entry.payload.childId, 'engine', async (row, at) =>
+            row.state === 'completed' || row.state === 'terminated' ? { event: null, skip: true } : { event: { type: 'CANCEL', at, actor: 'engine' } },
+          ),
+        );
+      case 'parent.complete': {
+        const { parentInstanceId, waitId, variables } = entry.payload;
+        return tolerate(() => executor.execute(parentInstanceId, 'engine', async (_row, at) => ({ event: { type: 'CHILD_COMPLETE', waitId, variables, at, actor: 'engine' } })));
+      }
+      case 'parent.escalation': {
+        const { parentInstanceId, waitId, escalationCode } = entry.payload;
+        return tolerate(() =>
+          executor.execute(parentInstanceId, 'engine', async (_row, at) => ({ event: { type: 'CHILD_ESCALATION', waitId, escalationCode, at, actor: 'engine' } })),
+        );
+      }
+      case 'parent.error': {
+        const { parentInstanceId, waitId, errorCode, errorMessage } = entry.payload;
+        return tolerate(() =>
+          executor.execute(parentInstanceId, 'engine', async (_row, at) => ({ event: { type: 'CHILD_ERROR', waitId, errorCode, errorMessage, at, actor: 'engine' } })),
+        );
+      }
       default:
-        return; // a kind this version does not know: nothing to do
+        return; // a row of a kind this version does not know (written by a newer one): nothing to do
     }
   }
 
   /** Starts the child of a call activity; a process that is not deployed becomes an incident on the call. */
-  private async startChild(p: Payload): Promise<void> {
+  private async startChild(p: ChildStart): Promise<void> {
     const { executor, definitions } = this.deps!;
-    const parentId = p.parentInstanceId as string;
-    const waitId = p.waitId as string;
+    const { parentInstanceId: parentId, waitId } = p;
     let def;
     try {
-      def = await definitions.latest(p.processId as string);
+      def = await definitions.latest(p.processId);
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'NOT_FOUND')) throw err;
       const message = `called process ${p.processId} is not deployed`;
       await tolerate(() => executor.execute(parentId, 'engine', async (_row, at) => ({ event: { type: 'CHILD_START_FAILED', waitId, message, at, actor: 'engine' } })));
       return;
     }
-    await executor.start(def, { id: p.childId as string, variables: p.variables ?? {}, parent: { instanceId: parentId, waitId }, actor: 'engine' });
+    // The called instance counts as started by whoever started its caller (the requester of a change
+    // is the one its approval is for).
+    await executor.start(def, { id: p.childId, variables: p.variables, parent: { instanceId: parentId, waitId }, actor: 'engine', startedBy: p.startedBy });
   }
 }

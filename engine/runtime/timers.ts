@@ -45,7 +45,13 @@ export class Timers {
     await this.executor.start(def, { id: `${timer.id}`, variables: {}, startEvent: timer.elementId, actor: 'timer' });
     const next = timer.repeat ? nextOccurrence(timer.repeat, timer.dueAt) : undefined;
     const nextRow: TimerRow | undefined = next && {
-      ...timer, id: timer.id.replace(/@\d+$/, `@${next.dueAt}`), dueAt: next.dueAt, repeat: next.repeat, state: 'scheduled', createdAt: this.clock(), firedAt: undefined,
+      ...timer,
+      id: timer.id.replace(/@\d+$/, `@${next.dueAt}`),
+      dueAt: next.dueAt,
+      repeat: next.repeat,
+      state: 'scheduled',
+      createdAt: this.clock(),
+      firedAt: undefined,
     };
     await this.store.fireStartTimer(timer.id, nextRow, this.clock());
   }

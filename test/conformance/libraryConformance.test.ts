@@ -44,7 +44,12 @@ async function check(engine: Engine, id: string, exp: Expectation): Promise<void
   }
 }
 
-const scenarios = !sharedAvailable(CONFORMANCE_DIR) ? [] : fs.readdirSync(CONFORMANCE_DIR).filter((f) => f.endsWith('.scenario.json')).sort();
+const scenarios = !sharedAvailable(CONFORMANCE_DIR)
+  ? []
+  : fs
+      .readdirSync(CONFORMANCE_DIR)
+      .filter((f) => f.endsWith('.scenario.json'))
+      .sort();
 
 describeShared(CONFORMANCE_DIR, 'conformance scenarios through the library', () => {
   test('the shared folder has scenarios', () => expect(scenarios.length).toBeGreaterThanOrEqual(15));

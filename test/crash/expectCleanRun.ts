@@ -16,7 +16,7 @@ export async function expectCleanRun(store: Store, instances: number): Promise<R
     expect({ id: instance.id, state: instance.state }).toEqual({ id: instance.id, state: 'completed' });
     expect(instance.variables.total).toBe((instance.variables.a as number) + 1000);
     const history = await store.getHistory(instance.id);
-    expect(verifyChain(history)).toEqual({ valid: true, events: history.length });
+    expect(verifyChain(history)).toEqual({ valid: true, events: history.length, problems: [] });
     const completed: Record<string, number> = {};
     for (const e of history) if (e.type === 'element.completed') completed[e.elementId!] = (completed[e.elementId!] ?? 0) + 1;
     const { Nudge = 0, Nudged = 0, ...rest } = completed;

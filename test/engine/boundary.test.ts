@@ -2,9 +2,40 @@
  * Boundary events: timer, message, signal, error (from a job) and escalation, interrupting and not.
  */
 import {
-  activateOne, boundary, bpmn, chain, complete, countEvents, deployXml, endEvent, errorDef, errorRef, escalationDef, escalationRef, eventually,
-  expectCounts, expectEngineError, expectState, expectValidHistory, gateway, messageDef, messageRef, multiInstance, openTasks, serviceTask, signalDef, signalRef,
-  sleep, startEvent, subProcess, tasksOf, throwEvent, timerCycle, timerDuration, useEngine, userTask,
+  activateOne,
+  boundary,
+  bpmn,
+  chain,
+  complete,
+  countEvents,
+  deployXml,
+  endEvent,
+  errorDef,
+  errorRef,
+  escalationDef,
+  escalationRef,
+  eventually,
+  expectCounts,
+  expectEngineError,
+  expectState,
+  expectValidHistory,
+  gateway,
+  messageDef,
+  messageRef,
+  multiInstance,
+  openTasks,
+  serviceTask,
+  signalDef,
+  signalRef,
+  startEvent,
+  timePasses,
+  subProcess,
+  tasksOf,
+  throwEvent,
+  timerCycle,
+  timerDuration,
+  useEngine,
+  userTask,
 } from './helpers';
 
 describe('boundary events', () => {
@@ -48,7 +79,7 @@ describe('boundary events', () => {
       const inst = await engine.startInstance({ processId: 'tIntLate' });
       await complete(engine, inst.id, 'A');
       await expectState(engine, inst.id, 'completed');
-      await sleep(400);
+      await timePasses(env(), 400);
       await engine.idle();
       expect(await openTasks(engine, inst.id)).toEqual([]);
       expect((await engine.getInstance(inst.id)).state).toBe('completed');
@@ -61,7 +92,7 @@ describe('boundary events', () => {
       await deployXml(engine, onTask('tNon', timerDuration('PT0.2S'), false));
       const inst = await engine.startInstance({ processId: 'tNon' });
       await eventually(async () => expect(await openTasks(engine, inst.id)).toEqual(['A', 'Handle']));
-      await sleep(300);
+      await timePasses(env(), 300);
       expect(await openTasks(engine, inst.id)).toEqual(['A', 'Handle']);
       await complete(engine, inst.id, 'Handle');
       expect((await engine.getInstance(inst.id)).state).toBe('active');
@@ -86,7 +117,7 @@ describe('boundary events', () => {
       await deployXml(engine, onTask('tCycle', timerCycle('R2/PT0.2S'), false));
       const inst = await engine.startInstance({ processId: 'tCycle' });
       await eventually(async () => expect(await openTasks(engine, inst.id)).toEqual(['A', 'Handle', 'Handle']));
-      await sleep(700); // three more intervals: no third firing
+      await timePasses(env(), 700); // three more intervals: no third firing
       await engine.idle();
       expect(await openTasks(engine, inst.id)).toEqual(['A', 'Handle', 'Handle']);
       expect((await countEvents(engine, inst.id, 'timer.fired')).B ?? 0).toBe(2);
@@ -105,7 +136,7 @@ describe('boundary events', () => {
       const inst = await engine.startInstance({ processId: 'tCycleStop' });
       await eventually(async () => expect(await openTasks(engine, inst.id)).toEqual(['A', 'Handle']));
       await complete(engine, inst.id, 'A');
-      await sleep(500);
+      await timePasses(env(), 500);
       await engine.idle();
       expect(await openTasks(engine, inst.id)).toEqual(['Handle']);
       await expectCounts(engine, inst.id, { B: 1 });
@@ -254,7 +285,17 @@ describe('boundary events', () => {
           'jobErrSub',
           [
             startEvent('Start'),
-            subProcess('Sub', startEvent('SStart'), gateway('parallel', 'Fork'), serviceTask('Call', 'sub-call'), userTask('Side'), endEvent('SE1'), endEvent('SE2'), chain('SStart', 'Fork', 'Call', 'SE1'), chain('Fork', 'Side', 'SE2')),
+            subProcess(
+              'Sub',
+              startEvent('SStart'),
+              gateway('parallel', 'Fork'),
+              serviceTask('Call', 'sub-call'),
+              userTask('Side'),
+              endEvent('SE1'),
+              endEvent('SE2'),
+              chain('SStart', 'Fork', 'Call', 'SE1'),
+              chain('Fork', 'Side', 'SE2'),
+            ),
             boundary('OnErr', 'Sub', errorRef('Err_Timeout')),
             userTask('Handle'),
             endEvent('End'),
@@ -284,7 +325,15 @@ describe('boundary events', () => {
           subProcess(
             'Outer',
             startEvent('OStart'),
-            subProcess('Inner', startEvent('IStart'), userTask('Work'), throwEvent('Raise', escalationRef('Esc_Up')), userTask('More'), endEvent('IEnd'), chain('IStart', 'Work', 'Raise', 'More', 'IEnd')),
+            subProcess(
+              'Inner',
+              startEvent('IStart'),
+              userTask('Work'),
+              throwEvent('Raise', escalationRef('Esc_Up')),
+              userTask('More'),
+              endEvent('IEnd'),
+              chain('IStart', 'Work', 'Raise', 'More', 'IEnd'),
+            ),
             endEvent('OEnd'),
             chain('OStart', 'Inner', 'OEnd'),
           ),

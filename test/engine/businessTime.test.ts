@@ -13,7 +13,8 @@ test('a timer date from businessDue fires on the configured calendar', async () 
     businessCalendar: { timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5, 6, 7], workingHours: { start: '00:00', end: '24:00' }, holidays: [] },
   }).start();
   try {
-    const timer = '<bpmn:intermediateCatchEvent id="Due"><bpmn:timerEventDefinition><bpmn:timeDate>=businessDue(wait)</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>';
+    const timer =
+      '<bpmn:intermediateCatchEvent id="Due"><bpmn:timerEventDefinition><bpmn:timeDate>=businessDue(wait)</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>';
     await deployXml(engine, bpmn('bizTimer', [startEvent('Start'), timer, userTask('After'), endEvent('End'), chain('Start', 'Due', 'After', 'End')]));
     const started = Date.now();
     const inst = await engine.startInstance({ processId: 'bizTimer', variables: { wait: 'PT0.3S' } });
@@ -29,5 +30,7 @@ test('a timer date from businessDue fires on the configured calendar', async () 
 });
 
 test('a calendar that does not validate is refused when the engine is built', () => {
-  expect(() => new Engine({ dataDir: ':memory:', businessCalendar: { timeZone: 'Mars/Olympus', workingDays: [1], workingHours: { start: '09:00', end: '17:00' }, holidays: [] } })).toThrow(/Mars\/Olympus/);
+  expect(
+    () => new Engine({ dataDir: ':memory:', businessCalendar: { timeZone: 'Mars/Olympus', workingDays: [1], workingHours: { start: '09:00', end: '17:00' }, holidays: [] } }),
+  ).toThrow(/Mars\/Olympus/);
 });

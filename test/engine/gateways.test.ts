@@ -3,8 +3,31 @@
  * their split, multi-merge, loops around and into inclusive joins, implicit splits and termination).
  */
 import {
-  bpmn, catchEvent, chain, complete, deployXml, endEvent, expectCounts, expectState, expectValidHistory, eventually, flow, gateway, link, messageDef,
-  messageRef, openTasks, signalDef, signalRef, sleep, startEvent, tasksOf, throwEvent, timerDuration, useEngine, userTask,
+  bpmn,
+  catchEvent,
+  chain,
+  complete,
+  deployXml,
+  endEvent,
+  expectCounts,
+  expectState,
+  expectValidHistory,
+  eventually,
+  flow,
+  gateway,
+  link,
+  messageDef,
+  messageRef,
+  openTasks,
+  signalDef,
+  signalRef,
+  startEvent,
+  timePasses,
+  tasksOf,
+  throwEvent,
+  timerDuration,
+  useEngine,
+  userTask,
 } from './helpers';
 
 describe('gateways', () => {
@@ -581,7 +604,16 @@ describe('gateways', () => {
       const { engine } = env();
       await deployXml(
         engine,
-        bpmn('implicitSplit', [startEvent('Start'), userTask('A'), userTask('B'), userTask('C'), endEvent('EB'), endEvent('EC'), chain('Start', 'A', 'B', 'EB'), chain('A', 'C', 'EC')]),
+        bpmn('implicitSplit', [
+          startEvent('Start'),
+          userTask('A'),
+          userTask('B'),
+          userTask('C'),
+          endEvent('EB'),
+          endEvent('EC'),
+          chain('Start', 'A', 'B', 'EB'),
+          chain('A', 'C', 'EC'),
+        ]),
       );
       const inst = await engine.startInstance({ processId: 'implicitSplit' });
       await complete(engine, inst.id, 'A');
@@ -651,7 +683,7 @@ describe('gateways', () => {
       expect(res.correlated).toBe(1);
       expect(await openTasks(engine, inst.id)).toEqual(['GotReply']);
       expect((await engine.getInstance(inst.id)).variables.answer).toBe('yes');
-      await sleep(500);
+      await timePasses(env(), 500);
       await engine.broadcastSignal({ name: 'abort' });
       await engine.idle();
       expect(await openTasks(engine, inst.id)).toEqual(['GotReply']);
@@ -715,7 +747,7 @@ describe('gateways', () => {
       await engine.idle();
       expect(await openTasks(engine, inst.id)).toEqual(['GotReply']);
       expect((await engine.getInstance(inst.id)).variables.got).toBe(true);
-      await sleep(1200);
+      await timePasses(env(), 1200);
       expect(await openTasks(engine, inst.id)).toEqual(['GotReply']);
       await complete(engine, inst.id, 'GotReply');
       await expectState(engine, inst.id, 'completed');

@@ -5,6 +5,7 @@
 import type { Engine } from '../../engine';
 import type { JobRow, TaskRow } from '../../engine/store/types';
 import { eventually, tempEngine } from '../support/engine';
+import { offsetClock, type TestClock } from '../support/clock';
 
 export { eventually };
 
@@ -76,9 +77,20 @@ export interface UserTaskOptions {
 
 /** A Camunda user task (`zeebe:userTask`) with optional assignment, schedule and io mapping. */
 export function userTask(id: string, o: UserTaskOptions = {}): string {
-  const attrs = (pairs: [string, string | undefined][]) => pairs.filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}="${esc(v!)}"`).join('');
-  const assignment = attrs([['assignee', o.assignee], ['candidateGroups', o.candidateGroups], ['candidateUsers', o.candidateUsers]]);
-  const schedule = attrs([['dueDate', o.dueDate], ['followUpDate', o.followUpDate]]);
+  const attrs = (pairs: [string, string | undefined][]) =>
+    pairs
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => ` ${k}="${esc(v!)}"`)
+      .join('');
+  const assignment = attrs([
+    ['assignee', o.assignee],
+    ['candidateGroups', o.candidateGroups],
+    ['candidateUsers', o.candidateUsers],
+  ]);
+  const schedule = attrs([
+    ['dueDate', o.dueDate],
+    ['followUpDate', o.followUpDate],
+  ]);
   return (
     `<bpmn:userTask id="${id}"${o.name ? ` name="${esc(o.name)}"` : ''}><bpmn:extensionElements><zeebe:userTask />` +
     (assignment ? `<zeebe:assignmentDefinition${assignment} />` : '') +
@@ -99,7 +111,9 @@ export interface JobTaskOptions {
 /** A job-worker task (service by default; also send, businessRule, script) with a zeebe:taskDefinition. */
 export function jobTask(id: string, type: string, o: JobTaskOptions = {}, kind: 'serviceTask' | 'sendTask' | 'businessRuleTask' | 'scriptTask' = 'serviceTask'): string {
   const headers = o.headers
-    ? `<zeebe:taskHeaders>${Object.entries(o.headers).map(([k, v]) => `<zeebe:header key="${esc(k)}" value="${esc(v)}" />`).join('')}</zeebe:taskHeaders>`
+    ? `<zeebe:taskHeaders>${Object.entries(o.headers)
+        .map(([k, v]) => `<zeebe:header key="${esc(k)}" value="${esc(v)}" />`)
+        .join('')}</zeebe:taskHeaders>`
     : '';
   return (
     `<bpmn:${kind} id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${esc(type)}"${o.retries ? ` retries="${esc(o.retries)}"` : ''} />` +
@@ -137,8 +151,7 @@ export const timerCycle = (expr: string): string =>
 export const messageRef = (ref: string): string => `<bpmn:messageEventDefinition messageRef="${ref}" />`;
 export const signalRef = (ref: string): string => `<bpmn:signalEventDefinition signalRef="${ref}" />`;
 export const errorRef = (ref?: string): string => (ref ? `<bpmn:errorEventDefinition errorRef="${ref}" />` : '<bpmn:errorEventDefinition />');
-export const escalationRef = (ref?: string): string =>
-  ref ? `<bpmn:escalationEventDefinition escalationRef="${ref}" />` : '<bpmn:escalationEventDefinition />';
+export const escalationRef = (ref?: string): string => (ref ? `<bpmn:escalationEventDefinition escalationRef="${ref}" />` : '<bpmn:escalationEventDefinition />');
 export const terminate = '<bpmn:terminateEventDefinition />';
 export const link = (name: string): string => `<bpmn:linkEventDefinition name="${name}" />`;
 
@@ -163,7 +176,11 @@ export function gateway(kind: 'exclusive' | 'parallel' | 'inclusive' | 'eventBas
   return `<bpmn:${kind}Gateway id="${id}"${defaultFlow ? ` default="${defaultFlow}"` : ''} />`;
 }
 
-export function callActivity(id: string, processId: string, o: { propagateAllChildVariables?: boolean; inputs?: [string, string][]; outputs?: [string, string][]; inner?: string } = {}): string {
+export function callActivity(
+  id: string,
+  processId: string,
+  o: { propagateAllChildVariables?: boolean; inputs?: [string, string][]; outputs?: [string, string][]; inner?: string } = {},
+): string {
   const prop = o.propagateAllChildVariables === undefined ? '' : ` propagateAllChildVariables="${o.propagateAllChildVariables}"`;
   return `<bpmn:callActivity id="${id}"><bpmn:extensionElements><zeebe:calledElement processId="${processId}"${prop} />${ioMapping(o.inputs, o.outputs)}</bpmn:extensionElements>${o.inner ?? ''}</bpmn:callActivity>`;
 }
@@ -193,13 +210,17 @@ export function multiInstance(o: {
 
 // ---- engine harness ----------------------------------------------------------------------------
 
-export type TestEngine = Awaited<ReturnType<typeof tempEngine>>;
+export type TestEngine = Awaited<ReturnType<typeof tempEngine>> & {
+  /** The engine's clock: real time, moved forward by `timePasses` (test/support/clock.ts). */
+  time: TestClock;
+};
 
 /** Registers beforeEach/afterEach that give each test a fresh temp engine; read it via the getter. */
 export function useEngine(): () => TestEngine {
   let current: TestEngine | undefined;
   beforeEach(async () => {
-    current = await tempEngine();
+    const time = offsetClock();
+    current = { ...(await tempEngine({ clock: time.clock })), time };
   });
   afterEach(async () => {
     await current?.close();
@@ -217,6 +238,16 @@ export async function deployXml(engine: Engine, ...xmls: string[]) {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `ms` pass on the engine's clock: the scheduler (polling it every 10 ms) fires what came due, and the
+ * work that caused is done. Instead of sleeping through a timer.
+ */
+export async function timePasses(t: TestEngine, ms: number): Promise<void> {
+  t.time.advance(ms);
+  await sleep(50);
+  await t.engine.idle();
+}
 
 /** Element ids of the open (created) tasks of an instance, sorted. */
 export async function openTasks(engine: Engine, instanceId: string): Promise<string[]> {
@@ -268,10 +299,6 @@ export async function expectCounts(engine: Engine, instanceId: string, expected:
   const got: Record<string, number> = {};
   for (const k of Object.keys(expected)) got[k] = counts[k] ?? 0;
   expect(got).toEqual(expected);
-}
-
-export async function historyTypes(engine: Engine, instanceId: string): Promise<string[]> {
-  return (await engine.getHistory(instanceId)).map((e) => e.type);
 }
 
 export async function expectState(engine: Engine, instanceId: string, state: string, ms = 3000): Promise<void> {

@@ -5,8 +5,30 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  activateOne, bpmn, boundary, catchEvent, chain, complete, deployXml, endEvent, eventually, expectCounts, expectEngineError, expectValidHistory, gateway, openTasks,
-  serviceTask, sleep, startEvent, subProcess, tasksOf, timerDuration, useEngine, userTask, waitTask,
+  activateOne,
+  bpmn,
+  boundary,
+  catchEvent,
+  chain,
+  complete,
+  deployXml,
+  endEvent,
+  eventually,
+  expectCounts,
+  expectEngineError,
+  expectValidHistory,
+  gateway,
+  openTasks,
+  serviceTask,
+  sleep,
+  startEvent,
+  timePasses,
+  subProcess,
+  tasksOf,
+  timerDuration,
+  useEngine,
+  userTask,
+  waitTask,
 } from './helpers';
 
 const GENESIS = '0'.repeat(64);
@@ -54,7 +76,8 @@ describe('history', () => {
     expect(events.find((e) => e.type === 'job.completed')!.actor).toBe('deployer');
     await expectCounts(engine, id, { Start: 1, Approve: 1, Apply: 1, End: 1 });
     const verified = await engine.verifyHistory(id);
-    expect(verified).toEqual({ valid: true, events: events.length });
+    const last = events[events.length - 1];
+    expect(verified).toEqual({ valid: true, events: events.length, problems: [], sealedHead: { seq: last.seq, hash: last.hash, keyId: engine.historyPublicKey.keyId } });
   });
 
   test('history is append-only in the store, and tampering is detected once the guard is removed', async () => {
@@ -82,7 +105,7 @@ describe('history', () => {
     expect(verified.events).toBe(before.length);
   });
 
-  test('a deleted event breaks the chain at the gap', async () => {
+  test('a deleted event is named as missing', async () => {
     const { engine, dir } = env();
     const id = await runToEnd(engine);
     const db = new Database(path.join(dir, 'processdesk.sqlite'));
@@ -95,7 +118,8 @@ describe('history', () => {
     }
     const verified = await engine.verifyHistory(id);
     expect(verified.valid).toBe(false);
-    expect(verified.brokenAt).toBe(6);
+    expect(verified.brokenAt).toBe(5);
+    expect(verified.problems).toEqual([{ kind: 'missing-events', seq: 5, message: 'event 5 is missing: deleted from the history' }]);
   });
 
   test('setVariables changes process-level variables of a running instance, recorded with its actor; not of an ended one', async () => {
@@ -149,7 +173,7 @@ describe('history', () => {
     const review = (await tasksOf(engine, inst.id)).find((t) => t.elementId === 'Review')!;
     await expectEngineError(engine.completeTask(review.id, {}, 'x'), 'CONFLICT');
     await expectEngineError(engine.cancelInstance(inst.id), 'CONFLICT');
-    await sleep(450);
+    await timePasses(env(), 450);
     await engine.idle();
     expect(await openTasks(engine, inst.id)).toEqual([]);
     expect((await engine.getInstance(inst.id)).state).toBe('terminated');
@@ -163,32 +187,37 @@ describe('history', () => {
     await expectValidHistory(engine, inst.id);
   });
 
-  test('getMachineConfig has states keyed by element ids, nested for subprocesses', async () => {
+  test('getMachineConfig is the process statechart as JSON: a state per element, a transition per flow', async () => {
     const { engine } = env();
-    const deployed = await deployXml(
-      engine,
-      bpmn('machine', [
-        startEvent('Start'),
-        userTask('A'),
-        subProcess('Sub', startEvent('SStart'), userTask('Inner'), endEvent('SEnd'), chain('SStart', 'Inner', 'SEnd')),
-        endEvent('End'),
-        chain('Start', 'A', 'Sub', 'End'),
-      ]),
-    );
+    const deployed = await deployXml(engine, bpmn('machine', [startEvent('Start'), userTask('A'), endEvent('End'), chain('Start', 'A', 'End')]));
     const key = deployed.processes[0].key;
     expect(key).toBe('machine:1');
     const config = (await engine.getMachineConfig(key)) as Record<string, any>;
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
-    expect(config.id).toBe('machine');
-    const json = JSON.stringify(config);
-    const top = config.states.running.states;
-    expect(Object.keys(top).sort()).toEqual(['A', 'End', 'Start', 'Sub']);
-    for (const id of ['SStart', 'Inner', 'SEnd']) {
-      expect(json).toContain(`"${id}"`);
-      expect(top).not.toHaveProperty(id);
-    }
-    expect(top.Sub.states.active.states).toHaveProperty('Inner');
+    expect(config).toMatchObject({ id: 'machine', initial: 'Start' });
+    expect(Object.keys(config.states)).toEqual(['Start', 'A', 'End']);
+    expect(config.states.A.on['task.completed']).toEqual([
+      { target: '#End', guard: { type: 'flow', params: { flow: 'F_A_End' } }, actions: [{ type: 'take', params: { from: 'A', flow: 'F_A_End', to: 'End' } }] },
+    ]);
+    expect(config.states.End).toEqual({ id: 'End', type: 'final', meta: { kind: 'endEvent' } });
     await expectEngineError(engine.getMachineConfig('machine:2'), 'NOT_FOUND');
+  });
+
+  test('an instance stored with the former region-per-element state value keeps running', async () => {
+    const { engine, store } = env();
+    await deployXml(engine, bpmn('legacy', [startEvent('Start'), userTask('A'), userTask('B'), endEvent('End'), chain('Start', 'A', 'B', 'End')]));
+    const inst = await engine.startInstance({ processId: 'legacy' });
+    await waitTask(engine, inst.id, 'A');
+    const row = (await store.getInstance(inst.id))!;
+    const snapshot = row.snapshot as { machine: { value: unknown } };
+    expect(snapshot.machine.value).toBe('running');
+    // What the old machine stored: a parallel region per flow node.
+    snapshot.machine.value = { running: { Start: 'idle', A: 'active', B: 'idle', End: 'idle' } };
+    await store.commit({ instance: { ...row, rev: row.rev + 1 }, expectedRev: row.rev, history: [] });
+    await complete(engine, inst.id, 'A');
+    await complete(engine, inst.id, 'B');
+    expect((await engine.getInstance(inst.id)).state).toBe('completed');
+    await expectValidHistory(engine, inst.id);
   });
 
   test('two concurrent completions of the same task: exactly one wins, the other is a CONFLICT', async () => {
@@ -334,9 +363,27 @@ describe('definitions and versions', () => {
     expect(await openTasks(engine, pinned.id)).toEqual(['Old']);
     await complete(engine, old.id, 'Old');
     await expectCounts(engine, old.id, { Old: 1, End: 1 });
-    expect(Object.keys(((await engine.getMachineConfig('versioned:1')) as any).states.running.states)).toContain('Old');
-    expect(Object.keys(((await engine.getMachineConfig('versioned:2')) as any).states.running.states)).toContain('New');
+    expect(Object.keys(((await engine.getMachineConfig('versioned:1')) as any).states)).toContain('Old');
+    expect(Object.keys(((await engine.getMachineConfig('versioned:2')) as any).states)).toContain('New');
     await expectValidHistory(engine, old.id, fresh.id, pinned.id);
+  });
+
+  test('two deployments racing for the same new version: one wins whole, the other is a CONFLICT that stored nothing', async () => {
+    const { engine } = env();
+    const a = bpmn('raced', [startEvent('Start'), userTask('FromA'), endEvent('End'), chain('Start', 'FromA', 'End')]);
+    const b = bpmn('raced', [startEvent('Start'), userTask('FromB'), endEvent('End'), chain('Start', 'FromB', 'End')]);
+    const form = (id: string) => ({ name: `${id}.form`, content: JSON.stringify({ id, type: 'default', components: [] }) });
+    // issued in the same turn of the event loop, both read "no version yet" before either is stored
+    const [ra, rb] = await Promise.allSettled([engine.deploy([{ name: 'a.bpmn', content: a }, form('form-a')]), engine.deploy([{ name: 'b.bpmn', content: b }, form('form-b')])]);
+    expect(ra.status).toBe('fulfilled');
+    expect(rb).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT' } });
+    expect((rb as PromiseRejectedResult).reason.message).toMatch(/raced version 1.*nothing of this deployment was stored/);
+    expect((await engine.listProcesses()).map((d) => d.key)).toEqual(['raced:1']);
+    expect(await engine.getResource('form:form-b')).toBeUndefined();
+    expect(await engine.getResource('form:form-a')).toMatchObject({ id: 'form:form-a' });
+    // the engine runs what was stored: the loser's model never reached the definition cache
+    const started = await engine.startInstance({ processId: 'raced' });
+    expect(await openTasks(engine, started.id)).toEqual(['FromA']);
   });
 
   test('an invalid diagram is refused at deploy with the element id', async () => {

@@ -3,8 +3,33 @@
  * deduplication, cardinality, start events).
  */
 import {
-  activateOne, bpmn, catchEvent, chain, complete, countEvents, deployXml, endEvent, eventually, expectCounts, expectEngineError, expectState,
-  expectValidHistory, gateway, messageDef, messageRef, openTasks, serviceTask, signalDef, signalRef, sleep, startEvent, timerCycle, timerDuration, useEngine, userTask,
+  activateOne,
+  bpmn,
+  catchEvent,
+  chain,
+  complete,
+  countEvents,
+  deployXml,
+  endEvent,
+  eventually,
+  expectCounts,
+  expectEngineError,
+  expectState,
+  expectValidHistory,
+  gateway,
+  messageDef,
+  messageRef,
+  openTasks,
+  serviceTask,
+  signalDef,
+  signalRef,
+  sleep,
+  startEvent,
+  timePasses,
+  timerCycle,
+  timerDuration,
+  useEngine,
+  userTask,
 } from './helpers';
 
 describe('jobs', () => {
@@ -127,14 +152,7 @@ describe('jobs', () => {
     const { engine } = env();
     await deployXml(
       engine,
-      bpmn('jobVars', [
-        startEvent('Start'),
-        gateway('parallel', 'Fork'),
-        serviceTask('Use', 'use-vars'),
-        userTask('Edit'),
-        chain('Start', 'Fork', 'Use'),
-        chain('Fork', 'Edit'),
-      ]),
+      bpmn('jobVars', [startEvent('Start'), gateway('parallel', 'Fork'), serviceTask('Use', 'use-vars'), userTask('Edit'), chain('Start', 'Fork', 'Use'), chain('Fork', 'Edit')]),
     );
     const inst = await engine.startInstance({ processId: 'jobVars', variables: { limit: 1 } });
     await complete(engine, inst.id, 'Edit', { limit: 5, note: 'raised' });
@@ -172,7 +190,18 @@ describe('messages and signals', () => {
   const env = useEngine();
   const roots = [messageDef('Msg_Paid', 'paid', '=orderId')];
   /** Start -> Prepare (user task) -> WaitPaid (message catch) -> Ship */
-  const waiting = bpmn('pay', [startEvent('Start'), userTask('Prepare'), catchEvent('WaitPaid', messageRef('Msg_Paid')), userTask('Ship'), endEvent('End'), chain('Start', 'Prepare', 'WaitPaid', 'Ship', 'End')], roots);
+  const waiting = bpmn(
+    'pay',
+    [
+      startEvent('Start'),
+      userTask('Prepare'),
+      catchEvent('WaitPaid', messageRef('Msg_Paid')),
+      userTask('Ship'),
+      endEvent('End'),
+      chain('Start', 'Prepare', 'WaitPaid', 'Ship', 'End'),
+    ],
+    roots,
+  );
 
   test('a message published before the instance waits is buffered and correlates when the instance arrives', async () => {
     const { engine } = env();
@@ -242,7 +271,13 @@ describe('messages and signals', () => {
       engine,
       bpmn(
         'twice',
-        [startEvent('Start'), catchEvent('First', messageRef('Msg_Paid')), catchEvent('Second', messageRef('Msg_Paid')), userTask('Done'), chain('Start', 'First', 'Second', 'Done')],
+        [
+          startEvent('Start'),
+          catchEvent('First', messageRef('Msg_Paid')),
+          catchEvent('Second', messageRef('Msg_Paid')),
+          userTask('Done'),
+          chain('Start', 'First', 'Second', 'Done'),
+        ],
         roots,
       ),
     );
@@ -268,7 +303,7 @@ describe('messages and signals', () => {
   });
 
   test('one message correlates to every instance waiting with that key', async () => {
-    // Project rule (DESIGN/messaging.ts): once per instance, to all waiting instances. Note: Zeebe's
+    // Project rule (engine/runtime/messaging.ts): once per instance, to all waiting instances. Note: Zeebe's
     // documented cardinality is once per BPMN process id, i.e. only one of these instances.
     const { engine } = env();
     await deployXml(engine, waiting);
@@ -311,7 +346,7 @@ describe('messages and signals', () => {
     await complete(engine, inst.id, 'Prepare');
     await engine.idle();
     await eventually(async () => expect(await openTasks(engine, inst.id)).toEqual(['Ship']));
-    await sleep(1200);
+    await timePasses(env(), 1200);
     expect(await openTasks(engine, inst.id)).toEqual(['Ship']);
     await expectCounts(engine, inst.id, { Paid: 1, Timeout: 0 });
     await expectValidHistory(engine, inst.id);
@@ -321,7 +356,11 @@ describe('messages and signals', () => {
     const { engine } = env();
     await deployXml(
       engine,
-      bpmn('byMessage', [startEvent('MsgStart', messageRef('Msg_New')), userTask('Handle'), endEvent('End'), chain('MsgStart', 'Handle', 'End')], [messageDef('Msg_New', 'new-ticket')]),
+      bpmn(
+        'byMessage',
+        [startEvent('MsgStart', messageRef('Msg_New')), userTask('Handle'), endEvent('End'), chain('MsgStart', 'Handle', 'End')],
+        [messageDef('Msg_New', 'new-ticket')],
+      ),
     );
     await expectEngineError(engine.startInstance({ processId: 'byMessage' }), 'INVALID');
     const res = await engine.publishMessage({ name: 'new-ticket', correlationKey: 'k1', variables: { subject: 'printer' } });
@@ -345,7 +384,11 @@ describe('messages and signals', () => {
     const { engine } = env();
     await deployXml(
       engine,
-      bpmn('byMessageKey', [startEvent('MsgStart', messageRef('Msg_New')), userTask('Handle'), endEvent('End'), chain('MsgStart', 'Handle', 'End')], [messageDef('Msg_New', 'new-case')]),
+      bpmn(
+        'byMessageKey',
+        [startEvent('MsgStart', messageRef('Msg_New')), userTask('Handle'), endEvent('End'), chain('MsgStart', 'Handle', 'End')],
+        [messageDef('Msg_New', 'new-case')],
+      ),
     );
     const first = await engine.publishMessage({ name: 'new-case', correlationKey: 'case-1', timeToLiveMs: 0 });
     expect(first.startedInstances).toHaveLength(1);
@@ -360,10 +403,22 @@ describe('messages and signals', () => {
     const { engine } = env();
     await deployXml(
       engine,
-      bpmn('sigWait', [startEvent('Start'), catchEvent('Wait', signalRef('Sig_Outage')), userTask('React'), endEvent('End'), chain('Start', 'Wait', 'React', 'End')], [signalDef('Sig_Outage', 'outage')]),
-      bpmn('sigStart', [startEvent('SigStart', signalRef('Sig_Outage2')), userTask('Triage'), endEvent('End2'), chain('SigStart', 'Triage', 'End2')], [signalDef('Sig_Outage2', 'outage')]),
+      bpmn(
+        'sigWait',
+        [startEvent('Start'), catchEvent('Wait', signalRef('Sig_Outage')), userTask('React'), endEvent('End'), chain('Start', 'Wait', 'React', 'End')],
+        [signalDef('Sig_Outage', 'outage')],
+      ),
+      bpmn(
+        'sigStart',
+        [startEvent('SigStart', signalRef('Sig_Outage2')), userTask('Triage'), endEvent('End2'), chain('SigStart', 'Triage', 'End2')],
+        [signalDef('Sig_Outage2', 'outage')],
+      ),
     );
-    const waiters = [await engine.startInstance({ processId: 'sigWait' }), await engine.startInstance({ processId: 'sigWait' }), await engine.startInstance({ processId: 'sigWait' })];
+    const waiters = [
+      await engine.startInstance({ processId: 'sigWait' }),
+      await engine.startInstance({ processId: 'sigWait' }),
+      await engine.startInstance({ processId: 'sigWait' }),
+    ];
     const res = await engine.broadcastSignal({ name: 'outage', variables: { region: 'eu' } });
     expect(res.delivered).toBe(3);
     expect(res.startedInstances).toHaveLength(1);
@@ -387,7 +442,7 @@ describe('messages and signals', () => {
     const { engine } = env();
     await deployXml(engine, bpmn('byTimer', [startEvent('TimerStart', timerCycle('R2/PT0.2S')), userTask('Tick'), chain('TimerStart', 'Tick')]));
     await eventually(async () => expect((await engine.listInstances({ processId: 'byTimer', limit: 10 })).items).toHaveLength(2), 3000);
-    await sleep(600);
+    await timePasses(env(), 600);
     const items = (await engine.listInstances({ processId: 'byTimer', limit: 10 })).items;
     expect(items).toHaveLength(2);
     for (const inst of items) {

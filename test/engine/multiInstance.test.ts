@@ -4,29 +4,47 @@
  */
 import type { Engine } from '../../engine';
 import {
-  activateOne, boundary, bpmn, callActivity, chain, childrenOf, complete, deployXml, endEvent, eventually, expectCounts, expectState,
-  expectValidHistory, definitions, multiInstance, openTasks, processEl, serviceTask, startEvent, subProcess, tasksOf, timerDuration, useEngine,
+  activateOne,
+  boundary,
+  bpmn,
+  callActivity,
+  chain,
+  childrenOf,
+  complete,
+  deployXml,
+  endEvent,
+  eventually,
+  expectCounts,
+  expectState,
+  expectValidHistory,
+  definitions,
+  multiInstance,
+  openTasks,
+  processEl,
+  serviceTask,
+  startEvent,
+  subProcess,
+  tasksOf,
+  timerDuration,
+  useEngine,
   userTask,
 } from './helpers';
 
 /** element.completed events of a multi-instance element: inner instances carry their loopCounter. */
+/** The inner instances' loop counters (element.completed) and how often the body completed (multiInstance.completed). */
 async function miCompletions(engine: Engine, instanceId: string, elementId: string): Promise<{ inner: number[]; body: number }> {
-  const events = (await engine.getHistory(instanceId)).filter((e) => e.type === 'element.completed' && e.elementId === elementId);
-  const inner = events.map((e) => (e.data as { loopCounter?: number } | undefined)?.loopCounter).filter((n): n is number => typeof n === 'number');
-  return { inner, body: events.length - inner.length };
+  const events = (await engine.getHistory(instanceId)).filter((e) => e.elementId === elementId);
+  const completed = events.filter((e) => e.type === 'element.completed');
+  const inner = completed.map((e) => (e.data as { loopCounter?: number } | undefined)?.loopCounter).filter((n): n is number => typeof n === 'number');
+  expect(inner).toHaveLength(completed.length); // every element.completed of a multi-instance activity is an inner instance's
+  return { inner, body: events.filter((e) => e.type === 'multiInstance.completed').length };
 }
 
 describe('multi-instance', () => {
   const env = useEngine();
 
   const reviewProcess = (id: string, loop: Parameters<typeof multiInstance>[0], assignee = '=reviewer') =>
-    bpmn(id, [
-      startEvent('Start'),
-      userTask('Review', { assignee, inner: multiInstance(loop) }),
-      userTask('After'),
-      endEvent('End'),
-      chain('Start', 'Review', 'After', 'End'),
-    ]);
+    bpmn(id, [startEvent('Start'), userTask('Review', { assignee, inner: multiInstance(loop) }), userTask('After'), endEvent('End'), chain('Start', 'Review', 'After', 'End')]);
 
   test('parallel over a collection: one task per element, outputs in input order whatever the completion order', async () => {
     const { engine } = env();
@@ -38,8 +56,8 @@ describe('multi-instance', () => {
     const tasks = (await engine.listTasks({ instanceId: inst.id, state: 'created' })).items;
     expect(tasks.map((t) => t.assignee).sort()).toEqual(['ann', 'ben', 'cy']);
     const byUser = Object.fromEntries(tasks.map((t) => [t.assignee, t]));
-    expect(byUser.ann.variables).toMatchObject({ reviewer: 'ann', loopCounter: 1 });
-    expect(byUser.cy.variables).toMatchObject({ reviewer: 'cy', loopCounter: 3 });
+    expect(await engine.taskVariables(byUser.ann)).toMatchObject({ reviewer: 'ann', loopCounter: 1 });
+    expect(await engine.taskVariables(byUser.cy)).toMatchObject({ reviewer: 'cy', loopCounter: 3 });
     await engine.completeTask(byUser.cy.id, { approved: false }, 'cy');
     await engine.completeTask(byUser.ann.id, { approved: true }, 'ann');
     expect(await openTasks(engine, inst.id)).toEqual(['Review']);
@@ -67,14 +85,20 @@ describe('multi-instance', () => {
     const { engine } = env();
     await deployXml(
       engine,
-      reviewProcess('miSeq', { sequential: true, inputCollection: '=reviewers', inputElement: 'reviewer', outputCollection: 'order', outputElement: '=reviewer + ":" + string(loopCounter)' }),
+      reviewProcess('miSeq', {
+        sequential: true,
+        inputCollection: '=reviewers',
+        inputElement: 'reviewer',
+        outputCollection: 'order',
+        outputElement: '=reviewer + ":" + string(loopCounter)',
+      }),
     );
     const inst = await engine.startInstance({ processId: 'miSeq', variables: { reviewers: ['zed', 'amy', 'kim'] } });
     for (const [i, who] of ['zed', 'amy', 'kim'].entries()) {
       const open = (await engine.listTasks({ instanceId: inst.id, state: 'created' })).items;
       expect(open).toHaveLength(1);
       expect(open[0].assignee).toBe(who);
-      expect(open[0].variables).toMatchObject({ reviewer: who, loopCounter: i + 1 });
+      expect(await engine.taskVariables(open[0])).toMatchObject({ reviewer: who, loopCounter: i + 1 });
       await engine.completeTask(open[0].id, {}, who);
     }
     expect(await openTasks(engine, inst.id)).toEqual(['After']);
@@ -169,7 +193,7 @@ describe('multi-instance', () => {
     await deployXml(engine, reviewProcess('miCard', { cardinality: '3', outputCollection: 'counters', outputElement: '=loopCounter' }, 'someone'));
     const inst = await engine.startInstance({ processId: 'miCard' });
     const tasks = (await engine.listTasks({ instanceId: inst.id, state: 'created' })).items;
-    expect(tasks.map((t) => t.variables.loopCounter).sort()).toEqual([1, 2, 3]);
+    expect((await Promise.all(tasks.map((t) => engine.taskVariables(t)))).map((v) => v.loopCounter).sort()).toEqual([1, 2, 3]);
     for (const t of tasks) await engine.completeTask(t.id, {}, 'someone');
     expect(await openTasks(engine, inst.id)).toEqual(['After']);
     expect((await engine.getInstance(inst.id)).variables.counters).toEqual([1, 2, 3]);
@@ -217,7 +241,7 @@ describe('multi-instance', () => {
     expect(await openTasks(engine, inst.id)).toEqual(['Pack', 'Pick']);
     const pack2 = (await engine.listTasks({ instanceId: inst.id, state: 'created' })).items.find((t) => t.elementId === 'Pack')!;
     expect(pack2.assignee).toBe('u2');
-    expect(pack2.variables).toMatchObject({ item: { sku: 'B2' } });
+    expect(await engine.taskVariables(pack2)).toMatchObject({ item: { sku: 'B2' } });
     await engine.completeTask(pack2.id, {}, 'u2');
     await complete(engine, inst.id, 'Pick');
     await complete(engine, inst.id, 'Pack');
@@ -240,7 +264,9 @@ describe('multi-instance', () => {
         processEl(
           'miCallParent',
           startEvent('Start'),
-          callActivity('CallEach', 'miCallChild', { inner: multiInstance({ inputCollection: '=regions', inputElement: 'region', outputCollection: 'reports', outputElement: '=report' }) }),
+          callActivity('CallEach', 'miCallChild', {
+            inner: multiInstance({ inputCollection: '=regions', inputElement: 'region', outputCollection: 'reports', outputElement: '=report' }),
+          }),
           userTask('Summarize'),
           endEvent('End'),
           chain('Start', 'CallEach', 'Summarize', 'End'),
@@ -304,7 +330,12 @@ describe('multi-instance', () => {
     const inst = await engine.startInstance({ processId: 'miBoundary', variables: { reviewers: ['a', 'b', 'c'] } });
     await complete(engine, inst.id, 'Review');
     await eventually(async () => expect(await openTasks(engine, inst.id)).toEqual(['Late']));
-    expect((await tasksOf(engine, inst.id)).filter((t) => t.elementId === 'Review').map((t) => t.state).sort()).toEqual(['canceled', 'canceled', 'completed']);
+    expect(
+      (await tasksOf(engine, inst.id))
+        .filter((t) => t.elementId === 'Review')
+        .map((t) => t.state)
+        .sort(),
+    ).toEqual(['canceled', 'canceled', 'completed']);
     await expectCounts(engine, inst.id, { Deadline: 1, After: 0 });
     await expectValidHistory(engine, inst.id);
   });

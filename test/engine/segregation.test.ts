@@ -8,7 +8,8 @@ const env = useEngine();
 const approval = (header = 'requester, implementer') =>
   '<bpmn:userTask id="Approve" name="Approve thing"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="cab" />' +
   `<zeebe:taskHeaders><zeebe:header key="segregationOfDuties" value="${header}" /></zeebe:taskHeaders></bpmn:extensionElements></bpmn:userTask>`;
-const plain = '<bpmn:userTask id="Note"><bpmn:extensionElements><zeebe:formDefinition formId="thing-approval" /><zeebe:assignmentDefinition candidateGroups="cab" /></bpmn:extensionElements></bpmn:userTask>';
+const plain =
+  '<bpmn:userTask id="Note"><bpmn:extensionElements><zeebe:formDefinition formId="thing-approval" /><zeebe:assignmentDefinition candidateGroups="cab" /></bpmn:extensionElements></bpmn:userTask>';
 const oneTask = (id: string, task: string) => bpmn(id, [startEvent('Start'), task, endEvent('End'), chain('Start', task.match(/id="(\w+)"/)![1], 'End')]);
 
 test('the users the header names may not complete the task; anyone else may; the task row and history say who is excluded', async () => {
@@ -16,14 +17,27 @@ test('the users the header names may not complete the task; anyone else may; the
   await deployXml(engine, oneTask('sod', approval()));
   const inst = await engine.startInstance({ processId: 'sod', variables: { requester: 'bob', implementer: ['carol', 'dave'] } });
   const task = await waitTask(engine, inst.id, 'Approve');
-  expect(task.excludedUsers).toEqual([{ user: 'bob', role: 'requester' }, { user: 'carol', role: 'implementer' }, { user: 'dave', role: 'implementer' }]);
-  await expect(engine.completeTask(task.id, { approved: true }, 'bob')).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('bob is the requester here and may not complete task') });
+  expect(task.excludedUsers).toEqual([
+    { user: 'bob', role: 'requester' },
+    { user: 'carol', role: 'implementer' },
+    { user: 'dave', role: 'implementer' },
+  ]);
+  await expect(engine.completeTask(task.id, { approved: true }, 'bob')).rejects.toMatchObject({
+    code: 'FORBIDDEN',
+    message: expect.stringContaining('bob is the requester here and may not complete task'),
+  });
   await expect(engine.completeTask(task.id, { approved: true }, 'dave')).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('dave is the implementer') });
   expect((await engine.getTask(task.id)).state).toBe('created');
   await engine.completeTask(task.id, { approved: true }, 'alice');
   expect((await engine.getInstance(inst.id)).state).toBe('completed');
   const created = (await engine.getHistory(inst.id)).find((e) => e.type === 'task.created');
-  expect(created?.data).toMatchObject({ excludedUsers: [{ user: 'bob', role: 'requester' }, { user: 'carol', role: 'implementer' }, { user: 'dave', role: 'implementer' }] });
+  expect(created?.data).toMatchObject({
+    excludedUsers: [
+      { user: 'bob', role: 'requester' },
+      { user: 'carol', role: 'implementer' },
+      { user: 'dave', role: 'implementer' },
+    ],
+  });
 });
 
 test('a missing variable excludes nobody; tasks without the header are not restricted, whatever their form', async () => {
@@ -33,7 +47,11 @@ test('a missing variable excludes nobody; tasks without the header are not restr
   const task = await waitTask(engine, first.id, 'Approve');
   expect(task.excludedUsers).toBeUndefined();
   await engine.completeTask(task.id, {}, 'bob');
-  await deployXml(engine, oneTask('noSod', plain));
+  // the task's form is deployed with it (a form the deployment cannot find is refused)
+  await engine.deploy([
+    { name: 'noSod.bpmn', content: oneTask('noSod', plain) },
+    { name: 'thing-approval.form', content: JSON.stringify({ id: 'thing-approval', type: 'default', components: [] }) },
+  ]);
   const second = await engine.startInstance({ processId: 'noSod', variables: { requester: 'bob' } });
   await engine.completeTask((await waitTask(engine, second.id, 'Note')).id, {}, 'bob');
   expect((await engine.getInstance(second.id)).state).toBe('completed');
@@ -78,7 +96,9 @@ test('an approver hands the task to a substitute; only the assignee (or a forced
   expect(await engine.delegateTask(task.id, 'dave', 'alice')).toMatchObject({ assignee: 'dave' });
   await engine.delegateTask(task.id, 'erin', 'admin', true);
   await engine.completeTask(task.id, { approved: true }, 'erin');
-  const delegated = (await engine.getHistory(inst.id)).filter((e) => e.type === 'task.delegated').map((e) => `${e.actor}: ${(e.data as { from: string }).from} -> ${(e.data as { assignee: string }).assignee}`);
+  const delegated = (await engine.getHistory(inst.id))
+    .filter((e) => e.type === 'task.delegated')
+    .map((e) => `${e.actor}: ${(e.data as { from: string }).from} -> ${(e.data as { assignee: string }).assignee}`);
   expect(delegated).toEqual(['alice: alice -> dave', 'admin: dave -> erin']);
   expect((await engine.verifyHistory(inst.id)).valid).toBe(true);
 });

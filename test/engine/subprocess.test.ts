@@ -3,9 +3,43 @@
  * starts; interrupting and not), and call activities (variables, errors, cancellation).
  */
 import {
-  boundary, bpmn, callActivity, chain, childrenOf, complete, countEvents, deployXml, endEvent, errorDef, errorRef, esStart, escalationDef,
-  escalationRef, eventSubProcess, eventually, expectCounts, expectState, expectValidHistory, gateway, messageDef, messageRef, openTasks, processEl,
-  definitions, signalDef, signalRef, sleep, startEvent, subProcess, tasksOf, throwEvent, timerDuration, useEngine, userTask, waitTask,
+  boundary,
+  bpmn,
+  callActivity,
+  chain,
+  childrenOf,
+  complete,
+  countEvents,
+  deployXml,
+  endEvent,
+  errorDef,
+  errorRef,
+  esStart,
+  escalationDef,
+  escalationRef,
+  eventSubProcess,
+  eventually,
+  expectCounts,
+  expectState,
+  expectValidHistory,
+  gateway,
+  messageDef,
+  messageRef,
+  openTasks,
+  processEl,
+  definitions,
+  signalDef,
+  signalRef,
+  sleep,
+  startEvent,
+  timePasses,
+  subProcess,
+  tasksOf,
+  throwEvent,
+  timerDuration,
+  useEngine,
+  userTask,
+  waitTask,
 } from './helpers';
 
 describe('subprocesses', () => {
@@ -27,7 +61,7 @@ describe('subprocesses', () => {
     expect(await openTasks(engine, inst.id)).toEqual(['A']);
     expect((await engine.getInstance(inst.id)).activeElements).toContain('A');
     const a = await waitTask(engine, inst.id, 'A');
-    expect(a.variables).toMatchObject({ x: 1 });
+    expect(await engine.taskVariables(a)).toMatchObject({ x: 1 });
     await engine.completeTask(a.id, { y: 2 }, 'tester');
     await complete(engine, inst.id, 'B');
     expect(await openTasks(engine, inst.id)).toEqual(['After']);
@@ -143,7 +177,7 @@ describe('subprocesses', () => {
       await complete(engine, inst.id, 'Main1');
       await complete(engine, inst.id, 'Main2');
       await expectState(engine, inst.id, 'completed');
-      await sleep(500);
+      await timePasses(env(), 500);
       await engine.idle();
       expect(await openTasks(engine, inst.id)).toEqual([]);
       await expectCounts(engine, inst.id, { Esp: 0, Handle: 0 });
@@ -327,7 +361,14 @@ describe('subprocesses', () => {
             chain('Start', 'Call', 'After'),
             chain('OnHelp', 'Assist'),
           ),
-          processEl('escChild', startEvent('CStart'), throwEvent('AskHelp', escalationRef('Esc_Help')), userTask('Work'), endEvent('CEnd'), chain('CStart', 'AskHelp', 'Work', 'CEnd')),
+          processEl(
+            'escChild',
+            startEvent('CStart'),
+            throwEvent('AskHelp', escalationRef('Esc_Help')),
+            userTask('Work'),
+            endEvent('CEnd'),
+            chain('CStart', 'AskHelp', 'Work', 'CEnd'),
+          ),
         ),
       );
       const inst = await engine.startInstance({ processId: 'escParent' });
@@ -398,7 +439,7 @@ describe('subprocesses', () => {
       const inst = await engine.startInstance({ processId: 'parent', variables: { ticket: 'T-1' } });
       const [kid] = await childrenOf(engine, inst.id);
       expect(kid.variables).toMatchObject({ ticket: 'T-1' });
-      expect((await waitTask(engine, kid.id, 'Do')).variables).toMatchObject({ ticket: 'T-1' });
+      expect(await engine.taskVariables(await waitTask(engine, kid.id, 'Do'))).toMatchObject({ ticket: 'T-1' });
       await runChild(engine, inst.id, { result: 'fixed', childOnly: 1 });
       expect((await engine.getInstance(kid.id)).state).toBe('completed');
       expect(await openTasks(engine, inst.id)).toEqual(['After']);

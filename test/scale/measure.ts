@@ -45,8 +45,17 @@ async function main(): Promise<void> {
   const engine = await new Engine({ dataDir: dir, redisUrl: REDIS_URL, redisPrefix: prefix }).start();
   try {
     await engine.deploy([
-      { name: 'timer.bpmn', content: proc('benchTimer', '<bpmn:intermediateCatchEvent id="X"><bpmn:timerEventDefinition><bpmn:timeDate>=due</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>') },
-      { name: 'job.bpmn', content: proc('benchJob', '<bpmn:serviceTask id="X"><bpmn:extensionElements><zeebe:taskDefinition type="bench" /></bpmn:extensionElements></bpmn:serviceTask>') },
+      {
+        name: 'timer.bpmn',
+        content: proc(
+          'benchTimer',
+          '<bpmn:intermediateCatchEvent id="X"><bpmn:timerEventDefinition><bpmn:timeDate>=due</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
+        ),
+      },
+      {
+        name: 'job.bpmn',
+        content: proc('benchJob', '<bpmn:serviceTask id="X"><bpmn:extensionElements><zeebe:taskDefinition type="bench" /></bpmn:extensionElements></bpmn:serviceTask>'),
+      },
     ]);
     // 1. timer lateness
     const base = Date.now() + 3000 + N * 6; // every instance is started before the first timer is due
@@ -57,7 +66,9 @@ async function main(): Promise<void> {
     const startMs = Date.now() - t0;
     await waitFor(engine, 'benchTimer', N);
     const stats = (engine.timerScheduler as BullmqScheduler).stats();
-    console.log(`timers: ${N} instances started in ${startMs} ms (${Math.round((N * 1000) / startMs)}/s); ${stats.fired} timers due evenly over ${WINDOW} ms (${Math.round((N * 1000) / WINDOW)}/s) fired via BullMQ: lateness p50 ${stats.p50} ms, p99 ${stats.p99} ms, max ${stats.max} ms`);
+    console.log(
+      `timers: ${N} instances started in ${startMs} ms (${Math.round((N * 1000) / startMs)}/s); ${stats.fired} timers due evenly over ${WINDOW} ms (${Math.round((N * 1000) / WINDOW)}/s) fired via BullMQ: lateness p50 ${stats.p50} ms, p99 ${stats.p99} ms, max ${stats.max} ms`,
+    );
 
     // 2. job throughput
     for (let i = 0; i < N; i++) await engine.startInstance({ processId: 'benchJob', variables: { i } });
@@ -84,7 +95,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
