@@ -1,9 +1,11 @@
 /**
- * The express application: security headers, request logs, metrics, rate limit, JSON bodies, one router
- * per resource, the web app (or a page saying it is not built), 404s and the one error handler.
+ * The express application: security headers, request logs, metrics, compression, rate limit, JSON bodies,
+ * one router per resource, the web app (or a page saying it is not built), 404s and the one error handler.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import compression from 'compression';
+import cookieParser from 'cookie-parser';
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -17,18 +19,23 @@ import { IdempotencyStore } from './idempotency';
 import { ApiMetrics } from './metrics';
 import type { ApiContext } from './operation';
 import { ALL_OPERATIONS } from './operations';
+import { queueDashboard } from './queueDashboard';
+import { SessionStore } from './sessions';
 import { deploymentsRouter } from './routes/deployments';
+import { draftsRouter } from './routes/drafts';
+import { historyRouter } from './routes/history';
 import { incidentsRouter } from './routes/incidents';
 import { instancesRouter } from './routes/instances';
 import { jobsRouter } from './routes/jobs';
 import { messagesRouter } from './routes/messages';
 import { processesRouter } from './routes/processes';
+import { processVersionsRouter } from './routes/processVersions';
+import { sessionRouter } from './routes/session';
+import { startFormsRouter } from './routes/startForms';
 import { systemRouter } from './routes/system';
 import { tasksRouter } from './routes/tasks';
-
-export interface AppLocals {
-  context: ApiContext;
-}
+import { taskNotesRouter } from './routes/taskNotes';
+import { taskViewsRouter } from './routes/taskViews';
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -37,7 +44,9 @@ function escapeHtml(s: string): string {
 /** The page at `/` when modeler/dist is missing: says so and lists the API. */
 function notBuiltPage(config: ApiConfig): string {
   const rows = ALL_OPERATIONS.map((op) => `<tr><td>${op.method.toUpperCase()}</td><td><code>${escapeHtml(op.path)}</code></td><td>${escapeHtml(op.summary)}</td></tr>`).join('\n');
-  const users = config.production ? '' : `<p>Demo users (token <code>demo-&lt;user&gt;</code>): ${DEMO_USERS.map((u) => `<code>${demoToken(u.id)}</code> (${u.roles.join(', ')})`).join(', ')}</p>`;
+  const users = !config.demo
+    ? ''
+    : `<p>Demo users (token <code>demo-&lt;user&gt;</code>): ${DEMO_USERS.map((u) => `<code>${demoToken(u.id)}</code> (${u.roles.join(', ')})`).join(', ')}</p>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ProcessDesk</title></head><body>
 <h1>ProcessDesk</h1>
 <p>The web app is not built (no <code>modeler/dist</code>). The HTTP API is available; see <a href="/api/openapi.json">/api/openapi.json</a>.</p>
@@ -47,13 +56,26 @@ ${rows}
 </tbody></table></body></html>`;
 }
 
+/**
+ * Vite names what it bundles into assets/ by content hash, so such a file never changes: browsers keep it
+ * a year without asking. Anything else (index.html first) is revalidated on each visit, so that a new
+ * build is picked up at once.
+ */
+function cacheHeaders(res: express.Response, file: string): void {
+  const hashed = /[\\/]assets[\\/][^\\/]+-[\w-]{8,}\.\w+$/.test(file);
+  res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+}
+
 export function createApp(engine: Engine, config: ApiConfig): express.Express {
   const app = express();
   const metrics = new ApiMetrics().watch(engine);
   const context: ApiContext = {
-    engine, config, metrics, auth: new Authenticator(config), idempotency: new IdempotencyStore(config.idempotencyTtlMs, config.idempotencyMaxEntries),
+    engine,
+    config,
+    metrics,
+    auth: new Authenticator(config, new SessionStore(config.sessionTtlMs, config.maxSessions)),
+    idempotency: new IdempotencyStore(config.idempotencyTtlMs, config.idempotencyMaxEntries),
   };
-  app.locals.context = context;
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
@@ -61,29 +83,59 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   // The web app is same-origin scripts and styles only; helmet's default CSP fits it, except that
   // `upgrade-insecure-requests` would break the app when it is served over plain http on a non-local host.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  app.use(pinoHttp({
-    logger: pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] }),
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-  }));
+  app.use(
+    pinoHttp({
+      logger: pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] }),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
   app.use(metrics.httpMiddleware());
+  // gzip or brotli, as the client accepts (brotli preferred); bodies under 1 KB go as they are
+  app.use(compression());
   if (config.rateLimitPerMinute > 0) {
-    app.use('/api', rateLimit({
-      windowMs: 60_000, limit: config.rateLimitPerMinute, standardHeaders: 'draft-7', legacyHeaders: false,
-      skip: (req) => req.path === '/health',
-      handler: (_req, _res, next) => next(new ApiError('TOO_MANY_REQUESTS', `more than ${config.rateLimitPerMinute} requests a minute`)),
-    }));
+    app.use(
+      '/api',
+      rateLimit({
+        windowMs: 60_000,
+        limit: config.rateLimitPerMinute,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        skip: (req) => req.path === '/health',
+        handler: (_req, _res, next) => next(new ApiError('TOO_MANY_REQUESTS', `more than ${config.rateLimitPerMinute} requests a minute`)),
+      }),
+    );
   }
   app.use('/api', express.json({ limit: config.bodyLimit }));
+  app.use('/api', cookieParser()); // the session cookie (api/sessions.ts)
 
-  for (const router of [deploymentsRouter, processesRouter, instancesRouter, tasksRouter, messagesRouter, jobsRouter, incidentsRouter, systemRouter]) {
+  for (const router of [
+    deploymentsRouter,
+    processesRouter,
+    processVersionsRouter,
+    draftsRouter,
+    instancesRouter,
+    historyRouter,
+    tasksRouter,
+    taskNotesRouter,
+    taskViewsRouter,
+    messagesRouter,
+    jobsRouter,
+    incidentsRouter,
+    systemRouter,
+    sessionRouter,
+    startFormsRouter,
+  ]) {
     app.use(router(context));
   }
   app.use('/api', notFoundHandler);
+  const dashboard = queueDashboard(context);
+  if (dashboard) app.use(dashboard);
 
   const index = path.join(config.staticDir, 'index.html');
   if (fs.existsSync(index)) {
-    app.use(express.static(config.staticDir, { index: 'index.html' }));
-    app.get(/^\/(?!api\/).*/, (req, res, next) => (req.accepts('html') ? res.sendFile(index) : next())); // single-page app routes
+    app.use(express.static(config.staticDir, { index: 'index.html', setHeaders: cacheHeaders }));
+    // single-page app routes
+    app.get(/^\/(?!api\/).*/, (req, res, next) => (req.accepts('html') ? res.sendFile(index, { headers: { 'Cache-Control': 'no-cache' } }) : next()));
   } else {
     app.get('/', (_req, res) => {
       res.type('html').send(notBuiltPage(config));
@@ -93,9 +145,4 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
-}
-
-/** The context of an app made by createApp (tests and main.ts reach the metrics and store through it). */
-export function contextOf(app: express.Express): ApiContext {
-  return (app.locals as unknown as AppLocals).context;
 }

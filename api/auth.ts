@@ -3,34 +3,60 @@
  * with `requireRole(permission)` (see api/operation.ts), which looks the permission up in PERMISSIONS.
  *
  * Role matrix (x = allowed; agent* = only tasks assigned to them or offered to them or to one of their
- * groups, checked per task in api/routes/tasks.ts; any other task is 403):
+ * groups, checked per task in api/routes/tasks.ts; any other task is 403; for tickets.history: only the
+ * instances they may act on, engine checkMayActOn):
  *
  * | permission         | routes                                                        | designer | agent | auditor | admin | worker |
  * |--------------------|---------------------------------------------------------------|----------|-------|---------|-------|--------|
- * | deployments.create | POST /api/deployments                                         | x        |       |         | x     |        |
- * | processes.read     | GET /api/processes, /:key, /:key/xml, /:key/machine           | x        | x     | x       | x     |        |
- * | instances.start    | POST /api/process-instances                                   | x        | x     |         | x     |        |
+ * | deployments.create | POST /api/deployments                                         | x owner* |       |         | x     |        |
+ * | processes.read     | GET /api/processes, /:key, /:key/xml, /:key/machine,          | x        | x     | x       | x     |        |
+ *                      |     /:key/versions, /:key/heatmap; GET /api/forms, /:id       |
+ * | instances.start    | POST /api/process-instances, GET /api/startable-processes     | x        | x     |         | x     |        |
  * | instances.read     | GET /api/process-instances, /:id                              | x        | x     | x       | x     |        |
- * | instances.cancel   | POST /api/process-instances/:id/cancel                        |          |       |         | x     |        |
- * | instances.modify   | POST /api/process-instances/:id/variables                     |          |       |         | x     |        |
- * | history.read       | GET /api/process-instances/:id/history, /history/verify       | x        |       | x       | x     |        |
- * | history.export     | GET /api/history/export, /api/process-instances/:id/evidence  |          |       | x       | x     |        |
- * | tasks.read         | GET /api/tasks, /api/tasks/:id                                | x        | agent*| x       | x     |        |
- * | tasks.work         | POST /api/tasks/:id/claim, /unclaim, /delegate, /complete     |          | agent*|         | x     |        |
+ * | instances.cancel   | POST /api/process-instances/:id/cancel, /migration,           | owner*   |       |         | x     |        |
+ *                      |      /ad-hoc-activities                                       |
+ * | instances.modify   | POST /api/process-instances/:id/variables, /modification      |          |       |         | x     |        |
+ * | history.read       | GET /api/process-instances/:id/history/verify,                | x        |       | x       | x     |        |
+ *                      | GET /api/history/public-key                                   |
+ * | tickets.history    | GET /api/process-instances/:id/history                        | x        | agent*| x       | x     |        |
+ * | history.export     | GET /api/history/export, /checkpoints, /verify,               |          |       | x       | x     |        |
+ *                      | GET /api/process-instances/:id/evidence                       |
+ * | tasks.read         | GET /api/tasks, /api/tasks/:id, /:id/notes, /:id/attachments, | x        | agent*| x       | x     |        |
+ *                      |     /api/attachments/:id (its task's reader)                  |
+ * | tasks.work         | POST /api/tasks/:id/claim, /unclaim, /delegate, /complete,    |          | agent*|         | x     |        |
+ *                      |      /notes, /attachments; GET /api/users/assignable          |
+ * | taskViews.own      | GET, POST /api/task-views, DELETE /api/task-views/:id         | x own    | x own |         | x own |        |
  * | messages.publish   | POST /api/messages                                            |          | x     |         | x     | x      |
  * | signals.broadcast  | POST /api/signals                                             |          |       |         | x     | x      |
  * | jobs.work          | POST /api/jobs/activate, /:key/complete, /:key/fail, /:key/error |        |       |         | x     | x      |
  * | incidents.read     | GET /api/incidents                                            | x        |       | x       | x     |        |
- * | incidents.resolve  | POST /api/incidents/:id/resolve                               |          |       |         | x     |        |
+ * | incidents.resolve  | POST /api/incidents/:id/resolve, /api/incidents/retry (bulk;  | owner*   |       |         | x     |        |
+ *                      |      each id checked as the single resolve)                   |
+ * | queues.admin       | /admin/queues (BullMQ's dashboard and its API; api/queueDashboard.ts) |  |       |         | x     |        |
+ * | drafts.own         | GET /api/drafts, GET/PUT/DELETE /api/drafts/:id (the caller's | x        |       |         | x     |        |
+ *                      |     own drafts only: scoped to the signed-in user)            |
  * | self.read          | GET /api/me (who the token is: id, roles, groups)             | x        | x     | x       | x     | x      |
  * | public             | GET /api/health, /api/metrics, /api/openapi.json              | anyone, no token needed                     |
+ *
+ * owner* = designers who own the process (engine/runtime/ownership.ts: `processdesk.owners` of its
+ * latest version, else whoever deployed it): only they cancel its instances, retry its incidents and
+ * deploy its next versions (a designer deploys new processes freely). GET /api/process-instances/:id
+ * answers `allowedActions`, what the caller may do to that instance.
+ *
+ * x own = each user's own saved views only; nobody reads or deletes another's (404).
  *
  * The auditor changes nothing: no POST is open to it. Only agents are limited to their own tasks;
  * designers and auditors read every task, admins may also act on any task.
  *
- * Tokens: `Authorization: Bearer <token>`.
- * - Demo mode (NODE_ENV !== production): DEMO_USERS with the tokens `demo-<user>`.
- * - Production: demo tokens are refused; users come from AUTH_CONFIG, a JSON file
+ * | public             | POST /api/session (a token -> session cookie), GET (who it is), DELETE (sign out) | anyone |
+ *
+ * Tokens: `Authorization: Bearer <token>`, or the session cookie a token was traded for (POST
+ * /api/session, api/sessions.ts): a cookie-authenticated request that changes something needs the header
+ * `X-ProcessDesk-CSRF: 1` (403 otherwise, nothing done); the session's token is authenticated again on
+ * every request, so it never outlives its token.
+ * - Demo mode (asked for with DEMO=on or --demo, as `npm start` does; never with AUTH_CONFIG or
+ *   OIDC_ISSUER): DEMO_USERS with the tokens `demo-<user>`.
+ * - Otherwise demo tokens are refused; users come from AUTH_CONFIG, a JSON file
  *   `{ "users": [{ "id", "roles": [...], "groups": [...], "tokenSha256": "<hex sha256 of the token>" }] }`
  *   (`tokensSha256: [...]` for several tokens), and/or JWTs verified against OIDC_ISSUER's JWKS
  *   (user = `preferred_username` or `sub`, roles from the `roles` claim, groups from `groups`).
@@ -41,6 +67,7 @@ import type { RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { ApiConfig, OidcConfig } from './config';
 import { forbidden, unauthorized } from './errors';
+import { CSRF_HEADER, passesCsrfCheck, sessionIdOf, type SessionStore } from './sessions';
 
 export const ROLES = ['designer', 'agent', 'auditor', 'admin', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -50,17 +77,21 @@ export const PERMISSIONS = {
   'processes.read': ['designer', 'agent', 'auditor', 'admin'],
   'instances.start': ['designer', 'agent', 'admin'],
   'instances.read': ['designer', 'agent', 'auditor', 'admin'],
-  'instances.cancel': ['admin'],
+  'instances.cancel': ['designer', 'admin'],
   'instances.modify': ['admin'],
   'history.read': ['designer', 'auditor', 'admin'],
+  'tickets.history': ['designer', 'agent', 'auditor', 'admin'],
   'history.export': ['auditor', 'admin'],
   'tasks.read': ['designer', 'agent', 'auditor', 'admin'],
   'tasks.work': ['agent', 'admin'],
+  'taskViews.own': ['designer', 'agent', 'admin'],
   'messages.publish': ['agent', 'admin', 'worker'],
   'signals.broadcast': ['admin', 'worker'],
   'jobs.work': ['admin', 'worker'],
   'incidents.read': ['designer', 'auditor', 'admin'],
-  'incidents.resolve': ['admin'],
+  'incidents.resolve': ['designer', 'admin'],
+  'queues.admin': ['admin'],
+  'drafts.own': ['designer', 'admin'],
   'self.read': ['designer', 'agent', 'auditor', 'admin', 'worker'],
   public: [...ROLES],
 } as const satisfies Record<string, readonly Role[]>;
@@ -74,17 +105,24 @@ export interface Principal {
   via: 'demo' | 'token' | 'jwt';
 }
 
+/** A user as the directory knows them (api/directory.ts): a principal with a manager. */
+export type DirectoryEntry = Omit<Principal, 'via'> & { manager?: string };
+
 export function isAllowed(principal: Pick<Principal, 'roles'>, permission: Permission): boolean {
   const allowed = PERMISSIONS[permission] as readonly Role[];
   return principal.roles.some((r) => allowed.includes(r));
 }
 
-export const DEMO_USERS: readonly Omit<Principal, 'via'>[] = [
-  { id: 'owner', roles: ['designer'], groups: [] },
-  { id: 'alice', roles: ['agent'], groups: ['service-desk', 'network'] },
-  { id: 'bob', roles: ['agent'], groups: ['change-managers', 'cab'] },
-  { id: 'carol', roles: ['auditor'], groups: [] },
+export const DEMO_USERS: readonly DirectoryEntry[] = [
+  { id: 'owner', roles: ['designer'], groups: ['process-owners'], manager: 'admin' },
+  { id: 'frank', roles: ['designer'], groups: [], manager: 'admin' },
+  { id: 'alice', roles: ['agent'], groups: ['service-desk', 'network'], manager: 'bob' },
+  { id: 'bob', roles: ['agent'], groups: ['change-managers', 'cab'], manager: 'admin' },
+  { id: 'dave', roles: ['agent'], groups: ['network', 'cab'], manager: 'bob' },
+  { id: 'erin', roles: ['agent'], groups: ['service-desk', 'cab'], manager: 'bob' },
+  { id: 'carol', roles: ['auditor'], groups: [], manager: 'admin' },
   { id: 'admin', roles: ['admin'], groups: [] },
+  { id: 'worker', roles: ['worker'], groups: [] },
 ];
 export const demoToken = (user: string): string => `demo-${user}`;
 
@@ -99,6 +137,7 @@ const asStrings = (value: unknown): string[] =>
 interface ConfiguredUser {
   principal: Principal;
   hashes: Buffer[];
+  manager?: string;
 }
 
 /** Reads and checks the AUTH_CONFIG users file; throws with a clear message when it is wrong. */
@@ -107,7 +146,7 @@ export function readUsersFile(file: string): ConfiguredUser[] {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`AUTH_CONFIG ${file}: ${(err as Error).message}`);
+    throw new Error(`AUTH_CONFIG ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (!Array.isArray(json.users)) throw new Error(`AUTH_CONFIG ${file}: expected {"users": [...]}`);
   return json.users.map((u: Record<string, unknown>, i: number) => {
@@ -116,7 +155,8 @@ export function readUsersFile(file: string): ConfiguredUser[] {
     if (!hashes.every((h) => /^[0-9a-f]{64}$/i.test(h))) throw new Error(`AUTH_CONFIG ${file}: users[${i}] token hashes must be hex sha256`);
     const roles = asRoles(u.roles);
     if (!roles.length) throw new Error(`AUTH_CONFIG ${file}: users[${i}] (${u.id}) has no known role (${ROLES.join(', ')})`);
-    return { principal: { id: u.id, roles, groups: asStrings(u.groups), via: 'token' as const }, hashes: hashes.map((h) => Buffer.from(h, 'hex')) };
+    const manager = typeof u.manager === 'string' && u.manager ? u.manager : undefined;
+    return { principal: { id: u.id, roles, groups: asStrings(u.groups), via: 'token' as const }, hashes: hashes.map((h) => Buffer.from(h, 'hex')), manager };
   });
 }
 
@@ -143,13 +183,24 @@ export class Authenticator {
   private readonly users: ConfiguredUser[];
   private readonly verifyJwt?: JwtVerifier;
 
-  constructor(private readonly config: Pick<ApiConfig, 'production' | 'authConfigFile' | 'oidc'>) {
+  constructor(
+    private readonly config: Pick<ApiConfig, 'demo' | 'authConfigFile' | 'oidc'>,
+    /** Browser sessions (api/sessions.ts); without them only bearer tokens authenticate. */
+    readonly sessions?: SessionStore,
+  ) {
     this.users = config.authConfigFile ? readUsersFile(config.authConfigFile) : [];
     if (config.oidc) this.verifyJwt = oidcVerifier(config.oidc);
   }
 
+  /** Demo tokens work only in demo mode, and never beside configured users (whatever built the config). */
   get demo(): boolean {
-    return !this.config.production;
+    return this.config.demo && !this.config.authConfigFile && !this.config.oidc;
+  }
+
+  /** The users this authenticator knows by name (demo users, AUTH_CONFIG users): the directory starts from them. */
+  get knownUsers(): DirectoryEntry[] {
+    const configured = this.users.map((u) => ({ id: u.principal.id, roles: [...u.principal.roles], groups: [...u.principal.groups], manager: u.manager }));
+    return this.demo ? [...DEMO_USERS.map((u) => ({ ...u, roles: [...u.roles], groups: [...u.groups] })), ...configured] : configured;
   }
 
   /** The caller of a bearer token, or undefined when it is unknown, expired or refused. */
@@ -176,18 +227,40 @@ export class Authenticator {
     return undefined;
   }
 
+  /** The caller of a session cookie and when the session ends: its token authenticated again; a refused token ends the session. */
+  async sessionCaller(sessionId: string): Promise<(Principal & { expiresAt: number }) | undefined> {
+    const session = this.sessions?.lookup(sessionId);
+    if (!session) return undefined;
+    const principal = await this.authenticate(session.token);
+    if (!principal || principal.id !== session.userId) {
+      this.sessions?.close(sessionId);
+      return undefined;
+    }
+    return { ...principal, expiresAt: session.expiresAt };
+  }
+
   /**
-   * The one authorization middleware: authenticates the bearer token (401) and checks the caller's
-   * roles against PERMISSIONS (403). `public` routes need no token.
+   * The one authorization middleware: authenticates the bearer token or else the session cookie (401),
+   * refuses a cookie-authenticated change without the CSRF header (403), and checks the caller's roles
+   * against PERMISSIONS (403). `public` routes need no token.
    */
   requireRole(permission: Permission): RequestHandler {
     return async (req, res, next) => {
       if (permission === 'public') return next();
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      const principal = match ? await this.authenticate(match[1]) : undefined;
+      const sessionId = match ? undefined : sessionIdOf(req);
+      const principal = match ? await this.authenticate(match[1]) : sessionId ? await this.sessionCaller(sessionId) : undefined;
       if (!principal) {
         res.set('WWW-Authenticate', 'Bearer');
-        return next(unauthorized(match ? 'invalid or expired bearer token' : 'missing bearer token (Authorization: Bearer <token>)'));
+        const why = match
+          ? 'invalid or expired bearer token'
+          : sessionId
+            ? 'the session ended (signed out or expired): sign in again'
+            : 'missing bearer token (Authorization: Bearer <token>) or session';
+        return next(unauthorized(why));
+      }
+      if (sessionId && !passesCsrfCheck(req)) {
+        return next(forbidden(`a change signed in by the session cookie needs the header ${CSRF_HEADER}: 1 (a cross-site request is refused)`));
       }
       res.locals.principal = principal;
       if (!isAllowed(principal, permission)) {

@@ -4,8 +4,7 @@
  * errors, deployment problems, body-parser failures (malformed JSON, too large) and the unexpected.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { DeploymentError, EngineError } from '../engine';
-import { InvalidCursorError } from '../engine/store';
+import { ConflictError, DeploymentError, EngineError, InvalidCursorError } from '../engine';
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -70,6 +69,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DeploymentError) return badRequest(err.message, err.problems);
   if (err instanceof EngineError) return new ApiError(ENGINE_CODES[err.code] ?? 'INTERNAL', err.message, err.details);
+  // a revision check the engine's retries did not win: the caller may try again
+  if (err instanceof ConflictError) return conflict(err.message);
   if (err instanceof InvalidCursorError) return badRequest('invalid cursor', [{ instancePath: '/cursor', message: err.message }]);
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string } | undefined;
   // body-parser (express.json) errors carry a `type`

@@ -6,8 +6,11 @@
  *   validate.required -> required (and not null / not empty); validate.min/max/minLength/maxLength/pattern,
  *   validate.validationType email -> format email
  *   group / dynamiclist with a `path` nest their components under it (an object / an array of objects).
- * Keys with dots (`address.city`) nest too. Fields the form does not know are allowed (a completion may
- * set other variables); a field left empty may be null unless it is required.
+ * Keys with dots (`address.city`) nest too. A field left empty may be null unless it is required.
+ * A submission holds the form's fields and nothing else: a property the form does not declare is refused
+ * (a requester must not be able to set `requester`, `approvers` or anything a later step relies on).
+ * Read-only fields are declared (form-js submits them) but never written: `readonly` lists their keys.
+ * Fields of a type this file does not know (custom components) take any value.
  */
 import type { ValidateFunction } from 'ajv';
 import type { Schema } from './schemas';
@@ -29,10 +32,13 @@ interface ObjectSchema {
   type: 'object';
   properties: Record<string, unknown>;
   required: string[];
-  additionalProperties: true;
+  additionalProperties: false;
 }
 
-const newObject = (): ObjectSchema => ({ type: 'object', properties: {}, required: [], additionalProperties: true });
+const newObject = (): ObjectSchema => ({ type: 'object', properties: {}, required: [], additionalProperties: false });
+
+/** Component types that carry no value (layout and display). */
+const NO_VALUE = new Set(['text', 'html', 'image', 'button', 'separator', 'spacer', 'iframe', 'table', 'documentPreview', 'default']);
 
 function fieldSchema(c: FormComponent): Schema | undefined {
   const v = c.validate ?? {};
@@ -68,7 +74,7 @@ function fieldSchema(c: FormComponent): Schema | undefined {
       return s;
     }
     default:
-      return undefined; // text, image, button, separator, spacer, html... carry no value
+      return c.type && NO_VALUE.has(c.type) ? undefined : {}; // a value of a kind we do not check
   }
 }
 
@@ -83,7 +89,11 @@ function objectAt(root: ObjectSchema, dotted: string[]): ObjectSchema {
   return at;
 }
 
-function addComponents(target: ObjectSchema, components: FormComponent[] | undefined): void {
+/**
+ * Adds the components' fields to `target`, the object at path `at` of the submission; read-only fields'
+ * paths go to `readonly` (undefined inside a dynamic list, whose rows are written whole).
+ */
+function addComponents(target: ObjectSchema, components: FormComponent[] | undefined, readonly: string[][] | undefined, at: string[] = []): void {
   for (const c of components ?? []) {
     if (!c || typeof c !== 'object') continue;
     if ((c.type === 'group' || c.type === 'dynamiclist') && Array.isArray(c.components)) {
@@ -91,19 +101,26 @@ function addComponents(target: ObjectSchema, components: FormComponent[] | undef
         const parts = c.path.split('.');
         const parent = objectAt(target, parts.slice(0, -1));
         const item = newObject();
-        addComponents(item, c.components);
+        addComponents(item, c.components, undefined);
         parent.properties[parts[parts.length - 1]] = { type: 'array', items: item };
       } else {
-        addComponents(c.path ? objectAt(target, c.path.split('.')) : target, c.components);
+        const path = c.path ? c.path.split('.') : [];
+        addComponents(objectAt(target, path), c.components, readonly, [...at, ...path]);
       }
       continue;
     }
-    if (!c.key || c.disabled || c.readonly) continue;
+    if (!c.key || c.disabled) continue;
     const schema = fieldSchema(c);
     if (!schema) continue;
     const parts = c.key.split('.');
     const leaf = parts[parts.length - 1];
     const parent = objectAt(target, parts.slice(0, -1));
+    if (c.readonly && readonly) {
+      // shown with the task's data and submitted back by form-js; never written
+      parent.properties[leaf] = {};
+      readonly.push([...at, ...parts]);
+      continue;
+    }
     if (c.validate?.required) {
       parent.properties[leaf] = schema;
       // a required field makes every object on its path required too
@@ -118,27 +135,47 @@ function addComponents(target: ObjectSchema, components: FormComponent[] | undef
   }
 }
 
-/** The JSON Schema of a form's submission. */
-export function formToSchema(form: unknown): Schema {
+/** The JSON Schema of a form's submission, and the paths of its read-only fields. */
+export function formToSchema(form: unknown): { schema: Schema; readonly: string[][] } {
   const root = newObject();
-  addComponents(root, (form as { components?: FormComponent[] } | null)?.components);
-  return root as unknown as Schema;
+  const readonly: string[][] = [];
+  addComponents(root, (form as { components?: FormComponent[] } | null)?.components, readonly);
+  return { schema: root as unknown as Schema, readonly };
 }
 
-const cache = new Map<string, ValidateFunction>();
+export interface FormValidator {
+  validate: ValidateFunction;
+  /** Paths of read-only fields: accepted in a submission, never written. */
+  readonly: string[][];
+}
+
+/** A valid submission without its read-only fields. */
+export function withoutReadonly(variables: Record<string, unknown>, readonly: string[][]): Record<string, unknown> {
+  if (!readonly.length) return variables;
+  const copy = structuredClone(variables);
+  for (const path of readonly) {
+    let at: unknown = copy;
+    for (const part of path.slice(0, -1)) at = at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined;
+    if (at && typeof at === 'object') delete (at as Record<string, unknown>)[path[path.length - 1]];
+  }
+  return copy;
+}
+
+const cache = new Map<string, FormValidator>();
 
 /** A validator of a form's submission, compiled once per form content. */
-export function formValidator(formJson: string, form: unknown): ValidateFunction {
-  let fn = cache.get(formJson);
-  if (!fn) {
+export function formValidator(formJson: string, form: unknown): FormValidator {
+  let entry = cache.get(formJson);
+  if (!entry) {
+    const { schema, readonly } = formToSchema(form);
     try {
-      fn = compileBodySchema(formToSchema(form));
+      entry = { validate: compileBodySchema(schema), readonly };
     } catch (err) {
       // e.g. a pattern that is no valid regular expression: the form is broken, not the submission
-      throw new Error(`form cannot be used for validation: ${(err as Error).message}`);
+      throw new Error(`form cannot be used for validation: ${(err as Error).message}`, { cause: err });
     }
     if (cache.size > 500) cache.clear();
-    cache.set(formJson, fn);
+    cache.set(formJson, entry);
   }
-  return fn;
+  return entry;
 }

@@ -66,7 +66,9 @@ export class IdempotencyStore {
       if (req.method !== 'POST' || header === undefined) return next();
       if (!header || header.length > 255) return next(badRequest('Idempotency-Key must be 1 to 255 characters'));
       const key = JSON.stringify([header, principalOf(res).id, req.method, req.path]);
-      const fingerprint = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
+      const fingerprint = createHash('sha256')
+        .update(JSON.stringify(req.body ?? null))
+        .digest('hex');
       const seen = this.get(key);
       if (seen) {
         if (seen.fingerprint !== fingerprint) return next(conflict('Idempotency-Key was already used with a different request body'));

@@ -7,13 +7,11 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { DeploymentError, Engine } from '../engine';
-import { startDemoWorkers } from '../engine/runtime/demoWorkers';
+import { DeploymentError, Engine, startDemoWorkers } from '../engine';
 import { createApp } from './app';
 import { DEMO_USERS, demoToken } from './auth';
-import { loadConfig, type ApiConfig } from './config';
-
-const SHUTDOWN_GRACE_MS = 10_000;
+import { loadConfig, storeDescription, type ApiConfig } from './config';
+import { buildDirectory } from './directory';
 
 function findResources(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -35,21 +33,42 @@ export async function deployShipped(engine: Engine, dir: string): Promise<string
     return `deployed ${result.processes.map((p) => `${p.key}${p.duplicate ? ' (unchanged)' : ''}`).join(', ') || 'no process'} from ${dir}`;
   } catch (err) {
     if (err instanceof DeploymentError) {
-      throw new Error(`the processes in ${dir} do not deploy:\n${err.problems.map((p) => `  ${p.elementId ?? '-'}: ${p.message}`).join('\n')}`);
+      throw new Error(`the processes in ${dir} do not deploy:\n${err.problems.map((p) => `  ${p.elementId ?? '-'}: ${p.message}`).join('\n')}`, { cause: err });
     }
     throw err;
   }
 }
 
 export async function main(config: ApiConfig = loadConfig()): Promise<http.Server> {
-  // Timers on BullMQ when REDIS_URL is set (DESIGN.md section 4); `npm run worker` processes share them.
-  const engine = await new Engine({ dataDir: config.dataDir, businessCalendar: config.businessCalendar, mongodbUrl: process.env.MONGODB_URL || undefined, redisUrl: process.env.REDIS_URL || undefined, redisPrefix: process.env.REDIS_PREFIX || undefined }).start();
-  console.log(`[processdesk] data in ${config.dataDir}`);
+  // Timers and jobs on BullMQ when REDIS_URL is set (docs/architecture.md, "The adapters"); `npm run worker` processes share them.
+  const engine = await new Engine({
+    dataDir: config.dataDir,
+    businessCalendar: config.businessCalendar,
+    mongodbUrl: config.mongodbUrl,
+    postgres: config.postgres,
+    redisUrl: process.env.REDIS_URL || undefined,
+    redisPrefix: process.env.REDIS_PREFIX || undefined,
+    historyKey: config.historyKeyFile,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    directory: buildDirectory(config),
+    limits: config.limits,
+    integrityCheckMs: config.integrityCheckMs,
+    sqlite: config.sqlite,
+    jobQueues: config.jobQueues,
+  }).start();
+  console.log(`[processdesk] data in ${storeDescription(config)}`);
   console.log(`[processdesk] ${await deployShipped(engine, config.processesDir)}`);
   const stopDemoWorkers = process.env.DEMO_WORKERS === 'off' ? undefined : startDemoWorkers(engine);
 
   const app = createApp(engine, config);
   const server = http.createServer(app);
+  // Responses still to be sent: at shutdown they are answered with `Connection: close`, so that a
+  // keep-alive client's connection ends with its last response instead of idling until keepAliveTimeout.
+  const unanswered = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -59,11 +78,13 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
   const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
   console.log(`[processdesk] listening on ${url} (API ${url}/api, OpenAPI ${url}/api/openapi.json)`);
   if (!fs.existsSync(path.join(config.staticDir, 'index.html'))) console.log(`[processdesk] web app not built (${config.staticDir} missing): ${url}/ lists the API`);
-  if (config.production) {
-    console.log('[processdesk] production mode: demo tokens are refused');
+  if (config.demoIgnored) console.log('[processdesk] DEMO ignored: users come from AUTH_CONFIG/OIDC_ISSUER, demo tokens are refused');
+  if (!config.demo) {
+    console.log('[processdesk] users from AUTH_CONFIG/OIDC_ISSUER; demo tokens are refused');
   } else {
     console.log('[processdesk] demo users (Authorization: Bearer <token>):');
-    for (const u of DEMO_USERS) console.log(`  ${u.id.padEnd(6)} ${u.roles.join(',').padEnd(9)} ${demoToken(u.id).padEnd(11)} ${u.groups.length ? `groups: ${u.groups.join(', ')}` : ''}`);
+    for (const u of DEMO_USERS)
+      console.log(`  ${u.id.padEnd(6)} ${u.roles.join(',').padEnd(9)} ${demoToken(u.id).padEnd(11)} ${u.groups.length ? `groups: ${u.groups.join(', ')}` : ''}`);
   }
 
   let stopping = false;
@@ -71,10 +92,11 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     if (stopping) return;
     stopping = true;
     console.log(`[processdesk] ${signal}: finishing in-flight requests`);
-    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     force.unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
     await closed;
     clearTimeout(force);
     await stopDemoWorkers?.();

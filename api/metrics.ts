@@ -3,15 +3,16 @@
  *   instances_started_total, instances_completed_total, tasks_completed_total,
  *   task_latency_seconds (task createdAt -> completion), job_retries_total (job fail calls),
  *   timer_lateness_seconds (fired - due), http_request_duration_seconds{method,route,status}, plus Node's
- *   default process metrics.
+ *   default process metrics; with jobs on BullMQ also job_queue_jobs{type,state} (queue depth) and
+ *   job_queue_oldest_waiting_seconds{type} (age of the job next in line), read from Redis at each scrape.
  *
  * Instances and tasks also finish without an API call (timers, jobs, child instances), so the engine
  * counters are fed by the engine's commits (`engine.onCommit`): every committed batch carries the
  * history events (`instance.started`, `instance.completed`), task rows and timer rows it wrote.
  */
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CommitBatch, Engine } from '../engine';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CommitBatch, Engine, JobQueueStats } from '../engine';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -19,19 +20,48 @@ export class ApiMetrics {
   readonly instancesCompleted = new Counter({ name: 'instances_completed_total', help: 'Process instances completed', registers: [this.registry] });
   readonly tasksCompleted = new Counter({ name: 'tasks_completed_total', help: 'User tasks completed', registers: [this.registry] });
   readonly taskLatency = new Histogram({
-    name: 'task_latency_seconds', help: 'Time from a user task being created to its completion', registers: [this.registry],
+    name: 'task_latency_seconds',
+    help: 'Time from a user task being created to its completion',
+    registers: [this.registry],
     buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400],
   });
   readonly timerLateness = new Histogram({
-    name: 'timer_lateness_seconds', help: 'How late timers fired after their due time', registers: [this.registry],
+    name: 'timer_lateness_seconds',
+    help: 'How late timers fired after their due time',
+    registers: [this.registry],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   });
   readonly jobRetries = new Counter({ name: 'job_retries_total', help: 'Failed job attempts reported by workers', registers: [this.registry] });
   readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry],
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
+  readonly jobQueueJobs = new Gauge({
+    name: 'job_queue_jobs',
+    help: 'Jobs in the BullMQ queue of a job type, by state (waiting, prioritized, delayed, active; completed and failed: results the engine has yet to apply)',
+    labelNames: ['type', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.jobQueueJobs.reset();
+      for (const { type, counts } of await this.jobQueueStats()) for (const [state, n] of Object.entries(counts)) this.jobQueueJobs.set({ type, state }, n);
+    },
+  });
+  readonly jobQueueAge = new Gauge({
+    name: 'job_queue_oldest_waiting_seconds',
+    help: 'Age of the job next in line in the BullMQ queue of a job type (since the engine created it)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.jobQueueAge.reset();
+      for (const { type, oldestWaitingMs } of await this.jobQueueStats()) this.jobQueueAge.set({ type }, oldestWaitingMs / 1000);
+    },
+  });
   private unsubscribe?: () => void;
+  private engine?: Engine;
+  private stats?: { at: number; read: Promise<JobQueueStats[]> };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -41,7 +71,20 @@ export class ApiMetrics {
   watch(engine: Engine): this {
     this.unsubscribe?.();
     this.unsubscribe = engine.onCommit((batch) => this.onCommit(batch));
+    this.engine = engine;
     return this;
+  }
+
+  /**
+   * The queues' depth and age, read once per scrape for both gauges (prom-client collects metrics in
+   * parallel). None when jobs are polled, or while Redis is away (GET /api/health reports the scheduler on the same Redis).
+   */
+  private jobQueueStats(): Promise<JobQueueStats[]> {
+    const engine = this.engine;
+    if (!engine?.jobsOnBullmq) return Promise.resolve([]);
+    const now = Date.now();
+    if (!this.stats || now - this.stats.at > 1000) this.stats = { at: now, read: engine.jobQueueStats().catch(() => []) };
+    return this.stats.read;
   }
 
   close(): void {

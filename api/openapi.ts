@@ -10,11 +10,11 @@ import { requests, responses, type RequestSchemaName, type Schema } from './sche
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid input (details: the validation errors)',
   401: 'missing or invalid bearer token',
-  403: 'the caller\'s role or groups do not allow this',
+  403: "the caller's role or groups do not allow this",
   404: 'not found',
   409: 'conflict (already completed, claimed, or a stale version)',
   413: 'request body too large',
-  503: 'the store does not answer',
+  503: 'the store does not answer or was found damaged',
 };
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -50,7 +50,7 @@ function responsesOf(op: Operation): Record<string, Schema> {
     codes.add(403);
   }
   for (const code of [...codes].sort()) {
-    out[String(code)] = { description: ERROR_TEXT[code] ?? 'error', content: { 'application/json': { schema: ref('Error') } } };
+    out[String(code)] = { description: op.errorNotes?.[code] ?? ERROR_TEXT[code] ?? 'error', content: { 'application/json': { schema: ref('Error') } } };
   }
   return out;
 }
@@ -68,10 +68,17 @@ export function buildOpenApi(): Record<string, unknown> {
       parameters: parameters(op),
       responses: responsesOf(op),
     };
-    if (op.body) entry.requestBody = { required: !['EmptyRequest', 'ClaimRequest', 'CompleteTaskRequest', 'CompleteJobRequest'].includes(op.body), content: { 'application/json': { schema: ref(op.body) } } };
+    if (op.body)
+      entry.requestBody = {
+        required: !['EmptyRequest', 'ClaimRequest', 'CompleteTaskRequest', 'CompleteJobRequest'].includes(op.body),
+        content: { 'application/json': { schema: ref(op.body) } },
+      };
     if (op.method === 'post') {
       (entry.parameters as Schema[]).push({
-        name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', maxLength: 255 },
         description: 'a retry with the same key returns the first answer (kept 24 h in this server process)',
       });
     }
@@ -80,15 +87,16 @@ export function buildOpenApi(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'ProcessDesk API', version: '0.1.0',
+      title: 'ProcessDesk API',
+      version: '0.1.0',
       description: 'BPMN 2.0 workflow engine for IT service management. Errors are `{ "error": { "code", "message", "details"? } }`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: ['deployments', 'processes', 'instances', 'history', 'tasks', 'messages', 'jobs', 'incidents', 'system'].map((name) => ({ name })),
+    tags: ['deployments', 'processes', 'drafts', 'instances', 'history', 'tasks', 'messages', 'jobs', 'incidents', 'system'].map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'demo mode: `demo-<user>`; production: configured tokens or OIDC JWTs' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'demo mode (DEMO=on): `demo-<user>`; otherwise configured tokens (AUTH_CONFIG) or OIDC JWTs' } },
       schemas: { ...requests, ...responses },
     },
   };

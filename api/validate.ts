@@ -6,6 +6,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { RequestHandler, Response } from 'express';
+import { jsonDepth } from '../engine';
 import { badRequest } from './errors';
 import type { Operation } from './operations';
 import { requests, type RequestSchemaName, type Schema } from './schemas';
@@ -30,6 +31,14 @@ function validator(name: RequestSchemaName, coerce: boolean): ValidateFunction {
   return fn;
 }
 
+/** An ajv error as one line that names the property: `/variables/requester is not allowed` rather than "must NOT have additional properties". */
+export function describeError(e: Pick<ErrorObject, 'instancePath' | 'keyword' | 'message' | 'params'> & { in?: string }): string {
+  const where = `${e.in ?? ''}${e.instancePath}`;
+  if (e.keyword === 'additionalProperties') return `${where}/${(e.params as { additionalProperty: string }).additionalProperty} is not allowed here`;
+  if (e.keyword === 'required') return `${where}/${(e.params as { missingProperty: string }).missingProperty} is required`;
+  return `${where} ${e.message}`;
+}
+
 export interface ValidationDetail extends ErrorObject {
   /** Where the problem is: the path params, the query string or the body. */
   in: 'params' | 'query' | 'body';
@@ -52,6 +61,20 @@ export interface Input<P = Record<string, string>, Q = Record<string, unknown>, 
   body: B;
 }
 
+/** Refuses a JSON body nested deeper than `max` levels (checked without recursion: a hostile body cannot overflow the stack). */
+export function bodyDepthGuard(max: number): RequestHandler {
+  return (req, _res, next) => {
+    if (req.body !== undefined && jsonDepth(req.body, max) > max) {
+      return next(
+        badRequest(`the JSON body nests deeper than ${max} levels (maxJsonDepth)`, [
+          { in: 'body', instancePath: '', keyword: 'maxDepth', params: { limit: max }, message: `nests deeper than ${max} levels` },
+        ]),
+      );
+    }
+    next();
+  };
+}
+
 /** The middleware validating params, query and body of one operation. */
 export function validateInput(op: Operation): RequestHandler {
   for (const name of [op.params, op.query, op.body]) if (name) validator(name, name !== op.body); // compile at mount time
@@ -66,7 +89,7 @@ export function validateInput(op: Operation): RequestHandler {
     else if (req.body !== undefined && req.method !== 'GET' && Object.keys(req.body ?? {}).length) {
       details.push({ in: 'body', instancePath: '', schemaPath: '', keyword: 'body', params: {}, message: 'this route takes no body' });
     }
-    if (details.length) return next(badRequest(`invalid request: ${details.map((d) => `${d.in}${d.instancePath} ${d.message}`).join('; ')}`, details));
+    if (details.length) return next(badRequest(`invalid request: ${details.map(describeError).join('; ')}`, details));
     res.locals.input = { params, query, body } satisfies Input<Record<string, unknown>>;
     next();
   };

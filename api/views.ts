@@ -1,38 +1,13 @@
 /**
- * What the API answers: engine rows turned into the shapes of DESIGN.md section 6, with ISO dates for
+ * What the API answers: engine rows turned into the shapes of api/schemas.ts (docs/architecture.md, "The HTTP API"), with ISO dates for
  * every time (the store keeps epoch milliseconds), plus CSV for history.
  */
 import type { DefinitionRow, HistoryEvent, IncidentRow, JobRow, TaskRow } from '../engine';
+import { responses, type HistoryEvent as HistoryEventView, type Task } from './schemas';
 
 export const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
 
-export interface TaskView {
-  id: string;
-  elementId: string;
-  name: string | null;
-  /** What the task is about (user task header `subject`). */
-  subject: string | null;
-  processInstanceId: string;
-  processId: string;
-  state: TaskRow['state'];
-  assignee: string | null;
-  candidateGroups: string[];
-  candidateUsers: string[];
-  dueDate: string | null;
-  followUpDate: string | null;
-  createdAt: string;
-  completedAt: string | null;
-  completedBy: string | null;
-  formId: string | null;
-  formKey: string | null;
-  priority: number | null;
-  /** Users segregation of duties keeps off the task, with the variable that named them. */
-  excludedUsers: { user: string; role: string }[];
-  /** Where an open task stands against its dates: past the follow-up date is `warning`, past due `breached`. */
-  dueStage: DueStage | null;
-}
-
-export type DueStage = 'ok' | 'warning' | 'breached';
+export type DueStage = NonNullable<Task['dueStage']>;
 
 /**
  * The SLA stage of an open task with a due date, from its due and follow-up dates (the shipped
@@ -44,44 +19,85 @@ export function dueStage(t: TaskRow, now = Date.now()): DueStage | null {
   return t.followUpDate !== undefined && t.followUpDate !== null && now >= t.followUpDate ? 'warning' : 'ok';
 }
 
-export function taskView(t: TaskRow): TaskView {
-  return {
-    id: t.id, elementId: t.elementId, name: t.name ?? null, subject: t.subject ?? null, processInstanceId: t.instanceId, processId: t.processId, state: t.state,
-    assignee: t.assignee ?? null, candidateGroups: t.candidateGroups ?? [], candidateUsers: t.candidateUsers ?? [],
-    dueDate: iso(t.dueDate), followUpDate: iso(t.followUpDate), createdAt: iso(t.createdAt)!, completedAt: iso(t.completedAt),
-    completedBy: t.completedBy ?? null, formId: t.formId ?? null, formKey: t.formKey ?? null, priority: t.priority ?? null,
-    excludedUsers: t.excludedUsers ?? [],
-    dueStage: dueStage(t),
-  };
+/** Task fields the API names differently from the row. */
+const TASK_FIELD_OF: Readonly<Record<string, string>> = { processInstanceId: 'instanceId' };
+
+/**
+ * The API's task, field by field from the Task schema (api/schemas.ts): the row's value, a date-time as
+ * ISO, an absent list as [] and anything else absent as null; `dueStage` is computed. A field added to
+ * the schema and the row shows here without a change (test/api/responseSchemas.test.ts checks the result).
+ */
+export function taskView(t: TaskRow): Task {
+  const row: Readonly<Record<string, unknown>> = t;
+  const view: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(responses.Task.properties)) {
+    const value = row[TASK_FIELD_OF[name] ?? name];
+    if ('format' in schema && schema.format === 'date-time') view[name] = iso(value as number | undefined);
+    else view[name] = value ?? ('type' in schema && schema.type === 'array' ? [] : null);
+  }
+  view.dueStage = dueStage(t);
+  return view as Task;
 }
 
 export function jobView(j: JobRow): Record<string, unknown> {
   return {
-    key: j.key, type: j.type, processInstanceId: j.instanceId, processId: j.processId, elementId: j.elementId, variables: j.variables,
-    retries: j.retries, customHeaders: j.customHeaders ?? {}, worker: j.worker, state: j.state,
-    deadline: iso(j.lockExpiresAt) ?? undefined, errorMessage: j.errorMessage,
+    key: j.key,
+    type: j.type,
+    processInstanceId: j.instanceId,
+    processId: j.processId,
+    elementId: j.elementId,
+    variables: j.variables,
+    retries: j.retries,
+    customHeaders: j.customHeaders ?? {},
+    worker: j.worker,
+    state: j.state,
+    deadline: iso(j.lockExpiresAt) ?? undefined,
+    errorMessage: j.errorMessage,
   };
 }
 
 export function incidentView(i: IncidentRow): Record<string, unknown> {
   return {
-    id: i.id, processInstanceId: i.instanceId, processId: i.processId, elementId: i.elementId, jobKey: i.jobKey ?? null, type: i.type,
-    message: i.message, state: i.state, createdAt: iso(i.createdAt), resolvedAt: iso(i.resolvedAt),
+    id: i.id,
+    processInstanceId: i.instanceId,
+    processId: i.processId,
+    elementId: i.elementId,
+    jobKey: i.jobKey ?? null,
+    type: i.type,
+    message: i.message,
+    state: i.state,
+    createdAt: iso(i.createdAt),
+    resolvedAt: iso(i.resolvedAt),
   };
 }
 
 export function processView(d: DefinitionRow): Record<string, unknown> {
   return {
-    processId: d.processId, version: d.version, key: d.key, name: d.name ?? null, deployedAt: iso(d.deployedAt), deploymentId: d.deploymentId,
+    processId: d.processId,
+    version: d.version,
+    key: d.key,
+    name: d.name ?? null,
+    deployedAt: iso(d.deployedAt),
+    deploymentId: d.deploymentId,
     resourceName: d.resourceName,
+    deployedBy: d.deployedBy ?? null,
+    owners: d.owners ?? [],
   };
 }
 
 /** A history event with `at` as ISO; the hash covers the epoch value, which `atMs` keeps for re-verification. */
-export function historyView(e: HistoryEvent): Record<string, unknown> {
+export function historyView(e: HistoryEvent): HistoryEventView {
   return {
-    instanceId: e.instanceId, seq: e.seq, at: iso(e.at), atMs: e.at, type: e.type, elementId: e.elementId ?? null, actor: e.actor,
-    data: e.data ?? null, prevHash: e.prevHash, hash: e.hash,
+    instanceId: e.instanceId,
+    seq: e.seq,
+    at: iso(e.at)!,
+    atMs: e.at,
+    type: e.type,
+    elementId: e.elementId ?? null,
+    actor: e.actor,
+    data: e.data ?? null,
+    prevHash: e.prevHash,
+    hash: e.hash,
   };
 }
 

@@ -2,37 +2,55 @@
  * `npm run worker`: an engine process without HTTP. It opens the same store as the API (DATA_DIR, or
  * MONGODB_URL), fires timers (BullMQ on REDIS_URL, or the embedded scheduler polling the store),
  * dispatches the outbox (including rows a crashed process left behind), and runs job handlers when
- * WORKER_HANDLERS names a module. Any number of workers and one API may share one store: job
- * activation locks rows in the store, and every command is checked against the instance revision,
- * so a command is never applied twice. SIGTERM/SIGINT: stop taking work, finish what is in flight.
+ * WORKER_HANDLERS names a module. Any number of workers and one API may share one store, and every
+ * command is checked against the instance revision, so a command is never applied twice. With
+ * REDIS_URL each handler is a BullMQ worker on its type's queue (concurrency and timeout from
+ * JOB_QUEUES), next to any plain BullMQ workers of that type; without, the handlers poll the store
+ * (activation locks rows). SIGTERM/SIGINT: stop taking work, finish what is in flight.
  *
  * | variable         | default      | meaning                                                                 |
  * |------------------|--------------|-------------------------------------------------------------------------|
  * | DATA_DIR         | ./data       | directory of the embedded store (shared with the API)                   |
- * | REDIS_URL        | -            | timers on BullMQ on this Redis                                          |
+ * | REDIS_URL        | -            | timers and jobs on BullMQ on this Redis                                 |
+ * | JOB_QUEUES       | -            | JSON file of per job type settings (api/jobQueuesConfig.ts), as the API's |
  * | REDIS_PREFIX     | processdesk  | BullMQ key prefix (must match the API's)                                |
  * | MONGODB_URL      | -            | the MongoDB store instead of DATA_DIR                                    |
+ * | DATABASE_URL     | -            | the PostgreSQL store instead of DATA_DIR (PG_POOL_MAX, PG_SCHEMA... as for the API) |
  * | WORKER_ID        | worker-<pid> | name recorded on jobs this worker locks                                  |
  * | WORKER_HANDLERS  | -            | module exporting `{ [jobType]: (job) => variables | Promise<variables> }` |
- * | JOB_LOCK_MS      | 30000        | job lock; a crashed worker's jobs return after it                       |
- * | JOB_BATCH        | 25           | jobs activated per round and type                                       |
+ * | JOB_LOCK_MS      | 30000        | job lock; a crashed worker's jobs return after it (BullMQ: the default timeout of the types) |
+ * | JOB_BATCH        | 25           | jobs activated per round and type (without REDIS_URL)                   |
  * | TIMER_LOCK_MS    | 30000        | BullMQ lock of a timer being fired; a crashed worker's return after it  |
  * | DEMO_WORKERS     | on           | `off`: do not run the built-in demo workers (notify, deployment-hook...) |
+ * | HISTORY_KEY_FILE | DATA_DIR/history-key.pem | the history sealing key: every process sharing a store needs the same one |
+ * | DEMO, AUTH_CONFIG, DIRECTORY_FILE | - | the people processes look up (groupMembers, managerOf): as for the API     |
+ * | MAX_*, FEEL_TIMEOUT_MS, MIN_TIMER_CYCLE_MS | - | engine limits, as for the API (README "Security model")          |
+ * | SQLITE_SYNCHRONOUS, SQLITE_GROUP_COMMIT_MAX | full, 128 | as for the API (README, settings)          |
  */
 import path from 'node:path';
-import { Engine } from '../engine';
-import type { JobRow } from '../engine/store/types';
-import { BullmqScheduler } from '../engine/queue/bullmqScheduler';
-import { openStore } from '../engine/store';
-import { startDemoWorkers } from '../engine/runtime/demoWorkers';
-import type { BusinessCalendarConfig } from '../engine/expr/businessCalendar';
-import { readCalendar } from './config';
+import { BullmqScheduler, Engine, openStore, startDemoWorkers, storeOptionsOf, type BusinessCalendarConfig, type JobHandler, type JobQueueSettings, type JobRow } from '../engine';
+import {
+  historyKeyFileOf,
+  limitsFromEnv,
+  postgresSettings,
+  readCalendar,
+  sqliteSettings,
+  storeDescription,
+  type ApiConfig,
+  type PostgresSettings,
+  type SqliteSettings,
+} from './config';
+import { buildDirectory } from './directory';
+import { readJobQueueSettings } from './jobQueuesConfig';
 
-export type JobHandler = (job: JobRow) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
+/** A handler of WORKER_HANDLERS: variables to complete the job, a BpmnError for a BPMN error, any other throw fails it. */
+export type { JobHandler };
 
 export interface WorkerConfig {
   dataDir: string;
   mongodbUrl?: string;
+  /** DATABASE_URL and the PG_* settings, as for the API. */
+  postgres?: PostgresSettings;
   redisUrl?: string;
   redisPrefix?: string;
   workerId: string;
@@ -44,6 +62,16 @@ export interface WorkerConfig {
   demoWorkers: boolean;
   /** BUSINESS_CALENDAR, as for the API (business-time FEEL functions). */
   businessCalendar?: BusinessCalendarConfig;
+  /** HISTORY_KEY_FILE: the key that seals history heads, the same as the API's. */
+  historyKeyFile: string;
+  /** Where the directory comes from, as for the API (commands run here evaluate groupMembers too). */
+  people: Pick<ApiConfig, 'demo' | 'authConfigFile' | 'directoryFile'>;
+  /** Engine limits from the environment, as for the API. */
+  limits: ApiConfig['limits'];
+  /** SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX, as for the API. */
+  sqlite?: SqliteSettings;
+  /** JOB_QUEUES, as for the API (jobs on BullMQ). */
+  jobQueues?: JobQueueSettings;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -61,6 +89,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
   return {
     dataDir: path.resolve(cwd, env.DATA_DIR || './data'),
     mongodbUrl: env.MONGODB_URL || undefined,
+    postgres: postgresSettings(env),
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.REDIS_PREFIX || undefined,
     workerId: env.WORKER_ID || `worker-${process.pid}`,
@@ -70,6 +99,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     timerLockMs: int(env.TIMER_LOCK_MS, 30_000),
     demoWorkers: env.DEMO_WORKERS !== 'off',
     businessCalendar: env.BUSINESS_CALENDAR ? readCalendar(path.resolve(cwd, env.BUSINESS_CALENDAR)) : undefined,
+    historyKeyFile: historyKeyFileOf(env, cwd),
+    limits: limitsFromEnv(env),
+    people: {
+      demo: /^(on|1|true|yes)$/i.test(env.DEMO ?? '') && !env.AUTH_CONFIG && !env.OIDC_ISSUER,
+      authConfigFile: env.AUTH_CONFIG ? path.resolve(cwd, env.AUTH_CONFIG) : undefined,
+      directoryFile: env.DIRECTORY_FILE ? path.resolve(cwd, env.DIRECTORY_FILE) : undefined,
+    },
+    sqlite: sqliteSettings(env),
+    jobQueues: env.JOB_QUEUES ? readJobQueueSettings(path.resolve(cwd, env.JOB_QUEUES)) : undefined,
   };
 }
 
@@ -80,19 +118,41 @@ export interface RunningWorker {
 
 /** Starts the engine and the job loop; `stop` ends both gracefully. */
 export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
-  const store = openStore({ dataDir: config.dataDir, mongodbUrl: config.mongodbUrl });
+  const store = openStore({ dataDir: config.dataDir, mongodbUrl: config.mongodbUrl, ...storeOptionsOf(config.postgres), ...config.sqlite });
   const onError = (err: unknown, where: string) => console.error(`[processdesk worker ${config.workerId}] ${where}:`, err);
   const scheduler = config.redisUrl
     ? new BullmqScheduler({
-        redisUrl: config.redisUrl, store, prefix: config.redisPrefix, lockDurationMs: config.timerLockMs,
-        stalledIntervalMs: Math.max(500, Math.floor(config.timerLockMs / 2)), onError: (e) => onError(e, 'timer'),
+        redisUrl: config.redisUrl,
+        store,
+        prefix: config.redisPrefix,
+        lockDurationMs: config.timerLockMs,
+        stalledIntervalMs: Math.max(500, Math.floor(config.timerLockMs / 2)),
+        onError: (e) => onError(e, 'timer'),
       })
     : undefined;
-  const engine = await new Engine({ store, scheduler, onError, businessCalendar: config.businessCalendar }).start();
+  // JOB_LOCK_MS is the timeout of the types the settings give none.
+  const jobQueues = { ...config.jobQueues, defaults: { timeoutMs: config.jobLockMs, ...config.jobQueues?.defaults } };
+  const engine = await new Engine({
+    store,
+    scheduler,
+    onError,
+    businessCalendar: config.businessCalendar,
+    historyKey: config.historyKeyFile,
+    checkpointIntervalMs: 0,
+    directory: buildDirectory(config.people),
+    limits: config.limits,
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    jobQueues,
+  }).start();
   const stopDemoWorkers = config.demoWorkers ? startDemoWorkers(engine) : undefined;
   let stopping = false;
   const types = Object.keys(config.handlers);
+  const log = (line: string) => console.log(`[processdesk worker ${config.workerId}] ${line}`);
+  // Jobs on BullMQ: a BullMQ worker per type; it applies each outcome itself (engine/queue/jobs/jobWorker.ts).
+  const stopQueueWorkers = engine.jobsOnBullmq ? await Promise.all(types.map((type) => engine.workJobs(type, config.handlers[type], { workerId: config.workerId, log }))) : [];
   const loop = (async () => {
+    if (engine.jobsOnBullmq) return;
     while (!stopping && types.length) {
       let worked = 0;
       for (const type of types) {
@@ -109,9 +169,14 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
             const variables = (await config.handlers[type](job)) ?? {};
             await engine.completeJob(job.key, variables, config.workerId);
           } catch (err) {
-            // CONFLICT: the lock expired and another worker finished the job first; nothing was applied twice.
-            if ((err as { code?: string }).code === 'CONFLICT') continue;
-            await engine.failJob(job.key, { retries: job.retries - 1, errorMessage: err instanceof Error ? err.message : String(err), backoffMs: 1000 }, config.workerId)
+            // CONFLICT: the lock expired and another worker finished the job first; nothing was applied
+            // twice, but the handler ran twice, which is worth a line (a lock shorter than the work shows here).
+            if ((err as { code?: string }).code === 'CONFLICT') {
+              log(`job ${job.key} (${type}): not applied, another worker finished it first (${(err as Error).message})`);
+              continue;
+            }
+            await engine
+              .failJob(job.key, { retries: job.retries - 1, errorMessage: err instanceof Error ? err.message : String(err), backoffMs: 1000 }, config.workerId)
               .catch((e) => onError(e, `fail ${job.key}`));
           }
         }
@@ -123,6 +188,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     engine,
     async stop() {
       stopping = true;
+      await Promise.all(stopQueueWorkers.map((stop) => stop()));
       await loop;
       await stopDemoWorkers?.();
       await engine.idle();
@@ -134,7 +200,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
 export async function main(config: WorkerConfig = loadWorkerConfig()): Promise<RunningWorker> {
   const worker = await startWorker(config);
   const handlers = Object.keys(config.handlers);
-  console.log(`[processdesk worker ${config.workerId}] data in ${config.mongodbUrl ? 'MongoDB' : config.dataDir}; timers ${config.redisUrl ? `on BullMQ (${config.redisUrl})` : 'embedded'}; job types: ${[...handlers, ...(config.demoWorkers ? ['demo workers'] : [])].join(', ') || 'none'}`);
+  console.log(
+    `[processdesk worker ${config.workerId}] data in ${storeDescription(config)}; timers and jobs ${config.redisUrl ? `on BullMQ (${config.redisUrl})` : 'embedded'}; job types: ${[...handlers, ...(config.demoWorkers ? ['demo workers'] : [])].join(', ') || 'none'}`,
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

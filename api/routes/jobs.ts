@@ -1,4 +1,7 @@
-/** Jobs for external workers: activate (lock), complete, fail (retries, backoff) and BPMN errors. */
+/**
+ * Jobs for external workers: activate (lock), complete, fail (retries, backoff) and BPMN errors. With jobs
+ * on BullMQ, activation takes the jobs from their queues (engine/queue/jobs/pull.ts); the rest is the same.
+ */
 import { Router } from 'express';
 import { principalOf } from '../auth';
 import { mount, type ApiContext } from '../operation';
@@ -13,8 +16,8 @@ export function jobsRouter(ctx: ApiContext): Router {
   const keyOf = (res: Parameters<typeof inputOf>[0]): string => inputOf<{ key: string }>(res).params.key;
 
   mount(router, ctx, OPERATIONS.activateJobs, async (_req, res) => {
-    const { type, worker, maxJobs, lockMs } = inputOf<never, never, ActivateBody>(res).body;
-    const jobs = await engine.activateJobs({ type, worker, maxJobs: maxJobs ?? 1, lockMs: lockMs ?? 30_000 });
+    const { type, worker, maxJobs, lockMs, fetchVariables } = inputOf<never, never, ActivateBody>(res).body;
+    const jobs = await engine.activateJobs({ type, worker, maxJobs: maxJobs ?? 1, lockMs: lockMs ?? 30_000, fetchVariables });
     res.json({ jobs: jobs.map(jobView) });
   });
 

@@ -4,6 +4,7 @@ import { principalOf } from '../auth';
 import { mount, type ApiContext } from '../operation';
 import { OPERATIONS } from '../operations';
 import type { MessageBody, SignalBody } from '../schemas';
+import { messageFormCheck } from '../ticketActions';
 import { inputOf } from '../validate';
 
 export function messagesRouter(ctx: ApiContext): Router {
@@ -11,7 +12,12 @@ export function messagesRouter(ctx: ApiContext): Router {
 
   mount(router, ctx, OPERATIONS.publishMessage, async (_req, res) => {
     const { name, correlationKey, variables, timeToLive, messageId } = inputOf<never, never, MessageBody>(res).body;
-    const result = await ctx.engine.publishMessage({ name, correlationKey, variables, timeToLiveMs: timeToLive, messageId }, principalOf(res).id);
+    const result = await ctx.engine.publishMessage(
+      { name, correlationKey, variables, timeToLiveMs: timeToLive, messageId },
+      principalOf(res).id,
+      principalOf(res),
+      messageFormCheck(ctx.engine, name),
+    );
     res.json({ duplicate: false, ...result });
   });
 

@@ -18,16 +18,18 @@ export function systemRouter(ctx: ApiContext): Router {
         return (err as Error).message;
       }
     };
-    const store = await check(() => ctx.engine.store.ping());
+    const store = await ctx.engine.storeProblem();
     const scheduler = await check(() => ctx.engine.timerScheduler.ping());
     res.set('Cache-Control', 'no-store');
     if (!store && !scheduler) {
-      res.json({ status: 'ok', store: 'ok', scheduler: 'ok', demo: !ctx.config.production });
+      res.json({ status: 'ok', store: 'ok', scheduler: 'ok', demo: ctx.auth.demo });
       return;
     }
     res.status(503).json({
-      status: 'error', store: store ? 'error' : 'ok', scheduler: scheduler ? 'error' : 'ok',
-      error: { code: 'SERVICE_UNAVAILABLE', message: [store && `store does not answer: ${store}`, scheduler && `scheduler: ${scheduler}`].filter(Boolean).join('; ') },
+      status: 'error',
+      store: store ? 'error' : 'ok',
+      scheduler: scheduler ? 'error' : 'ok',
+      error: { code: 'SERVICE_UNAVAILABLE', message: [store && `store: ${store}`, scheduler && `scheduler: ${scheduler}`].filter(Boolean).join('; ') },
     });
   });
 

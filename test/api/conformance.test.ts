@@ -1,16 +1,17 @@
 /**
  * The shared conformance scenarios over HTTP: a real server (createApp + http.listen on port 0) and
- * `node ../shared/conformance/run.mjs` as a client of it, exactly as an outside client would run them.
+ * `node <shared>/conformance/run.mjs` as a client of it, exactly as an outside client would run them.
+ * Without the shared folder (PROCESSDESK_SHARED_DIR, default ../shared) the suite is reported as
+ * skipped with the reason, never as passed.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { CONFORMANCE_DIR, describeShared } from '../support/paths';
 import { startApi, type TestApi } from './helpers';
 
-const RUNNER = path.resolve(__dirname, '../../../shared/conformance/run.mjs');
-const available = fs.existsSync(RUNNER);
+const RUNNER = path.join(CONFORMANCE_DIR, 'run.mjs');
 
 function run(baseUrl: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -23,29 +24,23 @@ function run(baseUrl: string): Promise<{ code: number | null; output: string }> 
   });
 }
 
-describe('conformance scenarios over HTTP (run.mjs)', () => {
+describeShared(RUNNER, 'conformance scenarios over HTTP (run.mjs)', () => {
   let api: TestApi;
   let server: http.Server;
 
   beforeAll(async () => {
-    if (!available) return;
     api = await startApi({ rateLimitPerMinute: 0 });
     server = http.createServer(api.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
 
   afterAll(async () => {
-    if (!available) return;
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await api.close();
   });
 
   test('every scenario passes', async () => {
-    if (!available) {
-      console.log(`conformance runner not found at ${RUNNER}: the shared folder is missing, nothing to run`);
-      return;
-    }
     const { port } = server.address() as AddressInfo;
     const { code, output } = await run(`http://127.0.0.1:${port}`);
     const last = output.trim().split('\n').pop() ?? '';

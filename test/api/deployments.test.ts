@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, expectError, fixture, startApi, type TestApi } from './helpers';
+import { bearer, expectError, fixture, sequenceWithForm, startApi, type TestApi } from './helpers';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -9,18 +9,26 @@ afterAll(() => api.close());
 
 describe('POST /api/deployments', () => {
   test('201 with the deployed processes', async () => {
-    const res = await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [fixture('wcp01-sequence'), fixture('wcp02-parallel')] });
+    const res = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [fixture('wcp01-sequence'), fixture('wcp02-parallel')] });
     expect(res.status).toBe(201);
     expect(typeof res.body.id).toBe('string');
-    expect(res.body.processes).toEqual(expect.arrayContaining([
-      expect.objectContaining({ processId: 'wcp01', version: 1, key: 'wcp01:1' }),
-      expect.objectContaining({ processId: 'wcp02', version: 1, key: 'wcp02:1' }),
-    ]));
+    expect(res.body.processes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ processId: 'wcp01', version: 1, key: 'wcp01:1' }),
+        expect.objectContaining({ processId: 'wcp02', version: 1, key: 'wcp02:1' }),
+      ]),
+    );
   });
 
   test('400 with the problems (elementId + message) of a diagram that does not deploy', async () => {
     const broken = fixture('wcp01-sequence').content.replace('sourceRef="A" targetRef="B"', 'sourceRef="A" targetRef="Nowhere"');
-    const res = await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [{ name: 'broken.bpmn', content: broken }] });
+    const res = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'broken.bpmn', content: broken }] });
     expectError(res, 400, 'BAD_REQUEST');
     expect(Array.isArray(res.body.error.details)).toBe(true);
     expect(res.body.error.details.length).toBeGreaterThan(0);
@@ -28,10 +36,64 @@ describe('POST /api/deployments', () => {
     expect(res.body.error.details.some((p: { elementId?: string }) => p.elementId)).toBe(true);
   });
 
-  test('400 for XML that is not BPMN and for an unknown resource type', async () => {
-    const res = await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [{ name: 'x.bpmn', content: '<nope' }] });
+  test('400 naming the user task whose form is neither deployed nor attached; nothing of it is stored', async () => {
+    const res = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [sequenceWithForm('formless', 'no-such-form'), fixture('wcp02-parallel')] });
     expectError(res, 400, 'BAD_REQUEST');
-    const other = await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [{ name: 'x.txt', content: 'hello' }] });
+    expect(res.body.error.details).toEqual([expect.objectContaining({ elementId: 'A', message: expect.stringContaining('form no-such-form is neither deployed nor attached') })]);
+    expect((await request(api.app).get('/api/processes/formless').set(bearer('owner'))).status).toBe(404);
+    // the same process with its form attached deploys, and then the form is known to later deployments
+    const form = { name: 'no-such-form.form', content: JSON.stringify({ id: 'no-such-form', type: 'default', components: [] }) };
+    expect(
+      (
+        await request(api.app)
+          .post('/api/deployments')
+          .set(bearer('owner'))
+          .send({ resources: [sequenceWithForm('formless', 'no-such-form'), form] })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await request(api.app)
+          .post('/api/deployments')
+          .set(bearer('owner'))
+          .send({ resources: [sequenceWithForm('formlessToo', 'no-such-form')] })
+      ).status,
+    ).toBe(201);
+  });
+
+  test('400 naming the start event whose start form is neither deployed nor attached; nothing of it is stored', async () => {
+    const { content } = fixture('wcp01-sequence');
+    const withStartForm = content
+      .replace(/id="wcp01"/, 'id="startFormless"')
+      .replace(
+        '<bpmn:startEvent id="Start" />',
+        '<bpmn:startEvent id="Start"><bpmn:extensionElements><zeebe:formDefinition formId="no-start-form" /></bpmn:extensionElements></bpmn:startEvent>',
+      );
+    expect(withStartForm).not.toBe(content);
+    const res = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'startFormless.bpmn', content: withStartForm }] });
+    expectError(res, 400, 'BAD_REQUEST');
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({ elementId: 'Start', message: expect.stringContaining('form no-start-form is neither deployed nor attached') }),
+    ]);
+    expect((await request(api.app).get('/api/processes/startFormless').set(bearer('owner'))).status).toBe(404);
+  });
+
+  test('400 for XML that is not BPMN and for an unknown resource type', async () => {
+    const res = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'x.bpmn', content: '<nope' }] });
+    expectError(res, 400, 'BAD_REQUEST');
+    const other = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'x.txt', content: 'hello' }] });
     expectError(other, 400, 'BAD_REQUEST');
     expect(other.body.error.details[0].message).toMatch(/unknown resource type/);
   });
@@ -59,18 +121,30 @@ describe('POST /api/deployments', () => {
   test('a 5 MB deployment is accepted in size, a larger body is 413', async () => {
     const base = fixture('wcp01-sequence').content;
     const padded = base.replace('</bpmn:definitions>', `<!-- ${'x'.repeat(4.9 * 1024 * 1024)} -->\n</bpmn:definitions>`);
-    const ok = await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [{ name: 'big.bpmn', content: padded }] });
+    const ok = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'big.bpmn', content: padded }] });
     expect(ok.status).toBe(201);
-    const tooBig = await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [{ name: 'big.bpmn', content: 'x'.repeat(7 * 1024 * 1024) }] });
+    const tooBig = await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'big.bpmn', content: 'x'.repeat(7 * 1024 * 1024) }] });
     expectError(tooBig, 413, 'PAYLOAD_TOO_LARGE');
   });
 });
 
 describe('GET /api/processes', () => {
   beforeAll(async () => {
-    await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [fixture('wcp04-exclusive')] });
+    await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [fixture('wcp04-exclusive')] });
     const v2 = fixture('wcp04-exclusive').content.replace('name="', 'name="v2 ');
-    await request(api.app).post('/api/deployments').set(bearer('owner')).send({ resources: [{ name: 'wcp04-exclusive.bpmn', content: v2 }] });
+    await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('owner'))
+      .send({ resources: [{ name: 'wcp04-exclusive.bpmn', content: v2 }] });
   });
 
   test('lists the latest version of each process', async () => {

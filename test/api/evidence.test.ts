@@ -15,9 +15,17 @@ async function finishedInstance(): Promise<string> {
   const id = await startInstance(api.app, 'wcp01', { ticket: 'INC-9' }, 'alice');
   const a = await openTask(api.app, id, 'A');
   await request(api.app).post(`/api/tasks/${a.id}/claim`).set(bearer('alice')).send({}).expect(200);
-  await request(api.app).post(`/api/tasks/${a.id}/complete`).set(bearer('alice')).send({ variables: { category: 'network' } }).expect(200);
+  await request(api.app)
+    .post(`/api/tasks/${a.id}/complete`)
+    .set(bearer('alice'))
+    .send({ variables: { category: 'network' } })
+    .expect(200);
   const b = await openTask(api.app, id, 'B');
-  await request(api.app).post(`/api/tasks/${b.id}/complete`).set(bearer('admin')).send({ variables: { resolution: 'rebooted' } }).expect(200);
+  await request(api.app)
+    .post(`/api/tasks/${b.id}/complete`)
+    .set(bearer('admin'))
+    .send({ variables: { resolution: 'rebooted' } })
+    .expect(200);
   return id;
 }
 

@@ -6,9 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type express from 'express';
 import request from 'supertest';
-import type { Engine, EngineOptions } from '../../engine';
+import type { Engine, EngineOptions, Store } from '../../engine';
 import { createApp } from '../../api/app';
 import { DEFAULT_CONFIG, type ApiConfig } from '../../api/config';
+import { buildDirectory } from '../../api/directory';
 /** Small diagrams of our own (same ids as the shared conformance models) so API tests need nothing outside the repo. */
 const FIXTURES_DIR = path.resolve(__dirname, '../fixtures/api');
 import { eventually, tempEngine } from '../support/engine';
@@ -16,21 +17,27 @@ import { eventually, tempEngine } from '../support/engine';
 export { eventually };
 
 export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
-  return { ...DEFAULT_CONFIG, logLevel: 'silent', staticDir: path.join(__dirname, 'no-such-web-app'), ...overrides };
+  return { ...DEFAULT_CONFIG, demo: true, logLevel: 'silent', staticDir: path.join(__dirname, 'no-such-web-app'), ...overrides };
 }
 
 export interface TestApi {
   engine: Engine;
+  /** The engine's store, for tests that look at the rows underneath. */
+  store: Store;
   app: express.Express;
   dir: string;
   close: () => Promise<void>;
 }
 
 export async function startApi(overrides: Partial<ApiConfig> = {}, engineOptions: EngineOptions = {}): Promise<TestApi> {
-  const { engine, dir, close } = await tempEngine(engineOptions);
-  const app = createApp(engine, testConfig({ dataDir: dir, ...overrides }));
+  const config = testConfig(overrides);
+  const { engine, store, dir, close } = await tempEngine({ directory: buildDirectory(config), ...engineOptions });
+  const app = createApp(engine, { ...config, dataDir: dir });
   return {
-    engine, app, dir,
+    engine,
+    store,
+    app,
+    dir,
     close: async () => {
       await engine.idle();
       await close();
@@ -38,7 +45,6 @@ export async function startApi(overrides: Partial<ApiConfig> = {}, engineOptions
   };
 }
 
-export const USERS = { designer: 'owner', agent: 'alice', agent2: 'bob', auditor: 'carol', admin: 'admin' } as const;
 export const bearer = (user: string): { Authorization: string } => ({ Authorization: `Bearer demo-${user}` });
 
 /** A conformance fixture as a deployment resource. */
@@ -52,7 +58,10 @@ export function sequenceWithForm(id: string, formId: string): { name: string; co
   const { content } = fixture('wcp01-sequence');
   const withForm = content
     .replace(/id="wcp01"/, `id="${id}"`)
-    .replace('<zeebe:assignmentDefinition candidateGroups="service-desk" />', `<zeebe:assignmentDefinition candidateGroups="service-desk" />\n        <zeebe:formDefinition formId="${formId}" />`);
+    .replace(
+      '<zeebe:assignmentDefinition candidateGroups="service-desk" />',
+      `<zeebe:assignmentDefinition candidateGroups="service-desk" />\n        <zeebe:formDefinition formId="${formId}" />`,
+    );
   if (withForm === content) throw new Error('fixture wcp01-sequence changed shape');
   return { name: `${id}.bpmn`, content: withForm };
 }
@@ -65,8 +74,23 @@ export const TICKET_FORM = {
     { type: 'textfield', key: 'summary', label: 'Summary', validate: { required: true, maxLength: 80 } },
     { type: 'number', key: 'impact', label: 'Impact', validate: { min: 1, max: 3 } },
     { type: 'checkbox', key: 'vip', label: 'VIP' },
-    { type: 'select', key: 'category', values: [{ label: 'Network', value: 'network' }, { label: 'Hardware', value: 'hardware' }], validate: { required: true } },
-    { type: 'checklist', key: 'tags', values: [{ label: 'A', value: 'a' }, { label: 'B', value: 'b' }] },
+    {
+      type: 'select',
+      key: 'category',
+      values: [
+        { label: 'Network', value: 'network' },
+        { label: 'Hardware', value: 'hardware' },
+      ],
+      validate: { required: true },
+    },
+    {
+      type: 'checklist',
+      key: 'tags',
+      values: [
+        { label: 'A', value: 'a' },
+        { label: 'B', value: 'b' },
+      ],
+    },
     { type: 'group', path: 'caller', components: [{ type: 'textfield', key: 'email', validate: { validationType: 'email' } }] },
   ],
 };

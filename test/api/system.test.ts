@@ -23,7 +23,7 @@ describe('GET /api/health', () => {
 
   test('503 when the store does not answer', async () => {
     const other = await startApi();
-    await other.engine.store.close();
+    await other.store.close();
     const res = await request(other.app).get('/api/health');
     expect(res.status).toBe(503);
     expect(res.body).toEqual(expect.objectContaining({ status: 'error', store: 'error', error: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) }));
@@ -41,7 +41,11 @@ describe('GET /api/metrics', () => {
     await startInstance(api.app, 'jobError', { ci: 'x' });
     const job = (await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'cmdb-lookup', worker: 'w' })).body.jobs[0];
     await request(api.app).post(`/api/jobs/${job.key}/fail`).set(bearer('admin')).send({ retries: 2, retryBackOff: 10 }).expect(200);
-    await request(api.app).post('/api/deployments').set(bearer('admin')).send({ resources: [fixture('short-timer')] }).expect(201);
+    await request(api.app)
+      .post('/api/deployments')
+      .set(bearer('admin'))
+      .send({ resources: [fixture('short-timer')] })
+      .expect(201);
     const timed = await startInstance(api.app, 'shortTimer');
     for (let i = 0; i < 100; i++) {
       if ((await request(api.app).get(`/api/process-instances/${timed}`).set(bearer('admin'))).body.state === 'completed') break;
@@ -73,13 +77,40 @@ describe('GET /api/openapi.json', () => {
     }
     expect(documented.sort()).toEqual(ALL_OPERATIONS.map((op) => `${op.method} ${openApiPath(op.path)}`).sort());
     for (const expected of [
-      'post /api/deployments', 'get /api/processes', 'get /api/processes/{key}', 'get /api/processes/{key}/xml', 'get /api/processes/{key}/machine',
-      'post /api/process-instances', 'get /api/process-instances', 'get /api/process-instances/{id}', 'post /api/process-instances/{id}/cancel',
-      'get /api/process-instances/{id}/history', 'get /api/process-instances/{id}/history/verify', 'get /api/history/export', 'get /api/process-instances/{id}/evidence', 'get /api/tasks',
-      'get /api/tasks/{id}', 'post /api/tasks/{id}/claim', 'post /api/tasks/{id}/unclaim', 'post /api/tasks/{id}/complete', 'post /api/tasks/{id}/delegate', 'post /api/messages',
-      'post /api/signals', 'post /api/jobs/activate', 'post /api/jobs/{key}/complete', 'post /api/jobs/{key}/fail', 'post /api/jobs/{key}/error',
-      'get /api/incidents', 'post /api/incidents/{id}/resolve', 'get /api/health', 'get /api/me', 'get /api/metrics', 'get /api/openapi.json',
-    ]) expect(documented).toContain(expected);
+      'post /api/deployments',
+      'get /api/processes',
+      'get /api/processes/{key}',
+      'get /api/processes/{key}/xml',
+      'get /api/processes/{key}/machine',
+      'post /api/process-instances',
+      'get /api/process-instances',
+      'get /api/process-instances/{id}',
+      'post /api/process-instances/{id}/cancel',
+      'get /api/process-instances/{id}/history',
+      'get /api/process-instances/{id}/history/verify',
+      'get /api/history/export',
+      'get /api/process-instances/{id}/evidence',
+      'get /api/tasks',
+      'get /api/tasks/{id}',
+      'post /api/tasks/{id}/claim',
+      'post /api/tasks/{id}/unclaim',
+      'post /api/tasks/{id}/complete',
+      'post /api/tasks/{id}/delegate',
+      'post /api/messages',
+      'post /api/signals',
+      'post /api/jobs/activate',
+      'post /api/jobs/{key}/complete',
+      'post /api/jobs/{key}/fail',
+      'post /api/jobs/{key}/error',
+      'get /api/incidents',
+      'post /api/incidents/{id}/resolve',
+      'post /api/incidents/retry',
+      'get /api/health',
+      'get /api/me',
+      'get /api/metrics',
+      'get /api/openapi.json',
+    ])
+      expect(documented).toContain(expected);
     const deployOp = res.body.paths['/api/deployments'].post;
     expect(deployOp.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/DeployRequest');
     expect(res.body.components.schemas.DeployRequest.required).toEqual(['resources']);
@@ -90,6 +121,22 @@ describe('GET /api/openapi.json', () => {
     // every $ref resolves
     const refs = JSON.stringify(res.body).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const ref of refs) expect(res.body.components.schemas[ref.split('/').pop()!]).toBeDefined();
+  });
+
+  test('the refusals of the security model are documented where they happen (400/403/409 with their reasons)', async () => {
+    const { paths } = (await request(api.app).get('/api/openapi.json')).body;
+    const say = (path: string, method: string, status: number): string => paths[path][method].responses[String(status)].description;
+    expect(say('/api/messages', 'post', 403)).toContain('processdesk.publishers');
+    expect(say('/api/messages', 'post', 400)).toContain('does not map');
+    expect(say('/api/messages', 'post', 409)).toContain('not buffered');
+    expect(say('/api/process-instances', 'post', 403)).toContain('startableBy');
+    expect(say('/api/process-instances', 'post', 400)).toContain('identity variable');
+    expect(say('/api/process-instances/{id}', 'get', 403)).toContain('visibleToGroups');
+    expect(say('/api/tasks/{id}/complete', 'post', 400)).toContain('does not declare');
+    expect(say('/api/tasks/{id}/complete', 'post', 403)).toContain('one person, one seat');
+    expect(say('/api/tasks/{id}/delegate', 'post', 400)).toContain('unknown to the directory');
+    expect(say('/api/deployments', 'post', 400)).toContain('maxFlowNodes');
+    for (const path of ['/api/history/public-key', '/api/history/checkpoints', '/api/history/verify']) expect(paths[path].get).toBeDefined();
   });
 });
 
@@ -104,12 +151,26 @@ describe('the error shape everywhere', () => {
     const bad = await request(api.app).post('/api/messages').set(bearer('admin')).set('Content-Type', 'application/json').send('{name:');
     expectError(bad, 400, 'BAD_REQUEST');
     expect(bad.body.error.message).toMatch(/malformed JSON/);
-    expectError(await request(api.app).post('/api/messages').set(bearer('admin')).send({ name: 'x'.repeat(7 * 1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await request(api.app)
+        .post('/api/messages')
+        .set(bearer('admin'))
+        .send({ name: 'x'.repeat(7 * 1024 * 1024) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   test('a small body limit from the config applies', async () => {
     const small = await startApi({ bodyLimit: '1kb' });
-    expectError(await request(small.app).post('/api/messages').set(bearer('admin')).send({ name: 'x'.repeat(2048) }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await request(small.app)
+        .post('/api/messages')
+        .set(bearer('admin'))
+        .send({ name: 'x'.repeat(2048) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
     await small.close();
   });
 });
@@ -167,13 +228,37 @@ describe('Idempotency-Key', () => {
     const id = await startInstance(api.app, 'wcp01');
     const t = await openTask(api.app, id, 'A');
     const key = `complete-${Date.now()}`;
-    const done = await request(api.app).post(`/api/tasks/${t.id}/complete`).set(bearer('alice')).set('Idempotency-Key', key).send({ variables: { a: 1 } });
+    const done = await request(api.app)
+      .post(`/api/tasks/${t.id}/complete`)
+      .set(bearer('alice'))
+      .set('Idempotency-Key', key)
+      .send({ variables: { a: 1 } });
     expect(done.status).toBe(200);
-    const replay = await request(api.app).post(`/api/tasks/${t.id}/complete`).set(bearer('alice')).set('Idempotency-Key', key).send({ variables: { a: 1 } });
+    const replay = await request(api.app)
+      .post(`/api/tasks/${t.id}/complete`)
+      .set(bearer('alice'))
+      .set('Idempotency-Key', key)
+      .send({ variables: { a: 1 } });
     expect(replay.status).toBe(200); // not 409: the first answer
     expect(replay.body).toEqual(done.body);
-    expectError(await request(api.app).post(`/api/tasks/${t.id}/complete`).set(bearer('admin')).set('Idempotency-Key', key).send({ variables: { a: 1 } }), 409, 'CONFLICT');
-    expectError(await request(api.app).post(`/api/tasks/${t.id}/complete`).set(bearer('alice')).set('Idempotency-Key', key).send({ variables: { a: 2 } }), 409, 'CONFLICT');
+    expectError(
+      await request(api.app)
+        .post(`/api/tasks/${t.id}/complete`)
+        .set(bearer('admin'))
+        .set('Idempotency-Key', key)
+        .send({ variables: { a: 1 } }),
+      409,
+      'CONFLICT',
+    );
+    expectError(
+      await request(api.app)
+        .post(`/api/tasks/${t.id}/complete`)
+        .set(bearer('alice'))
+        .set('Idempotency-Key', key)
+        .send({ variables: { a: 2 } }),
+      409,
+      'CONFLICT',
+    );
     const badKey = await request(api.app).post('/api/messages').set(bearer('admin')).set('Idempotency-Key', 'k'.repeat(300)).send({ name: 'x' });
     expectError(badKey, 400, 'BAD_REQUEST');
   });

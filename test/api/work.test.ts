@@ -24,16 +24,26 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 describe('jobs', () => {
-  test('activate returns the DESIGN job shape; complete moves the instance on', async () => {
+  test('activate returns the API job shape; complete moves the instance on', async () => {
     const id = await startInstance(api.app, 'jobError', { ci: 'srv-42' });
     const job = await activateJob(api.app, 'cmdb-lookup');
-    expect(job).toEqual(expect.objectContaining({
-      key: expect.any(String), type: 'cmdb-lookup', processInstanceId: id, elementId: 'Lookup', variables: expect.objectContaining({ ci: 'srv-42' }),
-      retries: 3, customHeaders: {},
-    }));
+    expect(job).toEqual(
+      expect.objectContaining({
+        key: expect.any(String),
+        type: 'cmdb-lookup',
+        processInstanceId: id,
+        elementId: 'Lookup',
+        variables: expect.objectContaining({ ci: 'srv-42' }),
+        retries: 3,
+        customHeaders: {},
+      }),
+    );
     const again = await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'cmdb-lookup', worker: 'w2', maxJobs: 5, lockMs: 1000 });
     expect(again.body.jobs.find((j: { key: string }) => j.key === job.key)).toBeUndefined(); // locked
-    const done = await request(api.app).post(`/api/jobs/${job.key}/complete`).set(bearer('admin')).send({ variables: { ciOwner: 'network' } });
+    const done = await request(api.app)
+      .post(`/api/jobs/${job.key}/complete`)
+      .set(bearer('admin'))
+      .send({ variables: { ciOwner: 'network' } });
     expect(done.status).toBe(200);
     await openTask(api.app, id, 'Work');
     expectError(await request(api.app).post(`/api/jobs/${job.key}/complete`).set(bearer('admin')).send({}), 409, 'CONFLICT');
@@ -91,7 +101,14 @@ describe('jobs', () => {
     for (const user of ['alice', 'owner', 'carol']) {
       expectError(await request(api.app).post('/api/jobs/activate').set(bearer(user)).send({ type: 'x', worker: 'w' }), 403, 'FORBIDDEN');
     }
-    expectError(await request(api.app).post('/api/jobs/k/complete').set(bearer('admin')).send({ variables: { x: 'x'.repeat(7 * 1024 * 1024) } }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await request(api.app)
+        .post('/api/jobs/k/complete')
+        .set(bearer('admin'))
+        .send({ variables: { x: 'x'.repeat(7 * 1024 * 1024) } }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 });
 
@@ -104,7 +121,11 @@ describe('messages', () => {
       await request(api.app).post(`/api/tasks/${t.id}/complete`).set(bearer('alice')).send({}).expect(200);
     }
     await eventually(async () => expect((await request(api.app).get(`/api/process-instances/${a}`).set(bearer('admin'))).body.activeElements).toContain('WaitVendor'));
-    const res = await request(api.app).post('/api/messages').set(bearer('alice')).send({ name: 'VendorFixed', correlationKey: 'V-7', variables: { fix: 'patch' } });
+    // a worker's message (agents may publish only what a process opens to them: test/security/messages.test.ts)
+    const res = await request(api.app)
+      .post('/api/messages')
+      .set(bearer('admin'))
+      .send({ name: 'VendorFixed', correlationKey: 'V-7', variables: { fix: 'patch' } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(expect.objectContaining({ correlated: 1, messageKey: expect.any(String) }));
     await eventually(async () => {
@@ -130,15 +151,26 @@ describe('messages', () => {
     expectError(await request(api.app).post('/api/messages').send({ name: 'x' }), 401, 'UNAUTHORIZED');
     expectError(await request(api.app).post('/api/messages').set(bearer('carol')).send({ name: 'x' }), 403, 'FORBIDDEN');
     expectError(await request(api.app).post('/api/messages').set(bearer('owner')).send({ name: 'x' }), 403, 'FORBIDDEN');
-    expectError(await request(api.app).post('/api/messages').set(bearer('admin')).send({ name: 'x', variables: { b: 'x'.repeat(7 * 1024 * 1024) } }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await request(api.app)
+        .post('/api/messages')
+        .set(bearer('admin'))
+        .send({ name: 'x', variables: { b: 'x'.repeat(7 * 1024 * 1024) } }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 });
 
 describe('signals', () => {
   test('a signal reaches every waiting instance', async () => {
     const ids = [await startInstance(api.app, 'signalWait'), await startInstance(api.app, 'signalWait')];
-    for (const id of ids) await eventually(async () => expect((await request(api.app).get(`/api/process-instances/${id}`).set(bearer('admin'))).body.activeElements).toContain('WaitOutage'));
-    const res = await request(api.app).post('/api/signals').set(bearer('admin')).send({ name: 'MajorOutage', variables: { outage: true } });
+    for (const id of ids)
+      await eventually(async () => expect((await request(api.app).get(`/api/process-instances/${id}`).set(bearer('admin'))).body.activeElements).toContain('WaitOutage'));
+    const res = await request(api.app)
+      .post('/api/signals')
+      .set(bearer('admin'))
+      .send({ name: 'MajorOutage', variables: { outage: true } });
     expect(res.status).toBe(200);
     expect(res.body.delivered).toBe(2);
     for (const id of ids) await openTask(api.app, id, 'Notify');
@@ -149,7 +181,14 @@ describe('signals', () => {
     expectError(await request(api.app).post('/api/signals').set(bearer('admin')).send({ name: 'x', correlationKey: 'k' }), 400, 'BAD_REQUEST');
     expectError(await request(api.app).post('/api/signals').send({ name: 'x' }), 401, 'UNAUTHORIZED');
     for (const user of ['alice', 'carol', 'owner']) expectError(await request(api.app).post('/api/signals').set(bearer(user)).send({ name: 'x' }), 403, 'FORBIDDEN');
-    expectError(await request(api.app).post('/api/signals').set(bearer('admin')).send({ name: 'x', variables: { b: 'x'.repeat(7 * 1024 * 1024) } }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await request(api.app)
+        .post('/api/signals')
+        .set(bearer('admin'))
+        .send({ name: 'x', variables: { b: 'x'.repeat(7 * 1024 * 1024) } }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 });
 
@@ -160,6 +199,13 @@ describe('incidents', () => {
     expectError(await request(api.app).get('/api/incidents').set(bearer('alice')), 403, 'FORBIDDEN');
     expectError(await request(api.app).post('/api/incidents/nope/resolve').set(bearer('admin')), 404, 'NOT_FOUND');
     expectError(await request(api.app).post('/api/incidents/nope/resolve').set(bearer('admin')).send({ force: true }), 400, 'BAD_REQUEST');
-    expectError(await request(api.app).post('/api/incidents/nope/resolve').set(bearer('admin')).send({ pad: 'x'.repeat(7 * 1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await request(api.app)
+        .post('/api/incidents/nope/resolve')
+        .set(bearer('admin'))
+        .send({ pad: 'x'.repeat(7 * 1024 * 1024) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 });

@@ -1,0 +1,50 @@
+/** Settings from the environment: the embedded store's SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX, SHUTDOWN_GRACE_MS, DATABASE_URL and PG_*. */
+import { loadConfig, storeDescription } from '../../api/config';
+import { loadWorkerConfig } from '../../api/worker';
+import { DEFAULT_GROUP_COMMIT_MAX } from '../../engine/store';
+
+const DEMO = { DEMO: 'on' }; // users to start with
+
+test('durable by default: synchronous FULL with group commit', () => {
+  expect(loadConfig(DEMO, '/srv').sqlite).toEqual({ synchronous: 'FULL', groupCommitMax: DEFAULT_GROUP_COMMIT_MAX });
+  expect(loadWorkerConfig({}, '/srv').sqlite).toEqual({ synchronous: 'FULL', groupCommitMax: DEFAULT_GROUP_COMMIT_MAX });
+});
+
+test('SQLITE_SYNCHRONOUS=normal (any case) and a group size; the worker reads the same', () => {
+  const env = { ...DEMO, SQLITE_SYNCHRONOUS: 'Normal', SQLITE_GROUP_COMMIT_MAX: '16' };
+  expect(loadConfig(env, '/srv').sqlite).toEqual({ synchronous: 'NORMAL', groupCommitMax: 16 });
+  expect(loadWorkerConfig(env, '/srv').sqlite).toEqual({ synchronous: 'NORMAL', groupCommitMax: 16 });
+});
+
+test('anything else is refused at start with the setting named', () => {
+  expect(() => loadConfig({ ...DEMO, SQLITE_SYNCHRONOUS: 'off' })).toThrow(/SQLITE_SYNCHRONOUS must be full or normal/);
+  expect(() => loadConfig({ ...DEMO, SQLITE_GROUP_COMMIT_MAX: '0' })).toThrow(/SQLITE_GROUP_COMMIT_MAX must be at least 1/);
+  expect(() => loadConfig({ ...DEMO, SQLITE_GROUP_COMMIT_MAX: 'many' })).toThrow(/SQLITE_GROUP_COMMIT_MAX/);
+});
+
+test('MAX_BULK_RETRY: 100 incidents a bulk retry by default, at least 1', () => {
+  expect(loadConfig(DEMO).maxBulkRetry).toBe(100);
+  expect(loadConfig({ ...DEMO, MAX_BULK_RETRY: '20' }).maxBulkRetry).toBe(20);
+  expect(() => loadConfig({ ...DEMO, MAX_BULK_RETRY: '0' })).toThrow(/MAX_BULK_RETRY must be at least 1/);
+  expect(() => loadConfig({ ...DEMO, MAX_BULK_RETRY: 'lots' })).toThrow(/MAX_BULK_RETRY/);
+});
+
+test('SHUTDOWN_GRACE_MS: 10 s by default, any non-negative integer', () => {
+  expect(loadConfig(DEMO).shutdownGraceMs).toBe(10_000);
+  expect(loadConfig({ ...DEMO, SHUTDOWN_GRACE_MS: '2500' }).shutdownGraceMs).toBe(2500);
+  expect(() => loadConfig({ ...DEMO, SHUTDOWN_GRACE_MS: '-1' })).toThrow(/SHUTDOWN_GRACE_MS/);
+});
+
+test('DATABASE_URL picks the PostgreSQL store, with pool settings; the worker reads the same; bad values are refused', () => {
+  expect(loadConfig(DEMO).postgres).toBeUndefined();
+  const env = { ...DEMO, DATABASE_URL: 'postgres://pd:secret@db.example:5432/processdesk', PG_POOL_MAX: '20', PG_SCHEMA: 'desk' };
+  const expected = { url: env.DATABASE_URL, poolMax: 20, schema: 'desk', statementTimeoutMs: 30_000 };
+  expect(loadConfig(env).postgres).toEqual(expected);
+  expect(loadWorkerConfig(env).postgres).toEqual(expected);
+  expect(loadConfig({ ...DEMO, DATABASE_URL: 'postgresql://h/db' }).postgres).toMatchObject({ poolMax: 10, schema: 'public' });
+  expect(() => loadConfig({ ...DEMO, DATABASE_URL: 'mysql://h/db' })).toThrow(/DATABASE_URL must be a postgres/);
+  expect(() => loadConfig({ ...env, PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX must be at least 1/);
+  expect(() => loadConfig({ ...env, PG_SCHEMA: 'Desk; drop' })).toThrow(/PG_SCHEMA/);
+  expect(() => loadConfig({ ...env, MONGODB_URL: 'mongodb://h/db' })).toThrow(/not both/);
+  expect(storeDescription(loadConfig(env))).toBe('PostgreSQL postgres://pd:***@db.example:5432/processdesk (schema desk, pool 20)');
+});
