@@ -1,11 +1,25 @@
-/** The built-in demo workers (notify, deployment-hook, cmdb-lookup) on the shipped change and incident processes. */
+/**
+ * The built-in demo workers (notify, deployment-hook, cmdb-lookup) on the shipped change and incident
+ * processes, with jobs polled from the store and with jobs on BullMQ (then the demo workers take them
+ * as HTTP workers do, and the decisions of the processes are worked by the engine's decision worker).
+ */
+import type { EngineOptions } from '../../engine';
 import { startDemoWorkers } from '../../engine/runtime/demoWorkers';
+import { dropPrefix, FAST, REDIS_URL, testPrefix } from '../queue/jobQueues';
 import { tempEngine, eventually } from '../support/engine';
 import { shippedResources } from './helpers';
 
-describe('demo workers', () => {
+const bullmqPrefix = testPrefix('demo');
+const MODES: [string, EngineOptions][] = [
+  ['jobs polled from the store', {}],
+  ['jobs on BullMQ', { redisUrl: REDIS_URL, redisPrefix: bullmqPrefix, jobQueues: FAST }],
+];
+
+afterAll(() => dropPrefix(bullmqPrefix));
+
+describe.each(MODES)('demo workers, %s', (_mode, options) => {
   test('complete notify, deployment-hook and cmdb-lookup jobs with a log line; simulateFailure throws DEPLOYMENT_FAILED', async () => {
-    const { engine, close } = await tempEngine();
+    const { engine, close } = await tempEngine(options);
     const lines: string[] = [];
     const stop = startDemoWorkers(engine, undefined, (line) => lines.push(line), 20);
     try {
@@ -21,6 +35,7 @@ describe('demo workers', () => {
           await engine.completeTask(task.id, variables, 'tester');
         };
         await next('SubmitRfc', { changeType: 'standard' });
+        await next('PlanChange', { implementer: 'dave' });
         await next('ScheduleChange');
         if (simulateFailure) {
           await next('BackOutChange');

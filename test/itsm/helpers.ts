@@ -50,9 +50,15 @@ export async function startItsm(engineOptions: EngineOptions = {}): Promise<Itsm
   const lookups: Itsm['lookups'] = [];
   let running = true;
   const work = async (type: string, handle: (job: WorkedJob) => Record<string, unknown>): Promise<void> => {
-    const res = await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type, worker: `${type}-test`, maxJobs: 10, lockMs: 10_000 });
+    const res = await request(api.app)
+      .post('/api/jobs/activate')
+      .set(bearer('admin'))
+      .send({ type, worker: `${type}-test`, maxJobs: 10, lockMs: 10_000 });
     for (const job of (res.body.jobs ?? []) as WorkedJob[]) {
-      await request(api.app).post(`/api/jobs/${encodeURIComponent(job.key)}/complete`).set(bearer('admin')).send({ variables: handle(job) });
+      await request(api.app)
+        .post(`/api/jobs/${encodeURIComponent(job.key)}/complete`)
+        .set(bearer('admin'))
+        .send({ variables: handle(job) });
     }
   };
   const loop = (async () => {
@@ -80,8 +86,9 @@ export async function startItsm(engineOptions: EngineOptions = {}): Promise<Itsm
   };
 }
 
-export async function start(app: express.Express, processId: string, variables: Record<string, unknown>): Promise<string> {
-  const res = await request(app).post('/api/process-instances').set(bearer('admin')).send({ processId, variables });
+/** Starts an instance as `user` (admin by default: admins may give the process owner's settings). */
+export async function start(app: express.Express, processId: string, variables: Record<string, unknown>, user = 'admin'): Promise<string> {
+  const res = await request(app).post('/api/process-instances').set(bearer(user)).send({ processId, variables });
   if (res.status !== 201) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -102,13 +109,20 @@ export async function openTasks(app: express.Express, instanceId: string): Promi
 export async function waitTasks(app: express.Express, instanceId: string, elementId: string, count = 1, ms = 5000): Promise<Record<string, unknown>[]> {
   return eventually(async () => {
     const tasks = (await openTasks(app, instanceId)).filter((t) => t.elementId === elementId);
-    if (tasks.length !== count) throw new Error(`expected ${count} open ${elementId} task(s) in ${instanceId}, open: ${JSON.stringify((await openTasks(app, instanceId)).map((t) => t.elementId))}`);
+    if (tasks.length !== count)
+      throw new Error(`expected ${count} open ${elementId} task(s) in ${instanceId}, open: ${JSON.stringify((await openTasks(app, instanceId)).map((t) => t.elementId))}`);
     return tasks;
   }, ms);
 }
 
 /** Completes the open task of `elementId` as `user` (admin by default) with form variables; expects 200. */
-export async function completeTask(app: express.Express, instanceId: string, elementId: string, variables: Record<string, unknown> = {}, user = 'admin'): Promise<Record<string, unknown>> {
+export async function completeTask(
+  app: express.Express,
+  instanceId: string,
+  elementId: string,
+  variables: Record<string, unknown> = {},
+  user = 'admin',
+): Promise<Record<string, unknown>> {
   const [task] = await waitTasks(app, instanceId, elementId);
   const res = await request(app).post(`/api/tasks/${task.id}/complete`).set(bearer(user)).send({ variables });
   if (res.status !== 200) throw new Error(`completing ${elementId} as ${user}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -130,7 +144,13 @@ export async function publish(app: express.Express, name: string, correlationKey
   expect(res.status).toBeLessThan(300);
 }
 
-export async function waitFor(app: express.Express, id: string, check: (i: Awaited<ReturnType<typeof instance>>) => boolean, what: string, ms = 5000): Promise<Awaited<ReturnType<typeof instance>>> {
+export async function waitFor(
+  app: express.Express,
+  id: string,
+  check: (i: Awaited<ReturnType<typeof instance>>) => boolean,
+  what: string,
+  ms = 5000,
+): Promise<Awaited<ReturnType<typeof instance>>> {
   return eventually(async () => {
     const i = await instance(app, id);
     if (!check(i)) throw new Error(`${what}: instance is ${JSON.stringify({ state: i.state, activeElements: i.activeElements })}`);

@@ -1,13 +1,33 @@
-/** The shipped incident process end to end through the HTTP API (real server, real timers, real DMN). */
+/**
+ * The shipped incident process end to end through the HTTP API (real server, real timers, real DMN).
+ * The engine's clock runs with real time, and a test that needs time to pass moves it forward
+ * (test/support/clock.ts) instead of sleeping.
+ */
 import request from 'supertest';
 import { bearer } from '../api/helpers';
+import { offsetClock, type TestClock } from '../support/clock';
 import {
-  completeTask, completedElements, eventually, expectValidChain, history, instance, publish, start, startItsm, waitActive, waitCompleted, waitFor, waitTasks, type Itsm,
+  completeTask,
+  completedElements,
+  eventually,
+  expectValidChain,
+  history,
+  instance,
+  publish,
+  start,
+  startItsm,
+  waitActive,
+  waitCompleted,
+  waitFor,
+  waitTasks,
+  type Itsm,
 } from './helpers';
 
 let itsm: Itsm;
+let time: TestClock;
 beforeEach(async () => {
-  itsm = await startItsm();
+  time = offsetClock();
+  itsm = await startItsm({ clock: time.clock });
 });
 afterEach(async () => {
   await itsm.close();
@@ -47,7 +67,14 @@ describe('incident management', () => {
       const [ack] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
       expect(ack.candidateGroups).toEqual([c.priority === 5 ? 'service-desk' : 'network']);
       const { variables } = await instance(itsm.app, id);
-      expect(variables).toMatchObject({ priority: c.priority, slaResponse: c.response, slaResolution: c.resolution, slaResponseWarning: c.warning, slaStage: 'ok', autoCloseAfter: 'P5D' });
+      expect(variables).toMatchObject({
+        priority: c.priority,
+        slaResponse: c.response,
+        slaResolution: c.resolution,
+        slaResponseWarning: c.warning,
+        slaStage: 'ok',
+        autoCloseAfter: 'P5D',
+      });
       await completeTask(itsm.app, id, 'AcknowledgeIncident');
       await waitTasks(itsm.app, id, 'InvestigateAndResolve');
       expect((await instance(itsm.app, id)).activeElements).not.toContain('CoordinateMajorIncident');
@@ -82,7 +109,18 @@ describe('incident management', () => {
     expect(done.variables).toMatchObject({ closure: 'confirmed', satisfaction: 5, slaStage: 'ok' });
     expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['major-incident', 'resolution-confirmation', 'incident-closed']);
     const completed = await completedElements(itsm.app, id);
-    expect(completed).toEqual(expect.arrayContaining(['LogIncident', 'DeterminePriority', 'ApplySlaPolicy', 'NotifyMajorIncident', 'CoordinateMajorIncident', 'WorkOnIncident', 'MarkConfirmed', 'IncidentClosed']));
+    expect(completed).toEqual(
+      expect.arrayContaining([
+        'LogIncident',
+        'DeterminePriority',
+        'ApplySlaPolicy',
+        'NotifyMajorIncident',
+        'CoordinateMajorIncident',
+        'WorkOnIncident',
+        'MarkConfirmed',
+        'IncidentClosed',
+      ]),
+    );
     expect(completed).not.toContain('MarkAutoClosed');
     const events = await history(itsm.app, id);
     expect(events.find((e) => e.type === 'job.completed' && e.elementId === 'DeterminePriority')?.actor).toBe('processdesk-decisions');
@@ -116,7 +154,9 @@ describe('incident management', () => {
   test('resolution SLA on the work subprocess: warning and breach, work goes on', async () => {
     const { id, incidentId } = await logIncident(2, 2, { slaResolution: 'PT2S' });
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
-    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'resolution breach', 5000);
+    await waitTasks(itsm.app, id, 'InvestigateAndResolve');
+    time.advance(2000); // the whole resolution target: its warning, then its breach
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'resolution breach', 3000);
     const completed = await eventually(async () => {
       const elements = await completedElements(itsm.app, id);
       expect(elements).toEqual(expect.arrayContaining(['MarkResolutionWarning', 'MarkResolutionBreached', 'ResolutionEscalated']));
@@ -130,23 +170,24 @@ describe('incident management', () => {
   });
 
   test('a new priority while work goes on: the new resolution target applies, minus the time already used', async () => {
-    // P5 (impact 3, urgency 3) has 60 s here; raised to P1 (impact 1, urgency 1) it has 3 s.
-    const targets = ['PT3S', 'PT30S', 'PT40S', 'PT50S', 'PT60S'];
+    // P5 (impact 3, urgency 3) has 600 s here; raised to P1 (impact 1, urgency 1) it has 30 s.
+    const targets = ['PT30S', 'PT300S', 'PT400S', 'PT500S', 'PT600S'];
     const { id, incidentId } = await logIncident(3, 3, { slaResolutionTargets: targets });
-    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResolution: 'PT60S' });
+    expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResolution: 'PT600S' });
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
     await waitTasks(itsm.app, id, 'InvestigateAndResolve');
-    await new Promise((r) => setTimeout(r, 1000)); // one second of resolution time used
+    time.advance(10_000); // ten seconds of resolution time used
     await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
     await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority', 3000);
     const raised = await instance(itsm.app, id);
-    expect(raised.variables.slaResolution).toBe('PT3S');
+    expect(raised.variables.slaResolution).toBe('PT30S');
     const clock = raised.variables.slaClock as { total: number; budget: number };
-    expect(clock.total).toBe(3);
-    expect(clock.budget).toBeLessThanOrEqual(2); // about 1 s of the 3 s was used before the change
+    expect(clock.total).toBe(30);
+    expect(clock.budget).toBeLessThanOrEqual(20); // 10 s of the 30 s (and the real time the steps took) were used before the change
     expect(clock.budget).toBeGreaterThan(0);
     await waitTasks(itsm.app, id, 'InvestigateAndResolve'); // the work item is offered again
-    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach of the new target', 5000);
+    time.advance(clock.budget * 1000); // the rest of the new target
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach of the new target', 3000);
     const completed = await completedElements(itsm.app, id);
     expect(completed).toEqual(expect.arrayContaining(['RedeterminePriority', 'RecomputeSla', 'MarkResolutionBreached']));
     await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
@@ -156,7 +197,10 @@ describe('incident management', () => {
 
   test('a priority change before acknowledgement recomputes the response and resolution targets from the original start', async () => {
     // P5 answers in 60 s; raised to P1 it must answer in 2 s, counted from when the incident was logged
-    const { id, incidentId } = await logIncident(3, 3, { slaResponseTargets: ['PT2S', 'PT20S', 'PT30S', 'PT40S', 'PT60S'], slaResolutionTargets: ['PT100S', 'PT200S', 'PT300S', 'PT400S', 'PT500S'] });
+    const { id, incidentId } = await logIncident(3, 3, {
+      slaResponseTargets: ['PT2S', 'PT20S', 'PT30S', 'PT40S', 'PT60S'],
+      slaResolutionTargets: ['PT100S', 'PT200S', 'PT300S', 'PT400S', 'PT500S'],
+    });
     const [before] = await waitTasks(itsm.app, id, 'AcknowledgeIncident');
     expect((await instance(itsm.app, id)).variables).toMatchObject({ priority: 5, slaResponse: 'PT60S' });
     await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
@@ -169,7 +213,9 @@ describe('incident management', () => {
     expect(after.id).not.toBe(before.id);
     expect(Date.parse(String(after.dueDate)) - Date.parse(String(before.createdAt))).toBeLessThanOrEqual(2500);
     await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach of the new response target', 4000);
-    expect(await completedElements(itsm.app, id)).toEqual(expect.arrayContaining(['PriorityChangedEarly', 'RedeterminePriorityEarly', 'RecomputeResponseSla', 'MarkResponseBreached']));
+    expect(await completedElements(itsm.app, id)).toEqual(
+      expect.arrayContaining(['PriorityChangedEarly', 'RedeterminePriorityEarly', 'RecomputeResponseSla', 'MarkResponseBreached']),
+    );
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
     await waitTasks(itsm.app, id, 'CoordinateMajorIncident'); // P1 now: the major incident path
     await expectValidChain(itsm.app, id);
@@ -180,7 +226,8 @@ describe('incident management', () => {
     await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'response warning', 4000);
     await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
     await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority', 3000);
-    await new Promise((r) => setTimeout(r, 1500));
+    time.advance(1500); // past the new warning time, not yet the new target (2 s after the start)
+    await itsm.engine.idle();
     const warnings = itsm.notifications.filter((n) => n.instanceId === id && n.template === 'sla-response-warning');
     expect(warnings).toHaveLength(1);
     expect((await instance(itsm.app, id)).variables).toMatchObject({ slaStage: 'warning', responseSla: 'warning' });
@@ -209,21 +256,25 @@ describe('incident management', () => {
     const paused = (await instance(itsm.app, id)).variables.slaClock as { total: number; budget: number; running: boolean };
     expect(paused).toMatchObject({ total: 3, running: false });
     expect(paused.budget).toBeGreaterThan(1);
-    await new Promise((r) => setTimeout(r, 3500)); // longer than the whole resolution target: paused, so no breach
+    time.advance(3500); // longer than the whole resolution target: paused, so no breach
+    await itsm.engine.idle();
     expect((await instance(itsm.app, id)).variables.slaStage).toBe('ok');
     expect(await completedElements(itsm.app, id)).not.toContain('MarkResolutionWarning');
     await publish(itsm.app, 'CustomerReplied', incidentId, { customerAnswer: 'here you go' });
     await waitTasks(itsm.app, id, 'InvestigateAndResolve');
     const resumed = await instance(itsm.app, id);
     expect(resumed.variables.slaResolutionLeft).toBe(`PT${Math.floor(paused.budget)}S`);
-    const resumedAt = Date.now();
-    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach after resume', 5000);
-    expect(Date.now() - resumedAt).toBeGreaterThan(1000);
+    expect(resumed.variables.slaStage).toBe('ok');
+    time.advance(Math.ceil(paused.budget) * 1000); // the time that was left
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'breach after resume', 3000);
     const events = await history(itsm.app, id);
     const correlated = events.findIndex((e) => e.type === 'message.correlated');
     const breached = events.findIndex((e) => e.type === 'element.completed' && e.elementId === 'MarkResolutionBreached');
     expect(correlated).toBeGreaterThan(-1);
     expect(breached).toBeGreaterThan(correlated);
+    // On the engine's clock: the breach came the time left after the reply, not before.
+    const at = (e: unknown): number => Date.parse(String((e as { at: string }).at));
+    expect(at(events[breached]) - at(events[correlated])).toBeGreaterThanOrEqual(Math.floor(paused.budget) * 1000);
   });
 
   test('reopen goes back to work; the second resolution is auto-closed after the configured time', async () => {
@@ -233,7 +284,8 @@ describe('incident management', () => {
     await waitTasks(itsm.app, id, 'AcknowledgeIncident');
     expect((await instance(itsm.app, id)).variables).toMatchObject({ reopenCount: 1, reopenReason: 'still broken' });
     await resolve(id);
-    const done = await waitCompleted(itsm.app, id, 5000);
+    time.advance(1000); // the configured auto-close time
+    const done = await waitCompleted(itsm.app, id, 3000);
     expect(done.variables).toMatchObject({ closure: 'auto-closed', reopenCount: 1 });
     const completed = await completedElements(itsm.app, id);
     expect(completed.filter((e) => e === 'InvestigateAndResolve')).toHaveLength(2);
@@ -244,7 +296,10 @@ describe('incident management', () => {
   test('the log form is enforced by the API (impact out of range is refused)', async () => {
     const id = await start(itsm.app, 'incident', { incidentId: 'INC-form' });
     const [task] = await waitTasks(itsm.app, id, 'LogIncident');
-    const res = await request(itsm.app).post(`/api/tasks/${task.id}/complete`).set(bearer('admin')).send({ variables: { ...LOG, impact: 7, urgency: 1 } });
+    const res = await request(itsm.app)
+      .post(`/api/tasks/${task.id}/complete`)
+      .set(bearer('admin'))
+      .send({ variables: { ...LOG, impact: 7, urgency: 1 } });
     expect(res.status).toBe(400);
   });
 });

@@ -6,7 +6,8 @@
 import request from 'supertest';
 import type { BusinessCalendarConfig } from '../../engine/expr/businessCalendar';
 import { bearer } from '../api/helpers';
-import { completeTask, completedElements, instance, publish, start, startItsm, waitActive, waitFor, waitTasks, type Itsm } from './helpers';
+import { offsetClock, type TestClock } from '../support/clock';
+import { completeTask, completedElements, history, instance, publish, start, startItsm, waitActive, waitFor, waitTasks, type Itsm } from './helpers';
 
 const DAY = 86_400_000;
 const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -20,6 +21,11 @@ const ALWAYS_OPEN: BusinessCalendarConfig = { timeZone: 'UTC', workingDays: [1, 
 const afterHolidays = (now: number): number => Date.parse(`${utcDate(now + 2 * DAY)}T00:00:00Z`);
 
 let itsm: Itsm | undefined;
+/** The engine's clock: real time, moved forward where wall time must pass (test/support/clock.ts). */
+let time: TestClock;
+beforeEach(() => {
+  time = offsetClock();
+});
 afterEach(async () => {
   await itsm?.close();
   itsm = undefined;
@@ -34,12 +40,10 @@ async function logIncident(app: Itsm['app'], impact: number, urgency: number, ex
   return { id, incidentId };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('incident SLAs in business time', () => {
   test('outside working time the targets wait for the next working period; a 24x7 incident on the same engine breaches', async () => {
     const now = Date.now();
-    itsm = await startItsm({ businessCalendar: holidayCalendar(now) });
+    itsm = await startItsm({ clock: time.clock, businessCalendar: holidayCalendar(now) });
     const business = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponse: 'PT2S', slaResolution: 'PT3S' });
     const calendarTime = await logIncident(itsm.app, 2, 2, { slaResponse: 'PT2S', slaResolution: 'PT3S' });
     const vars = (await instance(itsm.app, business.id)).variables;
@@ -48,8 +52,8 @@ describe('incident SLAs in business time', () => {
     expect(Date.parse(String(vars.slaResponseDueAt))).toBe(afterHolidays(now) + 2000);
     expect(Date.parse(String(vars.slaResponseWarningAt))).toBe(afterHolidays(now) + 1000);
     expect((await instance(itsm.app, calendarTime.id)).variables.slaCalendar).toBe('24x7');
-    await waitFor(itsm.app, calendarTime.id, (i) => i.variables.slaStage === 'breached', '24x7 response breach', 5000);
-    await sleep(500);
+    time.advance(2500); // past the 24x7 target; no working time passes on a holiday
+    await waitFor(itsm.app, calendarTime.id, (i) => i.variables.slaStage === 'breached', '24x7 response breach', 3000);
     const still = await instance(itsm.app, business.id);
     expect(still.variables.slaStage).toBe('ok');
     expect(await completedElements(itsm.app, business.id)).not.toContain('MarkResponseWarning');
@@ -57,8 +61,12 @@ describe('incident SLAs in business time', () => {
 
   test('pause and resume (twice) on holidays cost no budget; a priority change recomputes from the working time used (none)', async () => {
     const now = Date.now();
-    itsm = await startItsm({ businessCalendar: holidayCalendar(now) });
-    const { id, incidentId } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResolution: 'PT3S', slaResolutionTargets: ['PT1H', 'PT2H', 'PT3H', 'PT4H', 'PT5H'] });
+    itsm = await startItsm({ clock: time.clock, businessCalendar: holidayCalendar(now) });
+    const { id, incidentId } = await logIncident(itsm.app, 2, 2, {
+      slaCalendar: 'business',
+      slaResolution: 'PT3S',
+      slaResolutionTargets: ['PT1H', 'PT2H', 'PT3H', 'PT4H', 'PT5H'],
+    });
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
     await waitTasks(itsm.app, id, 'InvestigateAndResolve');
     const working = (await instance(itsm.app, id)).variables;
@@ -69,7 +77,8 @@ describe('incident SLAs in business time', () => {
     for (const answer of ['model X200', 'serial 42']) {
       await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'pending-customer' });
       await waitActive(itsm.app, id, 'CustomerReplied');
-      await sleep(600); // wall time passes; business time does not
+      time.advance(600); // wall time passes; business time does not
+      await itsm.engine.idle();
       const paused = (await instance(itsm.app, id)).variables.slaClock as { total: number; budget: number; running: boolean };
       expect(paused).toEqual(expect.objectContaining({ total: 3, budget: 3, running: false }));
       await publish(itsm.app, 'CustomerReplied', incidentId, { customerAnswer: answer });
@@ -90,7 +99,7 @@ describe('incident SLAs in business time', () => {
 
   test('a priority change before acknowledgement on a holiday: the new response target counts from the next working period', async () => {
     const now = Date.now();
-    itsm = await startItsm({ businessCalendar: holidayCalendar(now) });
+    itsm = await startItsm({ clock: time.clock, businessCalendar: holidayCalendar(now) });
     const { id, incidentId } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponseTargets: ['PT10S', 'PT20S', 'PT30S', 'PT40S', 'PT50S'] });
     expect(Date.parse(String((await instance(itsm.app, id)).variables.slaResponseDueAt))).toBe(afterHolidays(now) + 30_000);
     await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 1, urgency: 1 });
@@ -102,22 +111,28 @@ describe('incident SLAs in business time', () => {
   });
 
   test('on an always-open calendar business time runs like wall time: warning and breach fire', async () => {
-    itsm = await startItsm({ businessCalendar: ALWAYS_OPEN });
+    itsm = await startItsm({ clock: time.clock, businessCalendar: ALWAYS_OPEN });
     const { id } = await logIncident(itsm.app, 2, 2, { slaCalendar: 'business', slaResponse: 'PT2S' });
-    const started = Date.now();
     await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'business-time response breach', 6000);
-    expect(Date.now() - started).toBeGreaterThan(1000);
+    // On the engine's clock: the breach came the 2 s target after the incident was logged.
+    const events = (await history(itsm.app, id)) as unknown as { type: string; elementId?: string; atMs: number }[];
+    const logged = events.find((e) => e.type === 'element.completed' && e.elementId === 'LogIncident')!.atMs;
+    const breached = events.find((e) => e.type === 'element.completed' && e.elementId === 'MarkResponseBreached')!.atMs;
+    expect(breached - logged).toBeGreaterThanOrEqual(2000);
     expect(await completedElements(itsm.app, id)).toEqual(expect.arrayContaining(['MarkResponseWarning', 'MarkResponseBreached']));
   });
 
   test('per-priority calendars: P2 counts calendar time, P3 business time; an unknown calendar is refused at start', async () => {
-    itsm = await startItsm({ businessCalendar: holidayCalendar() });
+    itsm = await startItsm({ clock: time.clock, businessCalendar: holidayCalendar() });
     const slaCalendars = ['24x7', '24x7', 'business', 'business', 'business'];
     const p2 = await logIncident(itsm.app, 1, 2, { slaCalendars });
     const p3 = await logIncident(itsm.app, 2, 2, { slaCalendars });
     expect((await instance(itsm.app, p2.id)).variables).toMatchObject({ priority: 2, slaCalendar: '24x7' });
     expect((await instance(itsm.app, p3.id)).variables).toMatchObject({ priority: 3, slaCalendar: 'business' });
-    const bad = await request(itsm.app).post('/api/process-instances').set(bearer('admin')).send({ processId: 'incident', variables: { slaCalendar: 'bussiness' } });
+    const bad = await request(itsm.app)
+      .post('/api/process-instances')
+      .set(bearer('admin'))
+      .send({ processId: 'incident', variables: { slaCalendar: 'bussiness' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { instancePath: string }) => d.instancePath)).toContain('/variables/slaCalendar');
   });

@@ -7,8 +7,27 @@ import zeebe from 'zeebe-bpmn-moddle/resources/zeebe.json';
 import { lintDefinitions } from '../../modeler/src/lint';
 import { shippedResources } from './helpers';
 
-test.each(shippedResources().filter((r) => r.name.endsWith('.bpmn')).map((r) => [r.name, r.content]))('%s has no lint errors or warnings', async (_name, xml) => {
+/** The forms shipped beside the processes: every form id a shipped user task names is among them. */
+const shippedForms = new Set(
+  shippedResources()
+    .filter((r) => r.name.endsWith('.form'))
+    .map((r) => JSON.parse(r.content).id as string),
+);
+
+test.each(
+  shippedResources()
+    .filter((r) => r.name.endsWith('.bpmn'))
+    .map((r) => [r.name, r.content]),
+)('%s has no lint errors or warnings', async (_name, xml) => {
   const { rootElement, warnings } = await new BpmnModdle({ zeebe }).fromXML(xml);
   expect(warnings).toEqual([]);
+  expect(await lintDefinitions(rootElement, shippedForms)).toEqual([]);
+});
+
+test('linting the same diagram again gives the same answer (the modeler lints after every change)', async () => {
+  const [incident] = shippedResources().filter((r) => r.name === 'incident.bpmn');
+  const { rootElement } = await new BpmnModdle({ zeebe }).fromXML(incident.content);
+  expect(await lintDefinitions(rootElement)).toEqual([]);
+  // a stateful rule (no-duplicate-sequence-flows) must not remember the flows of the run before
   expect(await lintDefinitions(rootElement)).toEqual([]);
 });
