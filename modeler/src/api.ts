@@ -1,4 +1,4 @@
-/** The HTTP API client: bearer token from sessionStorage, the one error shape turned into ApiError. */
+/** The HTTP API client: the session cookie with the CSRF header, the one error shape turned into ApiError. */
 
 export interface ErrorDetail {
   elementId?: string;
@@ -7,28 +7,49 @@ export interface ErrorDetail {
 }
 
 export class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string, public details: ErrorDetail[] = []) {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public details: ErrorDetail[] = [],
+  ) {
     super(message);
   }
 }
 
-const TOKEN_KEY = 'processdesk.token';
+/**
+ * Whether this tab is signed in. The credential is the session cookie (HttpOnly: no script can read it,
+ * so a token never sits in sessionStorage); every tab of the browser shares it, so a new tab or a mailed
+ * link needs no sign-in (api/sessions.ts).
+ */
+export const session = { signedIn: false };
 
-export const session = {
-  get token(): string | null {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  set token(value: string | null) {
-    if (value) sessionStorage.setItem(TOKEN_KEY, value);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  },
-};
+/** Sent with every request: the server refuses a change authenticated by the cookie without it (CSRF). */
+const CSRF_HEADERS = { 'X-ProcessDesk-CSRF': '1' };
 
-async function request(method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+/** Aborts the requests in flight at sign-out: they would come back refused (401) once the session ended. */
+let inflight = new AbortController();
+/** The sign-out under way: a sign-in waits for it, so the old session's end cannot follow the new start. */
+let signingOut: Promise<void> = Promise.resolve();
+
+/**
+ * A request and the reading of its answer. One cut off by sign-out never settles: the page that asked
+ * is gone, and neither an error for it nor a refusal from the ended session should surface.
+ */
+async function call<T>(method: string, path: string, body: unknown, read: (res: Response) => Promise<T>): Promise<T> {
+  const { signal } = inflight;
+  try {
+    return await read(await request(method, path, body, signal));
+  } catch (err) {
+    if (signal.aborted) return new Promise<T>(() => undefined);
+    throw err;
+  }
+}
+
+async function request(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...CSRF_HEADERS };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', signal, body: body === undefined ? undefined : JSON.stringify(body) });
   if (!res.ok) {
     let code = 'HTTP_' + res.status;
     let message = res.statusText;
@@ -41,26 +62,42 @@ async function request(method: string, path: string, body?: unknown): Promise<Re
     } catch {
       /* not JSON */
     }
-    if (res.status === 401 && session.token) window.dispatchEvent(new Event('processdesk:unauthorized'));
+    if (res.status === 401 && session.signedIn) window.dispatchEvent(new Event('processdesk:unauthorized'));
     throw new ApiError(res.status, code, message, details);
   }
   return res;
 }
 
+const json = (res: Response): Promise<any> => res.json();
+
 export const api = {
-  async get<T = any>(path: string): Promise<T> {
-    return (await request('GET', path)).json();
+  get<T = any>(path: string): Promise<T> {
+    return call('GET', path, undefined, json);
   },
-  async text(path: string): Promise<string> {
-    return (await request('GET', path)).text();
+  text(path: string): Promise<string> {
+    return call('GET', path, undefined, (res) => res.text());
   },
-  async post<T = any>(path: string, body: unknown = {}): Promise<T> {
-    return (await request('POST', path, body)).json();
+  post<T = any>(path: string, body: unknown = {}): Promise<T> {
+    return call('POST', path, body, json);
+  },
+  /** A file the API sends (an attachment), read as the signed-in user. */
+  blob(path: string): Promise<Blob> {
+    return call('GET', path, undefined, (res) => res.blob());
+  },
+  /** A DELETE; its answer may be empty (204). */
+  delete<T = any>(path: string): Promise<T | undefined> {
+    return call('DELETE', path, undefined, async (res) => {
+      const text = await res.text();
+      return text ? (JSON.parse(text) as T) : undefined;
+    });
+  },
+  put<T = any>(path: string, body: unknown): Promise<T> {
+    return call('PUT', path, body, json);
   },
   /** Status of a GET without throwing (used to find out what a non-demo token may do). */
   async status(path: string): Promise<number> {
     try {
-      await request('GET', path);
+      await call('GET', path, undefined, async () => undefined);
       return 200;
     } catch (err) {
       return err instanceof ApiError ? err.status : 0;
@@ -82,19 +119,53 @@ export interface Me {
   demo: boolean;
 }
 
-/** The demo users of api/auth.ts (token `demo-<id>`), listed on the sign-in page. */
+/** The demo users of api/auth.ts but the worker (token `demo-<id>`), listed on the sign-in page; test/api/auth.test.ts keeps the two lists equal. */
 export const DEMO_USERS: Me[] = [
-  { id: 'owner', roles: ['designer'], groups: [], demo: true },
+  { id: 'owner', roles: ['designer'], groups: ['process-owners'], demo: true },
+  { id: 'frank', roles: ['designer'], groups: [], demo: true },
   { id: 'alice', roles: ['agent'], groups: ['service-desk', 'network'], demo: true },
   { id: 'bob', roles: ['agent'], groups: ['change-managers', 'cab'], demo: true },
+  { id: 'dave', roles: ['agent'], groups: ['network', 'cab'], demo: true },
+  { id: 'erin', roles: ['agent'], groups: ['service-desk', 'cab'], demo: true },
   { id: 'carol', roles: ['auditor'], groups: [], demo: true },
   { id: 'admin', roles: ['admin'], groups: [], demo: true },
 ];
 
-/** Who the token belongs to (GET /api/me); a token the server refuses is an ApiError 401. */
-export async function whoAmI(): Promise<Me> {
-  const me = await api.get<{ id: string; roles: Role[]; groups: string[]; via: string }>('/api/me');
-  return { id: me.id, roles: me.roles, groups: me.groups, demo: me.via === 'demo' };
+interface SessionAnswer {
+  signedIn: boolean;
+  id?: string;
+  roles?: Role[];
+  groups?: string[];
+  via?: string;
+}
+
+function signedInAs(s: SessionAnswer): Me | null {
+  session.signedIn = s.signedIn && !!s.id;
+  return session.signedIn ? { id: s.id!, roles: s.roles ?? [], groups: s.groups ?? [], demo: s.via === 'demo' } : null;
+}
+
+/** Trades a token for the session cookie (POST /api/session); a refused token is an ApiError 401. */
+export async function signInWith(token: string): Promise<Me> {
+  await signingOut;
+  return signedInAs(await api.post<SessionAnswer>('/api/session', { token }))!;
+}
+
+/** Who this browser's session cookie belongs to (GET /api/session), or null: asked at load, never a 401. */
+export async function currentSession(): Promise<Me | null> {
+  return signedInAs(await api.get<SessionAnswer>('/api/session'));
+}
+
+/** Ends the session on the server (DELETE /api/session) and forgets it here, even when the server is gone. */
+export function signOutSession(): Promise<void> {
+  session.signedIn = false;
+  inflight.abort();
+  inflight = new AbortController();
+  // the cookie may already be dead, or the server gone: the tab is signed out either way
+  signingOut = api.delete('/api/session').then(
+    () => undefined,
+    () => undefined,
+  );
+  return signingOut;
 }
 
 /** Whether the server accepts the demo tokens (GET /api/health says so; no token needed). */
@@ -112,8 +183,8 @@ export const can = {
   work: (me: Me) => me.roles.some((r) => r === 'agent' || r === 'admin'),
   instances: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'admin'),
   audit: (me: Me) => me.roles.some((r) => r === 'auditor' || r === 'admin'),
-  cancel: (me: Me) => me.roles.includes('admin'),
-  resolve: (me: Me) => me.roles.includes('admin'),
-  modify: (me: Me) => me.roles.includes('admin'),
+  incidents: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'auditor' || r === 'admin'),
+  /** Designers see the Retry controls too; the server retries only the incidents of processes they own. */
+  retryIncidents: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'admin'),
   start: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'agent' || r === 'admin'),
 };

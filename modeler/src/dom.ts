@@ -51,16 +51,3 @@ export function when(iso: string | null | undefined): string {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-/** A labelled form control wrapped with its label. */
-export function field(label: string, control: HTMLElement): HTMLElement {
-  const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;
-  control.id = id;
-  return h('div', { class: 'field' }, h('label', { for: id }, label), control);
-}
-
-export function select(options: [string, string][], value = ''): HTMLSelectElement {
-  const s = h('select', {});
-  for (const [v, label] of options) s.append(h('option', { value: v, selected: v === value }, label));
-  return s;
-}

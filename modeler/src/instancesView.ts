@@ -2,55 +2,74 @@
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import { api, can, type Me, qs } from './api';
+import type { HistoryEvent, Instance } from '../../api/schemas';
+import { api, type Me, qs } from './api';
 import { errorText, h, toast, when } from './dom';
-
-interface Instance {
-  id: string;
-  processId: string;
-  version: number;
-  businessKey?: string | null;
-  state: 'active' | 'completed' | 'terminated' | 'incident';
-  variables: Record<string, unknown>;
-  activeElements: string[];
-  startedAt: string | number;
-  endedAt?: string | number | null;
-  /** Set when a call activity of another instance started this one. */
-  parentInstanceId?: string | null;
-}
-
-interface HistoryEvent {
-  seq: number;
-  at: string;
-  type: string;
-  elementId: string | null;
-  actor: string;
-  data: unknown;
-}
+import { loadInto } from './loadState';
+import { migrationPanel, moveTokenPanel } from './instanceRepair';
 
 const date = (v: string | number | null | undefined): string => (v === null || v === undefined ? '—' : when(typeof v === 'number' ? new Date(v).toISOString() : v));
 
 export function instanceTable(items: Instance[], link: (i: Instance) => string, id: string): HTMLTableElement {
-  return h('table', { class: 'data', id },
+  return h(
+    'table',
+    { class: 'data', id },
     h('caption', { class: 'visually-hidden' }, 'Process instances'),
-    h('thead', {}, h('tr', {}, ['Instance', 'Process', 'Business key', 'State', 'Started', 'Ended'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, items.length ? items.map((i) => h('tr', { 'data-instance-id': i.id },
-      h('th', { scope: 'row' }, h('a', { href: link(i) }, i.id)),
-      h('td', {}, `${i.processId} v${i.version}`),
-      h('td', {}, i.businessKey ?? '—'),
-      h('td', {}, h('span', { class: `state state-${i.state}` }, i.state)),
-      h('td', {}, date(i.startedAt)),
-      h('td', {}, date(i.endedAt)),
-    )) : h('tr', {}, h('td', { colspan: '6', class: 'muted' }, 'No instances match.'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Instance', 'Process', 'Business key', 'State', 'Started', 'Ended'].map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      items.length
+        ? items.map((i) =>
+            h(
+              'tr',
+              { 'data-instance-id': i.id },
+              h('th', { scope: 'row' }, h('a', { href: link(i) }, i.id)),
+              h('td', {}, `${i.processId} v${i.version}`),
+              h('td', {}, i.businessKey ?? '—'),
+              h('td', {}, h('span', { class: `state state-${i.state}` }, i.state)),
+              h('td', {}, date(i.startedAt)),
+              h('td', {}, date(i.endedAt)),
+            ),
+          )
+        : h('tr', {}, h('td', { colspan: '6', class: 'muted' }, 'No instances match.')),
+    ),
   );
 }
 
 export function instanceFilters(onSearch: (q: { processId: string; state: string; businessKey: string }) => void, prefix: string): HTMLFormElement {
   const processId = h('input', { id: `${prefix}-process`, type: 'text', autocomplete: 'off' });
-  const state = h('select', { id: `${prefix}-state` },
-    ...[['', 'Any'], ['active', 'Active'], ['incident', 'Incident'], ['completed', 'Completed'], ['terminated', 'Terminated']].map(([v, l]) => h('option', { value: v }, l)));
+  const state = h(
+    'select',
+    { id: `${prefix}-state` },
+    ...[
+      ['', 'Any'],
+      ['active', 'Active'],
+      ['incident', 'Incident'],
+      ['completed', 'Completed'],
+      ['terminated', 'Terminated'],
+    ].map(([v, l]) => h('option', { value: v }, l)),
+  );
   const businessKey = h('input', { id: `${prefix}-business-key`, type: 'text', autocomplete: 'off' });
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter instances', onsubmit: (e: Event) => { e.preventDefault(); onSearch({ processId: processId.value.trim(), state: state.value, businessKey: businessKey.value.trim() }); } },
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      role: 'search',
+      'aria-label': 'Filter instances',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        onSearch({ processId: processId.value.trim(), state: state.value, businessKey: businessKey.value.trim() });
+      },
+    },
     h('div', { class: 'field' }, h('label', { for: processId.id }, 'Process id'), processId),
     h('div', { class: 'field' }, h('label', { for: state.id }, 'State'), state),
     h('div', { class: 'field' }, h('label', { for: businessKey.id }, 'Business key'), businessKey),
@@ -68,7 +87,11 @@ async function listInstances(q: { processId: string; state: string; businessKey:
  * An instance list (newest first) and the search that fills it. Only the newest search renders: the
  * first (unfiltered) answer must not overwrite a later filtered one.
  */
-export function instanceSearch(resultsId: string, tableId: string, link: (i: Instance) => string): {
+export function instanceSearch(
+  resultsId: string,
+  tableId: string,
+  link: (i: Instance) => string,
+): {
   results: HTMLElement;
   search: (q: { processId: string; state: string; businessKey: string }) => Promise<void>;
 } {
@@ -76,12 +99,12 @@ export function instanceSearch(resultsId: string, tableId: string, link: (i: Ins
   let latest = 0;
   const search = async (q: { processId: string; state: string; businessKey: string }): Promise<void> => {
     const mine = ++latest;
-    try {
-      const items = await listInstances(q);
-      if (mine === latest) results.replaceChildren(instanceTable(items, link, tableId));
-    } catch (err) {
-      if (mine === latest) results.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
-    }
+    await loadInto(
+      results,
+      () => listInstances(q),
+      (items) => instanceTable(items, link, tableId),
+      { what: 'instances', current: () => mine === latest },
+    );
   };
   return { results, search };
 }
@@ -122,11 +145,21 @@ export async function instanceDiagram(container: HTMLElement, instance: Instance
 export function mount(main: HTMLElement, me: Me, instanceId?: string): { dispose: () => void } {
   let viewer: any;
   if (instanceId) {
-    void showInstance(main, me, instanceId).then((v) => { viewer = v; });
+    void showInstance(main, me, instanceId).then((v) => {
+      viewer = v;
+    });
     return { dispose: () => viewer?.destroy() };
   }
   const { results, search } = instanceSearch('instance-results', 'instance-table', (i) => `#/instances/${encodeURIComponent(i.id)}`);
-  main.append(h('section', { 'aria-labelledby': 'instances-title' }, h('h1', { id: 'instances-title' }, 'Process instances'), instanceFilters((q) => void search(q), 'instances'), results));
+  main.append(
+    h(
+      'section',
+      { 'aria-labelledby': 'instances-title' },
+      h('h1', { id: 'instances-title' }, 'Process instances'),
+      instanceFilters((q) => void search(q), 'instances'),
+      results,
+    ),
+  );
   void search({ processId: '', state: '', businessKey: '' });
   return { dispose: () => undefined };
 }
@@ -157,22 +190,30 @@ function variablesEditor(main: HTMLElement, me: Me, instance: Instance): HTMLEle
 
 async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any> {
   const title = h('h1', { id: 'instance-title' }, `Instance ${id}`);
-  const diagram = h('div', { class: 'viewer', id: 'instance-diagram', role: 'img', 'aria-label': 'Process diagram with the taken path' });
+  // a figure, not an img: the bpmn-js canvas inside takes the keyboard focus (an img may hold no control)
+  const diagram = h('div', { class: 'viewer', id: 'instance-diagram', role: 'figure', 'aria-label': 'Process diagram with the taken path' });
   const facts = h('dl', { class: 'facts' });
   const vars = h('div', { id: 'instance-variables' });
   const incidents = h('div', { id: 'instance-incidents' });
   const children = h('div', { id: 'instance-children' });
+  const repair = h('div', { id: 'instance-repair' });
   const actions = h('div', { class: 'toolbar' });
   main.append(
     h('p', {}, h('a', { href: '#/instances' }, '← All instances')),
-    title, actions,
-    h('div', { class: 'instance-layout' },
+    title,
+    actions,
+    h(
+      'div',
+      { class: 'instance-layout' },
       diagram,
-      h('div', { class: 'instance-side' },
+      h(
+        'div',
+        { class: 'instance-side' },
         facts,
         h('section', { 'aria-labelledby': 'vars-title' }, h('h2', { id: 'vars-title' }, 'Variables'), vars),
         h('section', { 'aria-labelledby': 'incidents-title' }, h('h2', { id: 'incidents-title' }, 'Incidents'), incidents),
         h('section', { 'aria-labelledby': 'children-title' }, h('h2', { id: 'children-title' }, 'Called instances'), children),
+        repair,
       ),
     ),
     h('p', { class: 'legend' }, h('span', { class: 'swatch active' }), ' active ', h('span', { class: 'swatch taken' }), ' taken path; numbers: times completed'),
@@ -184,74 +225,166 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
     main.append(h('p', { class: 'error', role: 'alert' }, errorText(err)));
     return undefined;
   }
-  title.textContent = `${instance.processId} v${instance.version} — ${instance.id}`;
+  title.textContent = `${instance.processId} v${instance.version} — ${instance.businessKey ?? instance.id}`;
+  document.title = `${instance.businessKey ?? instance.id} · Instances · ProcessDesk`;
   facts.append(
-    h('dt', {}, 'State'), h('dd', { id: 'instance-state' }, h('span', { class: `state state-${instance.state}` }, instance.state)),
-    h('dt', {}, 'Business key'), h('dd', {}, instance.businessKey ?? '—'),
-    h('dt', {}, 'Started'), h('dd', {}, date(instance.startedAt)),
-    h('dt', {}, 'Ended'), h('dd', {}, date(instance.endedAt)),
-    h('dt', {}, 'Active elements'), h('dd', {}, (instance.activeElements ?? []).join(', ') || '—'),
+    h('dt', {}, 'State'),
+    h('dd', { id: 'instance-state' }, h('span', { class: `state state-${instance.state}` }, instance.state)),
+    h('dt', {}, 'Business key'),
+    h('dd', {}, instance.businessKey ?? '—'),
+    h('dt', {}, 'Started'),
+    h('dd', {}, date(instance.startedAt)),
+    h('dt', {}, 'Ended'),
+    h('dd', {}, date(instance.endedAt)),
+    h('dt', {}, 'Active elements'),
+    h('dd', {}, (instance.activeElements ?? []).join(', ') || '—'),
   );
   if (instance.parentInstanceId) {
-    facts.append(h('dt', {}, 'Called by'), h('dd', {}, h('a', { id: 'instance-parent', href: `#/instances/${encodeURIComponent(instance.parentInstanceId)}` }, instance.parentInstanceId)));
+    facts.append(
+      h('dt', {}, 'Called by'),
+      h('dd', {}, h('a', { id: 'instance-parent', href: `#/instances/${encodeURIComponent(instance.parentInstanceId)}` }, instance.parentInstanceId)),
+    );
   }
   try {
     // what its call activities started (approvals): each one is an instance of its own
     const called = (await api.get<{ items: Instance[] }>(`/api/process-instances${qs({ parentInstanceId: id, limit: '200' })}`)).items;
-    children.append(called.length
-      ? h('ul', { class: 'children' }, called.map((c) => h('li', {},
-        h('a', { href: `#/instances/${encodeURIComponent(c.id)}`, 'data-child-id': c.id }, c.processId), ' ', h('span', { class: `state state-${c.state}` }, c.state), ` started ${date(c.startedAt)}`)))
-      : h('p', { class: 'muted' }, 'None.'));
+    children.append(
+      called.length
+        ? h(
+            'ul',
+            { class: 'children' },
+            called.map((c) =>
+              h(
+                'li',
+                {},
+                h('a', { href: `#/instances/${encodeURIComponent(c.id)}`, 'data-child-id': c.id }, c.processId),
+                ' ',
+                h('span', { class: `state state-${c.state}` }, c.state),
+                ` started ${date(c.startedAt)}`,
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, 'None.'),
+    );
   } catch (err) {
     children.append(h('p', { class: 'muted' }, `Called instances unavailable: ${errorText(err)}`));
   }
   const entries = Object.entries(instance.variables ?? {});
-  vars.append(entries.length ? h('table', { class: 'data compact' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))),
-    h('tbody', {}, entries.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, h('code', {}, JSON.stringify(v)))))),
-  ) : h('p', { class: 'muted' }, 'No variables.'));
-  if (can.modify(me) && (instance.state === 'active' || instance.state === 'incident')) vars.append(variablesEditor(main, me, instance));
-  if (can.cancel(me) && (instance.state === 'active' || instance.state === 'incident')) {
-    actions.append(h('button', { type: 'button', class: 'danger', id: 'cancel-instance', onclick: async () => {
-      if (!confirm(`Cancel instance ${instance.id}?`)) return;
-      try {
-        await api.post(`/api/process-instances/${encodeURIComponent(instance.id)}/cancel`, {});
-        toast('Instance canceled.');
-        main.replaceChildren();
-        await showInstance(main, me, id);
-      } catch (err) {
-        toast(`Could not cancel: ${errorText(err)}`, 'error');
-      }
-    } }, 'Cancel instance'));
+  vars.append(
+    entries.length
+      ? h(
+          'table',
+          { class: 'data compact' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))),
+          h(
+            'tbody',
+            {},
+            entries.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, h('code', {}, JSON.stringify(v))))),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No variables.'),
+  );
+  const allowed = new Set(instance.allowedActions ?? []);
+  if (allowed.has('setVariables')) vars.append(variablesEditor(main, me, instance));
+  if (allowed.has('cancel')) {
+    actions.append(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          id: 'cancel-instance',
+          onclick: async () => {
+            if (!confirm(`Cancel instance ${instance.id}?`)) return;
+            try {
+              await api.post(`/api/process-instances/${encodeURIComponent(instance.id)}/cancel`, {});
+              toast('Instance canceled.');
+              main.replaceChildren();
+              await showInstance(main, me, id);
+            } catch (err) {
+              toast(`Could not cancel: ${errorText(err)}`, 'error');
+            }
+          },
+        },
+        'Cancel instance',
+      ),
+    );
   }
   try {
-    const { items } = await api.get<{ items: { id: string; elementId: string; type: string; message: string; state: string; createdAt: string }[] }>(`/api/incidents${qs({ processInstanceId: id })}`);
-    incidents.append(items.length ? h('ul', { class: 'incidents' }, items.map((i) => h('li', { class: `incident ${i.state}` },
-      h('strong', {}, i.elementId), ` ${i.type}: ${i.message} (${i.state}, ${when(i.createdAt)}) `,
-      i.state === 'open' && can.resolve(me) ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
-        try {
-          await api.post(`/api/incidents/${encodeURIComponent(i.id)}/resolve`, {});
-          toast('Incident resolved; the element is retried.');
-          main.replaceChildren();
-          await showInstance(main, me, id);
-        } catch (err) {
-          toast(`Could not resolve: ${errorText(err)}`, 'error');
-        }
-      } }, 'Retry') : null,
-    ))) : h('p', { class: 'muted' }, 'No incidents.'));
+    const { items } = await api.get<{ items: { id: string; elementId: string; type: string; message: string; state: string; createdAt: string }[] }>(
+      `/api/incidents${qs({ processInstanceId: id })}`,
+    );
+    incidents.append(
+      items.length
+        ? h(
+            'ul',
+            { class: 'incidents' },
+            items.map((i) =>
+              h(
+                'li',
+                { class: `incident ${i.state}` },
+                h('strong', {}, i.elementId),
+                ` ${i.type}: ${i.message} (${i.state}, ${when(i.createdAt)}) `,
+                i.state === 'open' && allowed.has('resolveIncidents')
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'secondary',
+                        onclick: async () => {
+                          try {
+                            await api.post(`/api/incidents/${encodeURIComponent(i.id)}/resolve`, {});
+                            toast('Incident resolved; the element is retried.');
+                            main.replaceChildren();
+                            await showInstance(main, me, id);
+                          } catch (err) {
+                            toast(`Could not resolve: ${errorText(err)}`, 'error');
+                          }
+                        },
+                      },
+                      'Retry',
+                    )
+                  : null,
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, 'No incidents.'),
+    );
   } catch (err) {
     incidents.append(h('p', { class: 'muted' }, `Incidents unavailable: ${errorText(err)}`));
   }
-  let events: HistoryEvent[] | null = null;
+  let events: HistoryEvent[] | null;
   try {
     events = (await api.get<{ events: HistoryEvent[] }>(`/api/process-instances/${encodeURIComponent(id)}/history`)).events;
   } catch {
     events = null;
   }
+  let viewer: any;
   try {
-    return await instanceDiagram(diagram, instance, events);
+    viewer = await instanceDiagram(diagram, instance, events);
   } catch (err) {
     diagram.append(h('p', { class: 'error', role: 'alert' }, `Diagram unavailable: ${errorText(err)}`));
-    return undefined;
   }
+  const reload = async (): Promise<void> => {
+    viewer?.destroy();
+    main.replaceChildren();
+    await showInstance(main, me, id);
+  };
+  if (allowed.has('migrate')) {
+    try {
+      repair.append(await migrationPanel(instance, reload));
+    } catch (err) {
+      repair.append(h('p', { class: 'muted' }, `Migration unavailable: ${errorText(err)}`));
+    }
+  }
+  if (allowed.has('modify')) {
+    const registry = viewer?.get('elementRegistry');
+    const ids: string[] = registry
+      ? registry
+          .filter((e: any) => !e.waypoints && e.type !== 'label' && /^bpmn:(.*Task|.*Event|.*Gateway|SubProcess|CallActivity|Transaction)$/.test(e.type))
+          .map((e: any) => e.id)
+      : [];
+    repair.append(moveTokenPanel(instance, ids.sort(), reload));
+  }
+  return viewer;
 }

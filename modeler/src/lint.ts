@@ -46,9 +46,11 @@ const ext = (el: Node, type: string): Node | undefined => (el.extensionElements?
 function zeebeTaskType() {
   return {
     check(node: Node, reporter: Reporter) {
-      const jobTask = is(node, 'bpmn:ServiceTask') || is(node, 'bpmn:SendTask')
-        || (is(node, 'bpmn:BusinessRuleTask') && !ext(node, 'zeebe:CalledDecision'))
-        || (is(node, 'bpmn:ScriptTask') && !ext(node, 'zeebe:Script'));
+      const jobTask =
+        is(node, 'bpmn:ServiceTask') ||
+        is(node, 'bpmn:SendTask') ||
+        (is(node, 'bpmn:BusinessRuleTask') && !ext(node, 'zeebe:CalledDecision')) ||
+        (is(node, 'bpmn:ScriptTask') && !ext(node, 'zeebe:Script'));
       if (jobTask && !ext(node, 'zeebe:TaskDefinition')?.type) reporter.report(node.id, 'needs a job type (Task definition › Type)');
     },
   };
@@ -74,6 +76,45 @@ function executable() {
       if (processes.length && !processes.some((p: Node) => p.isExecutable)) reporter.report(processes[0].id, 'is not executable (General › Executable): it cannot be deployed');
     },
   };
+}
+
+/** ProcessDesk rule: a timer event without its date, duration or cycle never fires (or fails when reached). */
+function timerDefined() {
+  return {
+    check(node: Node, reporter: Reporter) {
+      if (!is(node, 'bpmn:Event')) return;
+      for (const def of node.eventDefinitions ?? []) {
+        if (!is(def, 'bpmn:TimerEventDefinition')) continue;
+        const value = def.timeDuration ?? def.timeDate ?? def.timeCycle;
+        if (!String(value?.body ?? '').trim()) reporter.report(node.id, 'is a timer without a value (Timer › date, duration or cycle)');
+      }
+    },
+  };
+}
+
+/** ProcessDesk rule: a message event waiting for no message is never reached by one. */
+function messageDefined() {
+  return {
+    check(node: Node, reporter: Reporter) {
+      if (!is(node, 'bpmn:CatchEvent')) return;
+      const def = (node.eventDefinitions ?? []).find((d: Node) => is(d, 'bpmn:MessageEventDefinition'));
+      if (def && !def.messageRef?.name) reporter.report(node.id, 'waits for no message (Message › Name)');
+    },
+  };
+}
+
+/**
+ * ProcessDesk rule: a user task's form must be deployed already or go with this deployment, else the
+ * server refuses it. The known form ids are handed to lintDefinitions; without them the rule is silent.
+ */
+function formKnown(forms: ReadonlySet<string> | undefined) {
+  return () => ({
+    check(node: Node, reporter: Reporter) {
+      if (!forms || !is(node, 'bpmn:UserTask')) return;
+      const formId = ext(node, 'zeebe:FormDefinition')?.formId;
+      if (formId && !forms.has(formId)) reporter.report(node.id, `uses form ${formId}, which is neither deployed nor attached`);
+    },
+  });
 }
 
 const RULES: Record<string, [factory: unknown, severity: 'error' | 'warn']> = {
@@ -104,24 +145,33 @@ const PLUGIN_RULES: Record<string, [factory: unknown, severity: 'error' | 'warn'
   'zeebe-task-type': [zeebeTaskType, 'error'],
   'user-task-assignment': [userTaskAssignment, 'warn'],
   executable: [executable, 'error'],
+  'timer-defined': [timerDefined, 'error'],
+  'message-defined': [messageDefined, 'error'],
 };
 
-const cache: Record<string, unknown> = {};
+const baseCache: Record<string, unknown> = {};
 const rules: Record<string, string> = {};
 for (const [name, [factory, severity]] of Object.entries(RULES)) {
-  cache[`rule:bpmnlint/${name}`] = factory;
+  baseCache[`rule:bpmnlint/${name}`] = factory;
   rules[name] = severity;
 }
 for (const [name, [factory, severity]] of Object.entries(PLUGIN_RULES)) {
-  cache[`rule:bpmnlint-plugin-processdesk/${name}`] = factory;
+  baseCache[`rule:bpmnlint-plugin-processdesk/${name}`] = factory;
   rules[`processdesk/${name}`] = severity;
 }
+rules['processdesk/form-known'] = 'error';
 
-const linter = new Linter({ config: { rules }, resolver: new StaticResolver(cache) });
-
-/** Lints the bpmn:Definitions of the diagram. */
-export async function lintDefinitions(definitions: Node): Promise<LintIssue[]> {
-  const results: Record<string, { id: string; message: string; category: string }[]> = await linter.lint(definitions);
+/**
+ * Lints the bpmn:Definitions of the diagram. `forms`: the form ids deployed or going with the
+ * deployment (deployed, attached, built in the form builder).
+ */
+export async function lintDefinitions(definitions: Node, forms?: ReadonlySet<string>): Promise<LintIssue[]> {
+  // A Linter per run, as bpmn-js-bpmnlint does: a Linter keeps its rule instances, and some rules keep
+  // state (no-duplicate-sequence-flows remembers every flow it saw), so a reused one reported every
+  // flow of the diagram as a duplicate from the second run on.
+  const cache = { ...baseCache, 'rule:bpmnlint-plugin-processdesk/form-known': formKnown(forms) };
+  const linter = new Linter({ config: { rules }, resolver: new StaticResolver(cache) });
+  const results = await linter.lint(definitions);
   const issues: LintIssue[] = [];
   for (const [rule, reports] of Object.entries(results)) {
     for (const r of reports) {

@@ -1,15 +1,23 @@
 /**
  * `npm run render:processes`: renders every processes/*.bpmn to docs/processes/<name>.png with bpmn-js
- * in Chromium (the bare viewer page modeler/render.html of the built web app).
+ * in Chromium (the bare viewer page modeler/render.html of the built web app), then runs the browser
+ * tests with PROCESSDESK_SCREENSHOTS=docs/screenshots, which refreshes the README's screenshots (a
+ * plain test run writes them to a temp dir).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
-import { DIST_DIR, ensureWebBuild, launchChromium, ROOT } from './support';
+import { DIST_DIR, DOC_SCREENSHOTS, ensureWebBuild, launchChromium, ROOT } from './support';
 
 export async function renderProcesses(sourceDir = path.join(ROOT, 'processes'), outDir = path.join(ROOT, 'docs/processes')): Promise<string[]> {
-  const files = fs.existsSync(sourceDir) ? fs.readdirSync(sourceDir).filter((f) => f.endsWith('.bpmn')).sort() : [];
+  const files = fs.existsSync(sourceDir)
+    ? fs
+        .readdirSync(sourceDir)
+        .filter((f) => f.endsWith('.bpmn'))
+        .sort()
+    : [];
   if (!files.length) return [];
   ensureWebBuild();
   fs.mkdirSync(outDir, { recursive: true });
@@ -50,10 +58,22 @@ declare global {
   }
 }
 
+/** The browser tests, saving their screenshots into docs/screenshots. */
+function refreshScreenshots(): void {
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/jest/bin/jest.js'), 'test/e2e'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, PROCESSDESK_SCREENSHOTS: DOC_SCREENSHOTS },
+  });
+  if (run.status !== 0) throw new Error(`the browser tests failed (exit ${run.status}): screenshots not refreshed`);
+  console.log(`screenshots refreshed in ${path.relative(ROOT, DOC_SCREENSHOTS)}`);
+}
+
 if (require.main === module) {
   renderProcesses().then(
     (written) => {
       if (!written.length) console.log('no processes/*.bpmn to render');
+      refreshScreenshots();
     },
     (err) => {
       console.error(err);

@@ -4,20 +4,36 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { createApp } from '../../api/app';
 import { testConfig } from '../api/helpers';
+import { buildDirectory } from '../../api/directory';
 import { tempEngine } from '../support/engine';
 import type { Engine } from '../../engine';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WEB_DIR = path.join(ROOT, 'modeler');
 export const DIST_DIR = path.join(WEB_DIR, 'dist');
-export const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
+/** The README's pictures: written only when `npm run render:processes` asks for them. */
+export const DOC_SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
+/**
+ * Where the browser tests save their screenshots: PROCESSDESK_SCREENSHOTS, else a folder of the
+ * system's temp dir, so that a test run leaves the tracked pictures alone.
+ */
+export const SCREENSHOTS = process.env.PROCESSDESK_SCREENSHOTS ? path.resolve(process.env.PROCESSDESK_SCREENSHOTS) : path.join(os.tmpdir(), 'processdesk-screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function newestMtime(p: string): number {
   const stat = fs.statSync(p);
@@ -31,7 +47,9 @@ export function ensureWebBuild(): void {
   const sources = ['src', 'index.html', 'render.html', 'vite.config.mts'].map((f) => path.join(WEB_DIR, f)).filter((f) => fs.existsSync(f));
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(WEB_DIR, 'vite.config.mts'), '--logLevel', 'warn'], {
-    cwd: ROOT, stdio: 'inherit', env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
   });
 }
 
@@ -42,8 +60,9 @@ export interface WebServer {
 }
 
 export async function startWebServer(): Promise<WebServer> {
-  const { engine, dir, close } = await tempEngine();
-  const app = createApp(engine, testConfig({ dataDir: dir, staticDir: DIST_DIR, rateLimitPerMinute: 0 }));
+  const config = testConfig({ staticDir: DIST_DIR, rateLimitPerMinute: 0 });
+  const { engine, dir, close } = await tempEngine({ directory: buildDirectory(config) });
+  const app = createApp(engine, { ...config, dataDir: dir });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
@@ -79,17 +98,19 @@ export function watchErrors(page: Page): string[] {
  * properties panel, form-js and diagram-js internals are their libraries' business and are skipped.
  */
 export function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea, button'))
-    .filter((el) => !el.closest('.bio-properties-panel, .fjs-container, .djs-container'))
-    .filter((el) => (el as HTMLInputElement).type !== 'hidden')
-    .filter((el) => {
-      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-      return !labelled && !(el.tagName === 'BUTTON' && el.textContent?.trim());
-    })
-    .map((el) => el.outerHTML.slice(0, 120)));
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('input, select, textarea, button'))
+      .filter((el) => !el.closest('.bio-properties-panel, .fjs-container, .djs-container'))
+      .filter((el) => (el as HTMLInputElement).type !== 'hidden')
+      .filter((el) => {
+        const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+        return !labelled && !(el.tagName === 'BUTTON' && el.textContent?.trim());
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
 }
 
-/** Saves docs/screenshots/<name>.png, checking on the way that every control of the page has a name. */
+/** Saves <SCREENSHOTS>/<name>.png, checking on the way that every control of the page has a name. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const unlabelled = await unlabelledControls(page);
   if (unlabelled.length) throw new Error(`${name}: controls without an accessible name: ${unlabelled.join(', ')}`);
