@@ -1,7 +1,8 @@
 /**
  * The HTTP server of benchmark section 2, run as a child process so that the load generator does not
  * share its event loop: the real createApp on an engine with the embedded durable store in a temp dir,
- * rate limit off, logs silent. It deploys bench/fixtures/single-task.bpmn, starts `pool` instances whose
+ * rate limit off, logs silent, SQLITE_SYNCHRONOUS as for `npm start`; or on PostgreSQL when
+ * BENCH_DATABASE_URL names a database (the PostgreSQL section). It deploys bench/fixtures/single-task.bpmn, starts `pool` instances whose
  * open tasks the complete-task run consumes, listens on a free port and reports
  * `{ port, taskIds }` to the parent over IPC. It stops on SIGTERM or when the parent goes away.
  */
@@ -11,12 +12,17 @@ import path from 'node:path';
 import { createApp } from '../api/app';
 import { DEFAULT_CONFIG } from '../api/config';
 import { Engine } from '../engine';
-import { fixture, tempDir } from './lib/common';
+import { openStore } from '../engine/store';
+import { fixture, storeSettings, tempDir } from './lib/common';
 
 async function main(): Promise<void> {
   const pool = Number(process.argv[2] ?? 1000);
   const dir = tempDir('api');
-  const engine = await new Engine({ dataDir: dir }).start();
+  // SQLITE_SYNCHRONOUS as for `npm start` (default full), so the section can be run in either mode
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const engine = await new Engine(
+    databaseUrl ? { store: openStore({ databaseUrl }), historyKey: path.join(dir, 'history-key.pem') } : { dataDir: dir, sqlite: storeSettings() },
+  ).start();
   await engine.deploy([fixture('single-task.bpmn')]);
   const taskIds: string[] = [];
   for (let i = 0; i < pool; i++) {
@@ -25,7 +31,12 @@ async function main(): Promise<void> {
     taskIds.push(page.items[0].id);
   }
   const app = createApp(engine, {
-    ...DEFAULT_CONFIG, dataDir: dir, logLevel: 'silent', rateLimitPerMinute: 0, staticDir: path.join(dir, 'no-web-app'),
+    ...DEFAULT_CONFIG,
+    demo: true,
+    dataDir: dir,
+    logLevel: 'silent',
+    rateLimitPerMinute: 0,
+    staticDir: path.join(dir, 'no-web-app'),
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 60_000;

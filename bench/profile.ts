@@ -49,8 +49,20 @@ export function summarize(file: string, top = 25): string {
     files.set(group, (files.get(group) ?? 0) + us);
   }
   const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  const list = (m: Map<string, number>): string[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${pct(us)}  ${k}`);
-  return [`${path.basename(file)}: ${(total / 1000).toFixed(0)} ms sampled (idle excluded)`, '-- self time by function', ...list(fn), '-- self time by file / package', ...list(files), '-- inclusive time of engine/ and api/ functions', ...list(inclusive)].join('\n');
+  const list = (m: Map<string, number>): string[] =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${pct(us)}  ${k}`);
+  return [
+    `${path.basename(file)}: ${(total / 1000).toFixed(0)} ms sampled (idle excluded)`,
+    '-- self time by function',
+    ...list(fn),
+    '-- self time by file / package',
+    ...list(files),
+    '-- inclusive time of engine/ and api/ functions',
+    ...list(inclusive),
+  ].join('\n');
 }
 
 if (require.main === module) {

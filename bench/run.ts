@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--only=throughput,api,timers,scale,compile] [--out=file]`
+ * `npm run bench [-- --quick | --smoke] [--only=throughput,api,timers,scale,compile,hostile,durability,jobs,postgres] [--out=file]`
  *
  * Runs the benchmark sections one after the other, each in its own Node process (bench/section.ts),
  * prints their progress lines, then ONE table of every measured value beside its target
@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Mode, Row, SectionResult } from './lib/common';
+import { type Mode, type Row, type SectionResult, storeSettings } from './lib/common';
 import { renderTable, status } from './lib/table';
 import { SECTIONS, type SectionName } from './section';
 
@@ -51,7 +51,14 @@ function runSection(name: SectionName, mode: Mode, resultFile: string): Promise<
 
 function machine(): Record<string, unknown> {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model, cpus: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+  return {
+    cpu: cpus[0]?.model,
+    cpus: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 async function main(): Promise<void> {
@@ -85,9 +92,16 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderTable(rows));
   const results = {
-    startedAt: started.toISOString(), finishedAt: new Date().toISOString(), mode: args.mode, machine: { ...machine(), loadAvgAtStart: loadAtStart },
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    mode: args.mode,
+    machine: { ...machine(), loadAvgAtStart: loadAtStart },
     command: `npm run bench${args.mode === 'full' ? '' : ` -- --${args.mode}`}`,
-    table: rows.map((r) => ({ ...r, status: status(r) })), sections, failures,
+    // the embedded store of sections 1a-4 (SQLITE_SYNCHRONOUS, default FULL); section 6 measures both
+    store: storeSettings(),
+    table: rows.map((r) => ({ ...r, status: status(r) })),
+    sections,
+    failures,
   };
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);

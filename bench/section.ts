@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import type { Mode, SectionResult } from './lib/common';
 
-export const SECTIONS = ['throughput', 'api', 'timers', 'scale', 'compile'] as const;
+export const SECTIONS = ['throughput', 'api', 'timers', 'scale', 'compile', 'hostile', 'durability', 'jobs', 'postgres'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
   const [name, mode, out] = process.argv.slice(2) as [SectionName, Mode, string];
   if (!SECTIONS.includes(name) || !['full', 'quick', 'smoke'].includes(mode) || !out) {
-    throw new Error('usage: tsx bench/section.ts <throughput|api|timers|scale|compile> <full|quick|smoke> <result.json>');
+    throw new Error('usage: tsx bench/section.ts <throughput|api|timers|scale|compile|hostile|durability|jobs|postgres> <full|quick|smoke> <result.json>');
   }
   const mod = (await import(`./sections/${name}`)) as { run: (ctx: { mode: Mode; log: (l: string) => void }) => Promise<SectionResult> };
   const result = await mod.run({ mode, log: (line) => console.log(`[${name}] ${line}`) });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sqliteSettings, type SqliteSettings } from '../../api/config';
 
 export type Mode = 'full' | 'quick' | 'smoke';
 
@@ -55,4 +56,12 @@ export function yieldToLoop(): Promise<void> {
 
 export function pick<T>(mode: Mode, values: { full: T; quick: T; smoke: T }): T {
   return values[mode];
+}
+
+/**
+ * The embedded store's settings of the sections that use the default store (1a, 2, 3, 4): as for
+ * `npm start`, from SQLITE_SYNCHRONOUS / SQLITE_GROUP_COMMIT_MAX, so either mode can be measured.
+ */
+export function storeSettings(): SqliteSettings {
+  return sqliteSettings(process.env);
 }

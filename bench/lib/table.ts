@@ -20,7 +20,13 @@ function formatValue(row: Row): string {
 
 export function renderTable(rows: Row[]): string {
   const header = ['section', 'metric', 'measured', 'target', 'status'];
-  const lines = rows.map((r) => [r.section, r.metric, formatValue(r), r.target ? `${r.target}${r.unit && r.unit !== 'x' ? ` ${r.unit}` : r.unit === 'x' ? 'x' : ''}` : '', status(r)]);
+  const lines = rows.map((r) => [
+    r.section,
+    r.metric,
+    formatValue(r),
+    r.target ? `${r.target}${r.unit && r.unit !== 'x' ? ` ${r.unit}` : r.unit === 'x' ? 'x' : ''}` : '',
+    status(r),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const out = [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)];

@@ -27,7 +27,10 @@ describe('npm run bench -- --smoke', () => {
 
   beforeAll(() => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke', `--out=${out}`], {
-      cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: { ...process.env, BENCH_CPU_PROF: '' },
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 170_000,
+      env: { ...process.env, BENCH_CPU_PROF: '' },
     });
     stdout = run.stdout;
     status = run.status;
@@ -38,10 +41,10 @@ describe('npm run bench -- --smoke', () => {
 
   it('exits 0 and prints progress lines and one table', () => {
     expect(status).toBe(0);
-    for (const section of ['throughput', 'api', 'timers', 'scale', 'compile']) expect(stdout).toContain(`[${section}] `);
+    for (const section of ['throughput', 'api', 'timers', 'scale', 'compile', 'durability', 'jobs']) expect(stdout).toContain(`[${section}] `);
     const headers = stdout.split('\n').filter((l) => /^\| section\s+\| metric\s+\| measured\s+\| target\s+\| status\s+\|$/.test(l));
     expect(headers).toHaveLength(1);
-    for (const section of ['1 throughput', '2 API', '3 timers', '4 scale', '5 compile']) expect(stdout).toMatch(new RegExp(`^\\| ${section} `, 'm'));
+    for (const section of ['1 throughput', '2 API', '3 timers', '4 scale', '5 compile', '7 durability', '8 jobs']) expect(stdout).toMatch(new RegExp(`^\\| ${section} `, 'm'));
   });
 
   it('writes results.json with a number (or an explained n/a) in every row', () => {
@@ -49,7 +52,7 @@ describe('npm run bench -- --smoke', () => {
     expect(results.mode).toBe('smoke');
     expect(results.failures).toEqual([]);
     expect(results.machine.node).toBe(process.version);
-    expect(results.table.length).toBeGreaterThanOrEqual(25);
+    expect(results.table.length).toBeGreaterThanOrEqual(41);
     for (const row of results.table) {
       if (row.value === null) {
         expect(row.metric).toMatch(/BullMQ/);
@@ -59,7 +62,23 @@ describe('npm run bench -- --smoke', () => {
       }
       if (row.target) expect(['PASS', 'MISS', 'n/a']).toContain(row.status);
     }
+    // both durability modes, one client and 50 at once
+    const durability = results.table.filter((r) => r.section === '7 durability').map((r) => r.metric);
+    for (const setup of ['FULL, sequential', 'FULL, 50 clients', 'NORMAL, sequential', 'NORMAL, 50 clients']) expect(durability).toContain(`${setup}: commands/s`);
     const targets = results.table.filter((r) => r.target).map((r) => r.metric);
-    expect(targets).toEqual(expect.arrayContaining(['ratio a/c', 'ratio b/c', 'complete-task latency p99', 'embedded lateness p99', 'BullMQ lateness p99', 'parse + validate + compile, median']));
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        'ratio a/c',
+        '(b) engine work per command (all but the commit)',
+        'complete-task req/s (50 conc.)',
+        'complete-task latency p99',
+        'embedded lateness p99',
+        'BullMQ lateness p99',
+        'parse + validate + compile, median',
+      ]),
+    );
+    // what the engine work per command is made of is in the table too
+    const metrics = results.table.map((r) => r.metric);
+    expect(metrics).toEqual(expect.arrayContaining(['(a) commits per instance', '(a) commands per instance', '(b) commit per command (in-memory SQLite)']));
   });
 });
