@@ -61,12 +61,19 @@ function renderNav(): void {
   );
 }
 
+/** Bumped by each navigation and by sign-out: a route whose number is no longer current draws nothing. */
+let routeSeq = 0;
+/** Why the last sign-out happened, for a sign-in form drawn again after a late view was discarded. */
+let signedOutMessage: string | undefined;
+
 function signOut(message?: string): void {
   if (message === undefined && current?.mayLeave && !current.mayLeave()) return;
+  routeSeq++; // a page still loading (its code, or the modeler's first answers) must not draw over the sign-in form
   current?.dispose?.();
   current = null;
   me = null;
   renderNav();
+  signedOutMessage = message;
   if (location.hash !== '#/signin') history.replaceState(null, '', '#/signin');
   void signOutSession(); // a sign-in on the page below waits for it (api.ts)
   signInView(mainEl(), message);
@@ -150,8 +157,6 @@ function signInView(main: HTMLElement, message?: string): void {
   });
 }
 
-let routeSeq = 0;
-
 async function route(): Promise<void> {
   const seq = ++routeSeq;
   current?.dispose?.();
@@ -185,9 +190,17 @@ async function route(): Promise<void> {
     const mod = await r.load();
     if (seq !== routeSeq) return; // a newer navigation won
     main.replaceChildren();
-    current = await mod.mount(main, me, rest.length ? decodeURIComponent(rest.join('/')) : undefined);
+    const view = await mod.mount(main, me, rest.length ? decodeURIComponent(rest.join('/')) : undefined);
+    if (seq !== routeSeq) {
+      // signed out (or navigated away) while the view mounted: it is not the page shown
+      view?.dispose?.();
+      if (!me) signInView(main, signedOutMessage);
+      return;
+    }
+    current = view;
     document.title = `${r.label} · ProcessDesk`;
   } catch (err) {
+    if (seq !== routeSeq) return; // the page was left before it failed to open
     main.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not open ${r.label}: ${errorText(err)}`));
   }
 }

@@ -251,6 +251,30 @@ describe('user journeys', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   });
 
+  test('signing out while the first page still loads leaves the sign-in form (the late page is not drawn)', async () => {
+    await freshPage();
+    await page.goto(`${server.baseUrl}/`);
+    await page.waitForSelector('button[data-user="carol"]');
+    // From now on the app's code chunks are held: the auditor's first page cannot load until released.
+    const held: { go: () => Promise<void>; done: () => Promise<unknown> }[] = [];
+    await page.route('**/*.js', (r) => {
+      held.push({ go: () => r.continue(), done: async () => (await r.request().response())?.finished() });
+    });
+    await page.click('button[data-user="carol"]');
+    await page.waitForSelector('[data-testid="current-user"]:has-text("carol")');
+    await eventually(async () => expect(held.length).toBeGreaterThan(0));
+    await page.click('button:has-text("Sign out")');
+    await page.waitForSelector('#token');
+    await Promise.all(held.map((r) => r.go()));
+    await page.unroute('**/*.js');
+    await Promise.all(held.map((r) => r.done()));
+    // Whatever the held page does once its code has arrived, the sign-in form stays and nobody is signed in.
+    await page.waitForTimeout(300);
+    expect(await page.locator('#token').isVisible()).toBe(true);
+    expect(await page.locator('[data-testid="current-user"]').count()).toBe(0);
+    expect(await page.evaluate(() => location.hash)).toBe('#/signin');
+  });
+
   test('designer: lints, sees deploy errors on elements, deploys a two-task process', async () => {
     await deployForm();
 
