@@ -2,8 +2,9 @@
  * 1,000 jobs on BullMQ over two workers: a plain BullMQ worker (its own process, no engine) and
  * `npm run worker` (api/worker.ts, an engine process with a handler), both writing a ledger in Redis
  * (one field per job key). The engine that starts the instances runs in this test and queues all
- * 1,000 jobs before the workers start. `npm run worker` is SIGKILLed once 30 % are recorded, while it
- * holds jobs (and sync requests and commits are in flight). Every job's effect must be
+ * 1,000 jobs before the workers start. Once 30 % are recorded, `npm run worker` keeps the jobs it does in
+ * hand (a flag in Redis, crash/ledgerHandlers.ts) and is SIGKILLed while it holds some and the plain worker
+ * works (sync requests and commits in flight). Every job's effect must be
  * in the ledger once, every instance complete with its job completed once, every history chain valid,
  * the queues empty; a job re-run is only one the killed worker was holding (at-least-once delivery:
  * the ledger's write is idempotent, as a worker's side effect should be).
@@ -17,7 +18,7 @@ import { Engine, openStore, verifyChain } from '../../engine';
 import { jobQueueName, type JobQueueSettings } from '../../engine/queue/jobs';
 import { bpmn, chain, endEvent, serviceTask, startEvent } from '../engine/helpers';
 import { runTs, type Proc } from '../support/processes';
-import { ledgerKey, runsKey, startedKey } from './crash/ledger';
+import { holdKey, ledgerKey, runsKey, startedKey } from './crash/ledger';
 import { dropPrefix, REDIS_URL, testPrefix, until } from './jobQueues';
 
 const JOBS = 1000;
@@ -59,16 +60,20 @@ test('1,000 jobs over a plain BullMQ worker and npm run worker, one SIGKILLed: e
     });
     procs.push(npm);
     await until(async () => (await redis.hlen(ledgerKey(prefix))) >= JOBS * 0.3, 90_000, 'npm run worker to record a third of the jobs');
+    // From here npm run worker keeps what it has done in hand: when it is killed it holds jobs whose
+    // effect is written and whose result the engine has not seen.
+    await redis.set(holdKey(prefix), '1');
     const plain = runTs(['test/queue/crash/plainLedgerWorker.ts', REDIS_URL, prefix], {});
     procs.push(plain);
     await until(() => /ready/.test(plain.output()), 20_000, 'the plain worker to start');
 
-    // Killed mid-run, while it holds jobs it started and the engine has not seen completed.
+    // Killed mid-run, while it holds jobs it did and the engine has not seen completed, and the plain worker works.
     const holding = async (): Promise<boolean> => {
       for (const key of await redis.smembers(startedKey(prefix, 'w-npm'))) if ((await store.getJob(key))?.state !== 'completed') return true;
       return false;
     };
     await until(holding, 30_000, 'npm run worker to hold jobs');
+    await until(async () => Object.values(await redis.hgetall(ledgerKey(prefix))).includes('plain'), 30_000, 'the plain worker to record a job');
     npm.child.kill('SIGKILL');
     expect((await npm.exited).signal).toBe('SIGKILL');
     const recordedAtKill = await redis.hlen(ledgerKey(prefix));

@@ -7,6 +7,8 @@ import type { Redis } from 'ioredis';
 
 export const ledgerKey = (prefix: string): string => `${prefix}:ledger`;
 export const runsKey = (prefix: string): string => `${prefix}:ledger-runs`;
+/** While this key exists, `npm run worker` keeps each job it has done in hand (ledgerHandlers.ts). */
+export const holdKey = (prefix: string): string => `${prefix}:ledger-hold`;
 /** The job keys a worker started (the set of a worker that died holds the jobs it had in hand). */
 export const startedKey = (prefix: string, worker: string): string => `${prefix}:ledger-started:${worker}`;
 
