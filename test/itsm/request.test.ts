@@ -18,7 +18,7 @@ const REQUEST = {
   justification: 'new hire',
   items: [
     { sku: 'LAP-14', name: 'Laptop', quantity: 1 },
-    { sku: 'VPN', name: 'VPN access', fulfilmentGroup: 'network' },
+    { sku: 'VPN', name: 'VPN access' },
   ],
 };
 
@@ -92,11 +92,12 @@ describe('service requests', () => {
   });
 
   // Object variables cloned between commands must keep their fields (a realm bug once lost them under jest).
-  test('fulfilment tasks route by item.fulfilmentGroup and collect per-item outputs', async () => {
+  test('fulfilment tasks go to the group the catalog names for the item, and collect per-item outputs', async () => {
     const id = await start(itsm.app, 'request', REQUEST, 'alice');
     await decide(id, 'approve');
     const items = await waitTasks(itsm.app, id, 'FulfilItem', 2);
-    expect(items.map((t) => t.candidateGroups).sort()).toEqual([['network'], ['service-desk']]);
+    // onboarding-kit: the service desk fulfils it (processes/decisions/request-catalog.dmn)
+    expect(items.map((t) => t.candidateGroups)).toEqual([['service-desk'], ['service-desk']]);
     expect(items.map((t) => t.subject).sort()).toEqual(['Laptop for alice (onboarding-kit)', 'VPN access for alice (onboarding-kit)']);
     for (const t of items)
       await request(itsm.app)
@@ -106,6 +107,18 @@ describe('service requests', () => {
         .expect(200);
     const done = await waitCompleted(itsm.app, id);
     expect((done.variables.fulfilledItems as { sku: string }[]).map((i) => i.sku)).toEqual(['LAP-14', 'VPN']);
+    expect(done.variables.catalog).toEqual({ fulfilmentGroup: 'service-desk', fulfilmentTime: 'PT80H' });
+  });
+
+  test('the requester does not choose who fulfils: a fulfilment group in the request is refused and nothing starts', async () => {
+    const before = (await request(itsm.app).get('/api/process-instances?processId=request&limit=100').set(bearer('admin')).expect(200)).body.items.length;
+    const res = await request(itsm.app)
+      .post('/api/process-instances')
+      .set(bearer('alice'))
+      .send({ processId: 'request', variables: { ...REQUEST, items: [{ sku: 'VPN', name: 'VPN access', fulfilmentGroup: 'cab' }] } });
+    expectError(res, 400, 'BAD_REQUEST');
+    expect(res.body.error.details.map((d: { instancePath: string }) => d.instancePath)).toContain('/variables/items/0');
+    expect((await request(itsm.app).get('/api/process-instances?processId=request&limit=100').set(bearer('admin')).expect(200)).body.items.length).toBe(before);
   });
 
   test('only the manager (or an admin) may decide: another agent gets 403', async () => {
