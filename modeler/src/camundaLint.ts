@@ -103,9 +103,9 @@ const FACTORIES: Record<string, unknown> = {
   'event-based-gateway-target': eventBasedGatewayTarget,
   'executable-process': executableProcess,
   'execution-listener': executionListener,
-  feel: feel,
+  feel,
   'feel-compatibility': feelCompatibility,
-  implementation: implementation,
+  implementation,
   'io-mapping': ioMapping,
   'link-event': linkEvent,
   'loop-characteristics': loopCharacteristics,
@@ -123,10 +123,10 @@ const FACTORIES: Record<string, unknown> = {
   'sequence-flow-condition': sequenceFlowCondition,
   'signal-reference': signalReference,
   'start-event-form': startEventForm,
-  subscription: subscription,
+  subscription,
   'task-listener': taskListener,
   'task-schedule': taskSchedule,
-  timer: timer,
+  timer,
   'user-task-definition': userTaskDefinition,
   'user-task-form': userTaskForm,
   'variable-name': variableName,
@@ -155,7 +155,7 @@ export function camundaRules(): CamundaRule[] {
       const off = OFF[name] ?? (name.startsWith(CONNECTOR_PREFIX) ? CONNECTORS : undefined);
       if (off) return { name, category: 'off', camundaCategory, why: off };
       if (WARN_ONLY[name]) return { name, category: 'warn', camundaCategory, why: WARN_ONLY[name] };
-      return { name, category: camundaCategory === 'warn' ? 'warn' : 'error', camundaCategory };
+      return { name, category: camundaCategory === 'error' ? 'error' : 'warn', camundaCategory };
     });
 }
 
