@@ -15,6 +15,14 @@ const esmPackages = [
   'dmn-moddle',
   'zeebe-bpmn-moddle',
   'ids',
+  // Camunda's lint rules (the modeler's lint.ts) and the ESM-only packages they use; the plugin itself
+  // is listed so that the packages in its own node_modules are transpiled too
+  'bpmnlint-plugin-camunda-compat',
+  '@bpmn-io/moddle-utils',
+  '@bpmn-io/feel-analyzer',
+  '@bpmn-io/lezer-feel',
+  '@bpmn-io/semver-compat',
+  '@camunda/feel-builtins',
 ];
 module.exports = {
   testEnvironment: 'node',

@@ -1,8 +1,9 @@
 /**
  * Linting with bpmnlint in the browser: bpmnlint's Linter with a static resolver (the "packed config"
  * bpmnlint-pack-config would generate, written out by hand so vite needs no plugin): a selection of
- * bpmnlint's own rules fitting the zeebe dialect, plus ProcessDesk rules (plugin `processdesk`) for
- * what the engine needs to run a model.
+ * bpmnlint's own rules fitting the zeebe dialect, ProcessDesk rules (plugin `processdesk`) for what the
+ * engine needs to run a model, and Camunda's rules for the Camunda 8 version ProcessDesk claims
+ * (`camunda-compat/*`, camundaLint.ts). A finding's `rule` names its rule set and rule.
  */
 import { Linter } from 'bpmnlint';
 import StaticResolver from 'bpmnlint/lib/resolver/static-resolver';
@@ -150,7 +151,7 @@ const PLUGIN_RULES: Record<string, [factory: unknown, severity: 'error' | 'warn'
 };
 
 const baseCache: Record<string, unknown> = {};
-const rules: Record<string, string> = {};
+const rules: Record<string, string | [string, Record<string, unknown>]> = {};
 for (const [name, [factory, severity]] of Object.entries(RULES)) {
   baseCache[`rule:bpmnlint/${name}`] = factory;
   rules[name] = severity;
@@ -162,15 +163,32 @@ for (const [name, [factory, severity]] of Object.entries(PLUGIN_RULES)) {
 rules['processdesk/form-known'] = 'error';
 
 /**
- * Lints the bpmn:Definitions of the diagram. `forms`: the form ids deployed or going with the
- * deployment (deployed, attached, built in the form builder).
+ * Camunda's rules, loaded when the modeler first lints: a chunk of their own, fetched once (they bring a
+ * FEEL parser and analyser the rest of the modeler does not need). A failed load is tried again next time.
  */
-export async function lintDefinitions(definitions: Node, forms?: ReadonlySet<string>): Promise<LintIssue[]> {
+let camunda: Promise<{ cache: Record<string, unknown>; rules: Record<string, [string, Record<string, unknown>]> }> | undefined;
+function camundaRuleSet(): NonNullable<typeof camunda> {
+  if (!camunda) {
+    camunda = import('./camundaLint').then((m) => m.camundaRuleSet());
+    camunda.catch(() => {
+      camunda = undefined;
+    });
+  }
+  return camunda;
+}
+
+/**
+ * Lints the bpmn:Definitions of the diagram. `forms`: the form ids deployed or going with the
+ * deployment (deployed, attached, built in the form builder). `camunda: false` leaves Camunda's rules
+ * out (and their chunk unfetched): the modeler's untouched starting diagram, where they find nothing.
+ */
+export async function lintDefinitions(definitions: Node, forms?: ReadonlySet<string>, options: { camunda?: boolean } = {}): Promise<LintIssue[]> {
   // A Linter per run, as bpmn-js-bpmnlint does: a Linter keeps its rule instances, and some rules keep
   // state (no-duplicate-sequence-flows remembers every flow it saw), so a reused one reported every
   // flow of the diagram as a duplicate from the second run on.
-  const cache = { ...baseCache, 'rule:bpmnlint-plugin-processdesk/form-known': formKnown(forms) };
-  const linter = new Linter({ config: { rules }, resolver: new StaticResolver(cache) });
+  const fromCamunda = options.camunda === false ? { cache: {}, rules: {} } : await camundaRuleSet();
+  const cache = { ...baseCache, ...fromCamunda.cache, 'rule:bpmnlint-plugin-processdesk/form-known': formKnown(forms) };
+  const linter = new Linter({ config: { rules: { ...rules, ...fromCamunda.rules } }, resolver: new StaticResolver(cache) });
   const results = await linter.lint(definitions);
   const issues: LintIssue[] = [];
   for (const [rule, reports] of Object.entries(results)) {

@@ -10,7 +10,8 @@ declare module 'bpmnlint' {
     category: 'error' | 'warn' | 'info' | 'rule-error';
   }
   export class Linter {
-    constructor(options: { config: { rules: Record<string, string> }; resolver: unknown });
+    /** A rule's setting: its category, or its category and the config its factory is called with. */
+    constructor(options: { config: { rules: Record<string, string | [string, Record<string, unknown>]> }; resolver: unknown });
     /** Findings by rule name. */
     lint(definitions: unknown): Promise<Record<string, LintReport[]>>;
   }
@@ -26,6 +27,18 @@ declare module 'bpmnlint/lib/resolver/static-resolver' {
 declare module 'bpmnlint/rules/*' {
   /** A bpmnlint rule factory. */
   const rule: () => { check(node: unknown, reporter: { report(id: string, message: string): void }): void };
+  export default rule;
+}
+
+declare module 'bpmnlint-plugin-camunda-compat' {
+  /** The plugin's index: a rule set per Camunda version (`camunda-cloud-8-8`), each rule's category and config. */
+  const plugin: { configs: Record<string, { rules: Record<string, string | [string, Record<string, unknown>]> } | undefined> };
+  export default plugin;
+}
+
+declare module 'bpmnlint-plugin-camunda-compat/rules/camunda-cloud/*' {
+  /** A rule factory of Camunda's plugin; its config names the Camunda version (`{ version: '8.8' }`). */
+  const rule: (config?: { version?: string }) => { check(node: unknown, reporter: { report(id: string, message: string): void }): void };
   export default rule;
 }
 

@@ -4,7 +4,8 @@
  * reload (and leaving asks first), a form is built in the form builder and attached to the user task, the
  * process is deployed twice, the version history shows both versions with their instances, the diff
  * between them and a version's heatmap once an instance ran. And the lint cases: no false duplicate
- * flows after the replace menu, an empty timer and an unknown form are errors before deploy.
+ * flows after the replace menu, an empty timer and an unknown form are errors before deploy; Camunda's
+ * findings (an imported diagram) in the same list and overlays.
  */
 import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import request from 'supertest';
@@ -96,6 +97,66 @@ describe('lint in the modeler', () => {
     await d.properties({ 'group-form/formType': 'camunda-form-linked', 'group-form/formId': 'no-such-form' });
     await page.waitForSelector(`#problems li.error:has-text("uses form no-such-form, which is neither deployed nor attached")`);
     expect((await problems()).filter((p) => /duplicate/i.test(p))).toEqual([]);
+  });
+});
+
+/**
+ * A diagram as Camunda 8 users bring it: a user task without a form (Camunda warns) and a call activity
+ * without its called process (Camunda's error; ProcessDesk's own rules say nothing about it).
+ */
+const CAMUNDA_CHECKED = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+  id="Definitions_camunda" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="camunda-checked" name="Camunda checked" isExecutable="true">
+    <bpmn:startEvent id="Start" name="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Review" name="Review"><bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="cab" /></bpmn:extensionElements><bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:callActivity id="Approve" name="Approve"><bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing></bpmn:callActivity>
+    <bpmn:endEvent id="End" name="Done"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Review" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Review" targetRef="Approve" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Approve" targetRef="End" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram"><bpmndi:BPMNPlane id="Plane" bpmnElement="camunda-checked">
+    <bpmndi:BPMNShape id="Start_di" bpmnElement="Start"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="Review_di" bpmnElement="Review"><dc:Bounds x="240" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="Approve_di" bpmnElement="Approve"><dc:Bounds x="400" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="End_di" bpmnElement="End"><dc:Bounds x="562" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="F1_di" bpmnElement="F1"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="F2_di" bpmnElement="F2"><di:waypoint x="340" y="120" /><di:waypoint x="400" y="120" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="F3_di" bpmnElement="F3"><di:waypoint x="500" y="120" /><di:waypoint x="562" y="120" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>`;
+
+describe("Camunda's rules in the modeler", () => {
+  test("an imported diagram shows Camunda's findings in the problem list and on the elements, by rule set and rule; their chunk comes on first use", async () => {
+    await freshPage('owner');
+    const fetched = (): Promise<string[]> => page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    // the starting diagram is linted (ProcessDesk's and bpmnlint's findings), without Camunda's rules
+    await page.waitForSelector('#problems li:has-text("end-event-required")');
+    expect((await fetched()).filter((url) => /camundaLint/.test(url))).toEqual([]);
+
+    await page.setInputFiles('#import-file', { name: 'camunda-checked.bpmn', mimeType: 'application/xml', buffer: Buffer.from(CAMUNDA_CHECKED) });
+    await page.waitForSelector('#modeler-status:has-text("Opened camunda-checked.bpmn")');
+    const calledElement = page.locator('#problems li.error:has-text("camunda-compat/called-element")');
+    await calledElement.waitFor();
+    expect(await calledElement.textContent()).toContain('Approve (Approve)');
+    expect(await calledElement.textContent()).toContain('must have one extension element of type <zeebe:CalledElement>');
+    await page.waitForSelector('#problems li.warn:has-text("camunda-compat/user-task-definition")');
+    // marked on the canvas: the call activity in red, its tooltip Camunda's message
+    const overlay = page.locator('.pd-issue.lint-error[data-element-id="Approve"]');
+    await overlay.waitFor();
+    expect(await overlay.getAttribute('title')).toContain('zeebe:CalledElement');
+    expect((await fetched()).filter((url) => /camundaLint/.test(url)).length).toBe(1);
+    await screenshot(page, 'owner-camunda-lint');
+
+    // the called process set in the properties panel: Camunda's error is gone, its warning stays
+    const d = new Drawing(page);
+    await d.select('Approve');
+    await d.properties({ 'group-calledElement/targetProcessId': 'approval' });
+    await page.waitForFunction(() => !document.querySelector('#problems')?.textContent?.includes('camunda-compat/called-element'));
+    expect(await page.locator('#problems li:has-text("camunda-compat/user-task-definition")').count()).toBe(1);
+    expect(await page.locator('.pd-issue[data-element-id="Approve"]').count()).toBe(0);
   });
 });
 

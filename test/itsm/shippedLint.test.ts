@@ -1,9 +1,11 @@
 /**
- * The shipped processes are clean under the modeler's own lint rules (modeler/src/lint.ts), so a process
- * owner who opens one in the modeler sees no warnings to wade through before adapting it.
+ * The shipped processes are clean under the modeler's lint rules (modeler/src/lint.ts: bpmnlint's,
+ * ProcessDesk's and Camunda's for CAMUNDA_VERSION, modeler/src/camundaLint.ts), so a process owner who
+ * opens one in the modeler sees no warnings to wade through before adapting it.
  */
 import { BpmnModdle } from 'bpmn-moddle';
 import zeebe from 'zeebe-bpmn-moddle/resources/zeebe.json';
+import { CAMUNDA_VERSION } from '../../modeler/src/camundaLint';
 import { lintDefinitions } from '../../modeler/src/lint';
 import { shippedResources } from './helpers';
 
@@ -30,4 +32,13 @@ test('linting the same diagram again gives the same answer (the modeler lints af
   expect(await lintDefinitions(rootElement)).toEqual([]);
   // a stateful rule (no-duplicate-sequence-flows) must not remember the flows of the run before
   expect(await lintDefinitions(rootElement)).toEqual([]);
+});
+
+test(`Camunda's ${CAMUNDA_VERSION} rules are part of that set: request.bpmn without its called process shows Camunda's finding, and only that`, async () => {
+  const [requestProcess] = shippedResources().filter((r) => r.name === 'request.bpmn');
+  const calledElement = '<zeebe:calledElement processId="approval" propagateAllChildVariables="false" />';
+  expect(requestProcess.content).toContain(calledElement);
+  const { rootElement } = await new BpmnModdle({ zeebe }).fromXML(requestProcess.content.replace(calledElement, ''));
+  const issues = await lintDefinitions(rootElement, shippedForms);
+  expect(issues.map(({ id, rule, category }) => ({ id, rule, category }))).toEqual([{ id: 'ManagerApproval', rule: 'camunda-compat/called-element', category: 'error' }]);
 });
