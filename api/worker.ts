@@ -22,13 +22,24 @@
  * | JOB_BATCH        | 25           | jobs activated per round and type (without REDIS_URL)                   |
  * | TIMER_LOCK_MS    | 30000        | BullMQ lock of a timer being fired; a crashed worker's return after it  |
  * | DEMO_WORKERS     | on           | `off`: do not run the built-in demo workers (notify, deployment-hook...) |
+ * | NOTIFY_CONFIG    | -            | JSON file: notify jobs go out by e-mail and webhooks (api/notify/settings.ts), as for the API |
  * | HISTORY_KEY_FILE | DATA_DIR/history-key.pem | the history sealing key: every process sharing a store needs the same one |
  * | DEMO, AUTH_CONFIG, DIRECTORY_FILE | - | the people processes look up (groupMembers, managerOf): as for the API     |
  * | MAX_*, FEEL_TIMEOUT_MS, MIN_TIMER_CYCLE_MS | - | engine limits, as for the API (README "Security model")          |
  * | SQLITE_SYNCHRONOUS, SQLITE_GROUP_COMMIT_MAX | full, 128 | as for the API (README, settings)          |
  */
 import path from 'node:path';
-import { BullmqScheduler, Engine, openStore, startDemoWorkers, storeOptionsOf, type BusinessCalendarConfig, type JobHandler, type JobQueueSettings, type JobRow } from '../engine';
+import {
+  BullmqScheduler,
+  DEMO_JOB_TYPES,
+  Engine,
+  openStore,
+  startDemoWorkers,
+  storeOptionsOf,
+  type BusinessCalendarConfig,
+  type JobHandler,
+  type JobQueueSettings,
+} from '../engine';
 import {
   historyKeyFileOf,
   limitsFromEnv,
@@ -41,6 +52,9 @@ import {
   type SqliteSettings,
 } from './config';
 import { buildDirectory } from './directory';
+import { runJobHandlers } from './jobRunner';
+import { runNotifier } from './notify/notifier';
+import { readNotifySettings, type NotifySettings } from './notify/settings';
 import { readJobQueueSettings } from './jobQueuesConfig';
 
 /** A handler of WORKER_HANDLERS: variables to complete the job, a BpmnError for a BPMN error, any other throw fails it. */
@@ -72,6 +86,8 @@ export interface WorkerConfig {
   sqlite?: SqliteSettings;
   /** JOB_QUEUES, as for the API (jobs on BullMQ). */
   jobQueues?: JobQueueSettings;
+  /** NOTIFY_CONFIG, as for the API: this worker sends the notify jobs' e-mails and webhooks. */
+  notify?: NotifySettings;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -108,6 +124,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     },
     sqlite: sqliteSettings(env),
     jobQueues: env.JOB_QUEUES ? readJobQueueSettings(path.resolve(cwd, env.JOB_QUEUES)) : undefined,
+    notify: env.NOTIFY_CONFIG ? readNotifySettings(path.resolve(cwd, env.NOTIFY_CONFIG)) : undefined,
   };
 }
 
@@ -132,6 +149,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     : undefined;
   // JOB_LOCK_MS is the timeout of the types the settings give none.
   const jobQueues = { ...config.jobQueues, defaults: { timeoutMs: config.jobLockMs, ...config.jobQueues?.defaults } };
+  const directory = buildDirectory(config.people);
   const engine = await new Engine({
     store,
     scheduler,
@@ -139,57 +157,27 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     businessCalendar: config.businessCalendar,
     historyKey: config.historyKeyFile,
     checkpointIntervalMs: 0,
-    directory: buildDirectory(config.people),
+    directory,
     limits: config.limits,
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     jobQueues,
   }).start();
-  const stopDemoWorkers = config.demoWorkers ? startDemoWorkers(engine) : undefined;
-  let stopping = false;
-  const types = Object.keys(config.handlers);
+  const stopDemoWorkers = config.demoWorkers
+    ? startDemoWorkers(
+        engine,
+        DEMO_JOB_TYPES.filter((t) => !config.notify || t !== 'notify'),
+      )
+    : undefined;
   const log = (line: string) => console.log(`[processdesk worker ${config.workerId}] ${line}`);
-  // Jobs on BullMQ: a BullMQ worker per type; it applies each outcome itself (engine/queue/jobs/jobWorker.ts).
-  const stopQueueWorkers = engine.jobsOnBullmq ? await Promise.all(types.map((type) => engine.workJobs(type, config.handlers[type], { workerId: config.workerId, log }))) : [];
-  const loop = (async () => {
-    if (engine.jobsOnBullmq) return;
-    while (!stopping && types.length) {
-      let worked = 0;
-      for (const type of types) {
-        if (stopping) break;
-        let jobs: JobRow[] = [];
-        try {
-          jobs = await engine.activateJobs({ type, worker: config.workerId, maxJobs: config.jobBatch, lockMs: config.jobLockMs });
-        } catch (err) {
-          onError(err, `activate ${type}`);
-        }
-        for (const job of jobs) {
-          worked++;
-          try {
-            const variables = (await config.handlers[type](job)) ?? {};
-            await engine.completeJob(job.key, variables, config.workerId);
-          } catch (err) {
-            // CONFLICT: the lock expired and another worker finished the job first; nothing was applied
-            // twice, but the handler ran twice, which is worth a line (a lock shorter than the work shows here).
-            if ((err as { code?: string }).code === 'CONFLICT') {
-              log(`job ${job.key} (${type}): not applied, another worker finished it first (${(err as Error).message})`);
-              continue;
-            }
-            await engine
-              .failJob(job.key, { retries: job.retries - 1, errorMessage: err instanceof Error ? err.message : String(err), backoffMs: 1000 }, config.workerId)
-              .catch((e) => onError(e, `fail ${job.key}`));
-          }
-        }
-      }
-      if (!worked) await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  const runner = { workerId: config.workerId, jobBatch: config.jobBatch, jobLockMs: config.jobLockMs, log, onError };
+  const stopHandlers = await runJobHandlers(engine, config.handlers, runner);
+  const stopNotifier = config.notify ? await runNotifier(engine, config.notify, directory, runner) : undefined;
   return {
     engine,
     async stop() {
-      stopping = true;
-      await Promise.all(stopQueueWorkers.map((stop) => stop()));
-      await loop;
+      await stopHandlers();
+      await stopNotifier?.();
       await stopDemoWorkers?.();
       await engine.idle();
       await engine.stop();
