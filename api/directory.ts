@@ -2,8 +2,9 @@
  * The directory the engine looks people up in (engine/expr/directory.ts): approvers by group
  * (`groupMembers`), managers (`managerOf`), and who exists to be delegated or assigned a task. It is
  * built from the users the API knows (the demo users in demo mode, AUTH_CONFIG users with their
- * `manager`) and DIRECTORY_FILE, a JSON file `{ "users": [{ "id", "roles", "groups", "manager" }] }` for
- * users who sign in through OIDC (an entry there wins over one with the same id).
+ * `manager`) and DIRECTORY_FILE, a JSON file `{ "users": [{ "id", "roles", "groups", "manager", "email" }] }`
+ * for users who sign in through OIDC and for everyone's e-mail address (notifications, api/notify); an
+ * entry there wins over one with the same id.
  */
 import fs from 'node:fs';
 import { StaticDirectory, type Directory, type DirectoryUser } from '../engine';
@@ -26,7 +27,15 @@ export function readDirectoryFile(file: string): DirectoryUser[] {
     const roles = strings(u.roles);
     const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
     if (unknown.length) throw new Error(`DIRECTORY_FILE ${file}: users[${i}] (${u.id}) has unknown roles ${unknown.join(', ')}`);
-    return { id: u.id, roles, groups: strings(u.groups), manager: typeof u.manager === 'string' && u.manager ? u.manager : undefined };
+    if (u.email !== undefined && (typeof u.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(u.email)))
+      throw new Error(`DIRECTORY_FILE ${file}: users[${i}] (${u.id}) has no valid email`);
+    return {
+      id: u.id,
+      roles,
+      groups: strings(u.groups),
+      manager: typeof u.manager === 'string' && u.manager ? u.manager : undefined,
+      ...(typeof u.email === 'string' ? { email: u.email } : {}),
+    };
   });
 }
 

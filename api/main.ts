@@ -7,11 +7,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { DeploymentError, Engine, startDemoWorkers } from '../engine';
+import { DEMO_JOB_TYPES, DeploymentError, Engine, startDemoWorkers } from '../engine';
 import { createApp } from './app';
 import { DEMO_USERS, demoToken } from './auth';
 import { loadConfig, storeDescription, type ApiConfig } from './config';
 import { buildDirectory } from './directory';
+import { runNotifier } from './notify/notifier';
+import { readNotifySettings } from './notify/settings';
 
 function findResources(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -40,6 +42,7 @@ export async function deployShipped(engine: Engine, dir: string): Promise<string
 }
 
 export async function main(config: ApiConfig = loadConfig()): Promise<http.Server> {
+  const directory = buildDirectory(config);
   // Timers and jobs on BullMQ when REDIS_URL is set (docs/architecture.md, "The adapters"); `npm run worker` processes share them.
   const engine = await new Engine({
     dataDir: config.dataDir,
@@ -50,7 +53,7 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     redisPrefix: process.env.REDIS_PREFIX || undefined,
     historyKey: config.historyKeyFile,
     checkpointIntervalMs: config.checkpointIntervalMs,
-    directory: buildDirectory(config),
+    directory,
     limits: config.limits,
     integrityCheckMs: config.integrityCheckMs,
     sqlite: config.sqlite,
@@ -58,7 +61,26 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
   }).start();
   console.log(`[processdesk] data in ${storeDescription(config)}`);
   console.log(`[processdesk] ${await deployShipped(engine, config.processesDir)}`);
-  const stopDemoWorkers = process.env.DEMO_WORKERS === 'off' ? undefined : startDemoWorkers(engine);
+  // NOTIFY_CONFIG: the notify jobs go out by e-mail and webhooks (api/notify) instead of the demo worker's log line
+  const notify = process.env.NOTIFY_CONFIG ? readNotifySettings(path.resolve(process.env.NOTIFY_CONFIG)) : undefined;
+  const stopDemoWorkers =
+    process.env.DEMO_WORKERS === 'off'
+      ? undefined
+      : startDemoWorkers(
+          engine,
+          DEMO_JOB_TYPES.filter((t) => !notify || t !== 'notify'),
+        );
+  const log = (line: string): void => console.log(`[processdesk] ${line}`);
+  const stopNotifier = notify
+    ? await runNotifier(engine, notify, directory, {
+        workerId: 'notifier',
+        jobBatch: 25,
+        jobLockMs: 60_000,
+        log,
+        onError: (err, where) => console.error(`[processdesk] ${where}:`, err),
+      })
+    : undefined;
+  if (notify) log(`notifications: ${notify.email ? 'e-mail' : 'no e-mail'}, ${notify.webhooks.length} webhook(s)`);
 
   const app = createApp(engine, config);
   const server = http.createServer(app);
@@ -100,6 +122,7 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     await closed;
     clearTimeout(force);
     await stopDemoWorkers?.();
+    await stopNotifier?.();
     await engine.idle();
     await engine.stop();
     console.log('[processdesk] stopped');

@@ -10,6 +10,8 @@ export interface DirectoryUser {
   roles: string[];
   groups: string[];
   manager?: string;
+  /** Where notifications to this user go (api/notify). */
+  email?: string;
 }
 
 export interface Directory {
