@@ -1,8 +1,8 @@
 /**
  * Who a `notify` job tells. Its `to` header is a comma-separated list; each entry is
  *   - `customer`: the person the ticket is for (the instance's `reportedBy`, else `requester`);
- *   - the name of one of the job's variables holding a user or group id, or a list of them
- *     (`requester`, `approvers`, `escalationGroup`...);
+ *   - the name of one of the job's variables (or a field of one, `approvalPlan.eligible`) holding a user
+ *     or group id, or a list of them (`requester`, `escalationGroup`...);
  *   - else a user or group id (`incident-managers`).
  * No `to`: the instance's `assignmentGroup`, else its `assignee`. A user is their directory e-mail; a
  * group is its address in NOTIFY_CONFIG `groups`, else its members' e-mails; for a P1 (`priority` 1)
@@ -21,6 +21,13 @@ export interface Recipients {
   unresolved: string[];
 }
 
+/** A variable, or a field of one (`approvalPlan.eligible`). */
+function valueAt(vars: Record<string, unknown>, path: string): unknown {
+  let v: unknown = vars;
+  for (const part of path.split('.')) v = v !== null && typeof v === 'object' && Object.hasOwn(v, part) ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
+}
+
 const ids = (value: unknown): string[] => (typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 export function recipientsOf(job: Pick<JobRow, 'customHeaders' | 'variables'>, directory: Directory, settings: NotifySettings, now: number): Recipients {
@@ -33,7 +40,7 @@ export function recipientsOf(job: Pick<JobRow, 'customHeaders' | 'variables'>, d
   if (!entries.length) names.push(...ids(vars.assignmentGroup ?? vars.assignee));
   for (const entry of entries) {
     if (entry === 'customer') names.push(...ids(vars.reportedBy ?? vars.requester));
-    else if (entry in vars) names.push(...ids(vars[entry]));
+    else if (valueAt(vars, entry) !== undefined) names.push(...ids(valueAt(vars, entry)));
     else names.push(entry);
   }
   const emails = new Set<string>();

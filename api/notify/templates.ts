@@ -35,6 +35,12 @@ const DEFAULTS: Record<string, Template> = {
   'resolution-confirmation': { subject: `${TICKET} is resolved: please confirm`, text: '"{{summary}}" is resolved: {{resolution}}. Please confirm or tell us it is not.' },
   'incident-closed': { subject: `${TICKET} is closed`, text: '"{{summary}}" is closed ({{closure}}).' },
   'request-rejected': { subject: 'Your request for {{catalogItem}} was rejected', text: 'Your request for {{catalogItem}} was rejected by your manager.' },
+  'approval-requested': { subject: 'Your vote is asked: {{approvalSubject}}', text: 'Please approve or reject: {{approvalSubject}}. The vote is open until {{approvalDueAt}}.' },
+  'approval-reminder': {
+    subject: 'Reminder, your vote is still open: {{approvalSubject}}',
+    text: 'Your vote on "{{approvalSubject}}" is still open; it is due at {{approvalDueAt}}.',
+  },
+  'approval-escalated': { subject: 'Overdue approval to decide: {{approvalSubject}}', text: 'The vote on "{{approvalSubject}}" was not decided in time; your group decides now.' },
   'request-fulfilled': { subject: 'Your request for {{catalogItem}} is fulfilled', text: 'Everything you asked for ({{catalogItem}}) has been delivered.' },
 };
 

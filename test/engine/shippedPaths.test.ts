@@ -296,6 +296,8 @@ class Driver {
     for (let round = 0; round < 20; round++) {
       await this.engine.idle();
       if ((await this.engine.getInstance(child.id)).state !== 'active') return;
+      // the child's own jobs (asking its voters) are done as a worker would
+      for (const job of await this.engine.activateJobs({ type: 'notify', worker: 'mbt', maxJobs: 10, lockMs: 10_000 })) await this.engine.completeJob(job.key, {}, 'mbt');
       const tasks = (await this.engine.listTasks({ instanceId: child.id, state: 'created', limit: 100 })).items;
       for (const t of tasks) await this.engine.completeTask(t.id, { decision, comment: 'mbt' }, t.assignee ?? 'bob').catch(() => undefined);
     }

@@ -154,7 +154,7 @@ describe('service requests', () => {
     expect(task.assignee).toBe('admin');
     const reminders = () => itsm.notifications.filter((n) => n.instanceId === approvalId && n.template === 'approval-reminder');
     await eventually(async () => expect(reminders().length).toBeGreaterThanOrEqual(2), 5000);
-    expect(reminders()[0].to).toBe('approvers');
+    expect(reminders()[0].to).toBe('approvalPlan.eligible, approvalPlan.groups');
     expect((await instance(itsm.app, id)).state).toBe('active');
     await decide(id, 'reject', 'admin');
     await waitCompleted(itsm.app, id);
