@@ -487,6 +487,20 @@ export const OPERATIONS = {
   }),
   // the service desk's: owners' versions, drafts and forms, the task desk, sessions, start forms, bulk retry
   ...DESK_OPERATIONS,
+  listChangeCalendar: op({
+    operationId: 'listChangeCalendar',
+    method: 'get',
+    path: '/api/change-calendar',
+    permission: 'changes.calendar',
+    tag: 'changes',
+    summary: 'The change calendar: open changes planned in the range and the blackouts in it (admins and the agents of group change-managers)',
+    query: 'ChangeCalendarQuery',
+    errorNotes: {
+      400: 'from or to is no date-time, to is not after from, or the range is longer than CHANGE_CALENDAR_MAX_DAYS',
+      403: 'an agent who is not in the group change-managers',
+    },
+    success: { status: 200, schema: 'ChangeCalendar' },
+  }),
 } satisfies Record<string, Operation>;
 
 export type OperationId = keyof typeof OPERATIONS;

@@ -34,7 +34,10 @@ export function changeSteps(itsm: Itsm, time: TestClock) {
   }
 
   /** Completes ScheduleChange with a window starting `startIn` from now, `hours` long; answers the response. */
-  async function trySchedule(id: string, { startIn = HOUR, hours = 1, user = 'bob', extra = {} }: { startIn?: number; hours?: number; user?: string; extra?: Record<string, unknown> } = {}) {
+  async function trySchedule(
+    id: string,
+    { startIn = HOUR, hours = 1, user = 'bob', extra = {} }: { startIn?: number; hours?: number; user?: string; extra?: Record<string, unknown> } = {},
+  ) {
     const [task] = await waitTasks(itsm.app, id, 'ScheduleChange');
     const plannedStart = inFuture(time, startIn);
     const plannedEnd = inFuture(time, startIn + hours * HOUR);

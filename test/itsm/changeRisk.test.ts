@@ -29,13 +29,10 @@ const HIGH = { impact: 'high', affectedServices: 9, hasBackoutPlan: false, teste
 
 const claim = (taskId: unknown, user: string) => request(itsm.app).post(`/api/tasks/${taskId}/claim`).set(bearer(user)).send({});
 const vote = (taskId: unknown, user: string, decision: 'approve' | 'reject') =>
-  request(itsm.app)
-    .post(`/api/tasks/${taskId}/complete`)
-    .set(bearer(user))
-    .send({ variables: { decision } });
+  request(itsm.app).post(`/api/tasks/${taskId}/complete`).set(bearer(user)).send({ variables: { decision } });
 
 describe('approval route by risk', () => {
-  test('low risk: a peer review, one vote for the implementer\'s team (not the CAB); the implementer and the requester may not cast it', async () => {
+  test("low risk: a peer review, one vote for the implementer's team (not the CAB); the implementer and the requester may not cast it", async () => {
     // erin requests, dave (groups network, cab) implements: his team is network (alice, dave)
     const id = await steps.submit('normal', LOW, { requester: 'erin', implementer: 'dave' });
     const { votes } = await steps.votesOf(id, 1);
