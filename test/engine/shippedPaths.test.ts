@@ -45,6 +45,10 @@ interface Scenario {
   loopsOnly?: string[];
 }
 
+const HOUR = 3_600_000;
+/** The clock of the engine the tests run on now (the Driver that opened last). */
+let engineNow = (): number => Date.parse('2026-12-01T09:00:00Z');
+
 const RFC = { title: 'Upgrade core switch firmware', description: 'CVE fix', impact: 'medium', affectedServices: 3, hasBackoutPlan: true, testedInStaging: true };
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -81,7 +85,15 @@ const SCENARIOS: Record<string, Scenario> = {
     tasks: {
       SubmitRfc: RFC,
       PlanChange: { implementer: 'dave', implementationPlan: 'helm upgrade' },
-      ScheduleChange: { plannedStart: '2026-12-01T22:00:00Z', plannedEnd: '2026-12-01T23:00:00Z' },
+      // an hour from the engine's now when the task is completed: the timer to the planned start waits for the walk to fire it
+      ScheduleChange: {
+        get plannedStart() {
+          return new Date(engineNow() + HOUR).toISOString();
+        },
+        get plannedEnd() {
+          return new Date(engineNow() + 2 * HOUR).toISOString();
+        },
+      },
     },
     flows: {
       F_std: { changeType: 'standard' },
@@ -232,6 +244,7 @@ class Driver {
 
   async open(): Promise<void> {
     const t = await tempEngine({ clock: () => this.now, directory: buildDirectory(testConfig()) });
+    engineNow = () => this.now;
     this.engine = t.engine;
     this.store = t.store;
     this.close = t.close;
