@@ -27,9 +27,9 @@ const blackout = (fromH: number, toH: number, reason: string): Blackout => ({ fr
 beforeEach(() => {
   t0 = Math.floor(Date.now() / 60_000) * 60_000;
 });
-async function open(blackouts: Blackout[] = []): Promise<void> {
+async function open(blackouts: Blackout[] = [], scanLimit = DEFAULT_CHANGE_SETTINGS.scanLimit): Promise<void> {
   time = offsetClock();
-  itsm = await startItsm({ clock: time.clock }, { change: { ...DEFAULT_CHANGE_SETTINGS, blackouts } });
+  itsm = await startItsm({ clock: time.clock }, { change: { ...DEFAULT_CHANGE_SETTINGS, blackouts, scanLimit } });
   steps = changeSteps(itsm, time);
 }
 afterEach(async () => {
@@ -150,6 +150,31 @@ describe('change calendar: two schedules of one item at the same moment', () => 
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     const planned = await Promise.all([a, b].map(async (id) => (await instance(itsm.app, id)).variables.plannedStart ?? null));
     expect(planned.filter((p) => p === at(2))).toHaveLength(1);
+  });
+});
+
+describe('change calendar: bounded reads', () => {
+  test('past CHANGE_SCAN_LIMIT open changes a schedule of an item is refused (503: a conflict cannot be ruled out) and the calendar says truncated', async () => {
+    await open([], 2);
+    const a = await steps.submit('standard', { configurationItem: 'net-core-1' });
+    expect((await schedule(a, 2, 3)).status).toBe(200);
+    const b = await steps.submit('standard', { configurationItem: 'db-7' });
+    await waitTasks(itsm.app, b, 'ScheduleChange');
+    // two open changes: both read
+    expect((await schedule(b, 2, 3)).status).toBe(200);
+    const c = await steps.submit('standard', { configurationItem: 'db-7' });
+    await waitTasks(itsm.app, c, 'ScheduleChange');
+    const before = (await history(itsm.app, c)).length;
+    const res = await schedule(c, 5, 6);
+    expect([res.status, res.body.error.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    expect(res.body.error.message).toBe('more than 2 open changes: the schedule cannot be checked for conflicts (CHANGE_SCAN_LIMIT)');
+    const [task] = await waitTasks(itsm.app, c, 'ScheduleChange');
+    expect(task.state).toBe('created');
+    expect(await history(itsm.app, c)).toHaveLength(before);
+    const calendar = await request(itsm.app).get('/api/change-calendar').set(bearer('bob'));
+    // the same window: ordered by instance id
+    expect(calendar.body.truncated).toBe(true);
+    expect(calendar.body.changes.map((x: { instanceId: string }) => x.instanceId)).toEqual([a, b].sort());
   });
 });
 
