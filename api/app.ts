@@ -21,6 +21,7 @@ import type { ApiContext } from './operation';
 import { ALL_OPERATIONS } from './operations';
 import { queueDashboard } from './queueDashboard';
 import { SessionStore } from './sessions';
+import { changeCalendarRouter } from './routes/changeCalendar';
 import { deploymentsRouter } from './routes/deployments';
 import { draftsRouter } from './routes/drafts';
 import { historyRouter } from './routes/history';
@@ -124,6 +125,7 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     systemRouter,
     sessionRouter,
     startFormsRouter,
+    changeCalendarRouter,
   ]) {
     app.use(router(context));
   }

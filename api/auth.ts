@@ -35,6 +35,7 @@
  * | queues.admin       | /admin/queues (BullMQ's dashboard and its API; api/queueDashboard.ts) |  |       |         | x     |        |
  * | drafts.own         | GET /api/drafts, GET/PUT/DELETE /api/drafts/:id (the caller's | x        |       |         | x     |        |
  *                      |     own drafts only: scoped to the signed-in user)            |
+ * | changes.calendar   | GET /api/change-calendar                                      |          | cm*   |         | x     |        |
  * | self.read          | GET /api/me (who the token is: id, roles, groups)             | x        | x     | x       | x     | x      |
  * | public             | GET /api/health, /api/metrics, /api/openapi.json              | anyone, no token needed                     |
  *
@@ -42,6 +43,8 @@
  * latest version, else whoever deployed it): only they cancel its instances, retry its incidents and
  * deploy its next versions (a designer deploys new processes freely). GET /api/process-instances/:id
  * answers `allowedActions`, what the caller may do to that instance.
+ *
+ * cm* = agents of the group change-managers only (checked in api/routes/changeCalendar.ts; other agents 403).
  *
  * x own = each user's own saved views only; nobody reads or deletes another's (404).
  *
@@ -92,6 +95,7 @@ export const PERMISSIONS = {
   'incidents.resolve': ['designer', 'admin'],
   'queues.admin': ['admin'],
   'drafts.own': ['designer', 'admin'],
+  'changes.calendar': ['agent', 'admin'],
   'self.read': ['designer', 'agent', 'auditor', 'admin', 'worker'],
   public: [...ROLES],
 } as const satisfies Record<string, readonly Role[]>;

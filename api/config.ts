@@ -50,10 +50,15 @@
  * | SESSION_TTL_MS        | 28800000 (8 h) | lifetime of a browser session (POST /api/session, api/sessions.ts) |
  * | SESSION_COOKIE_SECURE | auto           | `auto`: the session cookie is Secure when the request came over https; `on`, `off` |
  * | MAX_SESSIONS          | 10000          | most live browser sessions; a sign-in beyond them is a 429      |
+ * | CHANGE_CALENDAR       | -              | JSON file of change blackouts `{"blackouts": [{from, to, reason}]}` (api/changeSettings.ts) |
+ * | CHANGE_MAX_WINDOW_HOURS | 72           | longest planned change window (start to end); longer is a 400    |
+ * | CHANGE_SCAN_LIMIT     | 5000           | most open changes one schedule check or change calendar reads   |
+ * | CHANGE_CALENDAR_MAX_DAYS | 92          | longest range GET /api/change-calendar answers (more is a 400)  |
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_GROUP_COMMIT_MAX, validateCalendar, type BusinessCalendarConfig, type JobQueueSettings, type Limits } from '../engine';
+import { changeSettings, DEFAULT_CHANGE_SETTINGS, type ChangeSettings } from './changeSettings';
 import { readJobQueueSettings } from './jobQueuesConfig';
 
 export interface OidcConfig {
@@ -130,6 +135,8 @@ export interface ApiConfig {
   maxSessions: number;
   /** The task desk's limits: task list pages, work notes, saved views, attachments. */
   taskDesk: TaskDeskSettings;
+  /** The change practice: longest window, blackouts, scan and range limits (api/changeSettings.ts). */
+  change: ChangeSettings;
 }
 
 export interface TaskDeskSettings {
@@ -233,6 +240,7 @@ export const DEFAULT_CONFIG: ApiConfig = {
   sessionTtlMs: 8 * 60 * 60 * 1000,
   sessionCookieSecure: 'auto',
   maxSessions: 10_000,
+  change: DEFAULT_CHANGE_SETTINGS,
 };
 
 /** HISTORY_KEY_FILE, or the key file in DATA_DIR: the API and every worker on one store use the same key. */
@@ -333,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionTtlMs: intFrom(env.SESSION_TTL_MS, DEFAULT_CONFIG.sessionTtlMs, 'SESSION_TTL_MS'),
     sessionCookieSecure: cookieSecure(env.SESSION_COOKIE_SECURE),
     maxSessions: intFrom(env.MAX_SESSIONS, DEFAULT_CONFIG.maxSessions, 'MAX_SESSIONS'),
+    change: changeSettings(env, (file) => path.resolve(cwd, file)),
   };
   if (config.maxBulkRetry < 1) throw new Error('MAX_BULK_RETRY must be at least 1');
   if (!config.demo && !users) {

@@ -343,11 +343,13 @@ export const OPERATIONS = {
     params: 'IdParams',
     body: 'CompleteTaskRequest',
     errorNotes: {
-      400: "a property the task's form does not declare (named), a value the form refuses, an identity variable already set (set once) or given to a task without a form, or values nested deeper than maxJsonDepth",
+      400: "a property the task's form does not declare (named), a value the form refuses, an identity variable already set (set once) or given to a task without a form, values nested deeper than maxJsonDepth, or a change schedule whose window breaks a rule (named: plannedStart, plannedEnd)",
       403: 'not offered to the caller, claimed by someone else (re-checked in the committing transaction), segregation of duties, or one person, one seat',
+      409: 'the task is done; or a change schedule (form change-schedule) overlaps a blackout or another open change of the same configuration item (details: blackouts, conflicts)',
+      503: 'a change schedule cannot be checked: more open changes than CHANGE_SCAN_LIMIT',
     },
     success: { status: 200, schema: 'Task' },
-    errors: [404, 409, 413],
+    errors: [404, 409, 413, 503],
   }),
   publishMessage: op({
     operationId: 'publishMessage',
@@ -487,6 +489,20 @@ export const OPERATIONS = {
   }),
   // the service desk's: owners' versions, drafts and forms, the task desk, sessions, start forms, bulk retry
   ...DESK_OPERATIONS,
+  listChangeCalendar: op({
+    operationId: 'listChangeCalendar',
+    method: 'get',
+    path: '/api/change-calendar',
+    permission: 'changes.calendar',
+    tag: 'changes',
+    summary: 'The change calendar: open changes planned in the range and the blackouts in it (admins and the agents of group change-managers)',
+    query: 'ChangeCalendarQuery',
+    errorNotes: {
+      400: 'from or to is no date-time, to is not after from, or the range is longer than CHANGE_CALENDAR_MAX_DAYS',
+      403: 'an agent who is not in the group change-managers',
+    },
+    success: { status: 200, schema: 'ChangeCalendar' },
+  }),
 } satisfies Record<string, Operation>;
 
 export type OperationId = keyof typeof OPERATIONS;

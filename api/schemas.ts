@@ -11,6 +11,7 @@
  * imports them. This file imports nothing else, so the web app can.
  */
 import type { FromSchema } from 'json-schema-to-ts';
+import { changeRequests, changeResponses } from './changeSchemas';
 import { deskRequests, deskResponses } from './deskSchemas';
 import { cursor, id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, optionalIsoTime, page, query, type Schema, taskSearch, variables } from './schemaParts';
 
@@ -20,6 +21,7 @@ export type { Schema } from './schemaParts';
 
 export const requests = {
   ...deskRequests,
+  ...changeRequests,
   IdParams: obj({ id }, ['id']),
   KeyParams: obj({ key: { ...id, description: '`processId:version`, or a processId for its latest version' } }, ['key']),
   JobKeyParams: obj({ key: id }, ['key']),
@@ -200,6 +202,7 @@ const task = {
 
 export const responses = {
   ...deskResponses,
+  ...changeResponses,
   Error: {
     type: 'object',
     required: ['error'],
@@ -579,3 +582,4 @@ export type Attachment = FromSchema<typeof responses.Attachment>;
 export type Instance = FromSchema<typeof responses.Instance>;
 export type StartableProcess = FromSchema<typeof responses.StartableProcess>;
 export type HistoryEvent = FromSchema<typeof responses.HistoryEvent>;
+export type ChangeCalendar = FromSchema<typeof responses.ChangeCalendar>;

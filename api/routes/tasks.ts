@@ -8,6 +8,7 @@
 import { Router, type Response } from 'express';
 import type { Engine, TaskRow } from '../../engine';
 import { principalOf, type Principal } from '../auth';
+import { CHANGE_SCHEDULE_FORM, checkSchedule, ScheduleGate } from '../changeSchedule';
 import { badRequest, conflict, forbidden } from '../errors';
 import { describeError } from '../validate';
 import { formValidator, withoutReadonly } from '../forms';
@@ -47,6 +48,7 @@ export function tasksRouter(ctx: ApiContext): Router {
   const router = Router();
   const { engine } = ctx;
   const taskOf = (res: Response, mode: 'read' | 'work') => taskFor(engine, res, mode);
+  const schedules = new ScheduleGate();
 
   async function formOf(task: TaskRow): Promise<{ json: string; form: unknown } | undefined> {
     if (!task.formId) return undefined;
@@ -123,7 +125,13 @@ export function tasksRouter(ctx: ApiContext): Router {
     const submitted = inputOf<never, never, { variables?: Variables }>(res).body.variables ?? {};
     const form = await formOf(task);
     const variables = form ? checkSubmission(task, form, submitted) : submitted;
-    res.json(taskView(await engine.completeTask(task.id, variables, me.id, { requireAssignee: !all })));
+    const complete = (vars: Variables) => engine.completeTask(task.id, vars, me.id, { requireAssignee: !all });
+    // a change's schedule: its rules and the change calendar first (api/changeSchedule.ts)
+    const done =
+      task.formId === CHANGE_SCHEDULE_FORM && form
+        ? await schedules.run(async () => complete(await checkSchedule(engine, ctx.config.change, task.instanceId, variables, me)))
+        : await complete(variables);
+    res.json(taskView(done));
   });
 
   return router;

@@ -9,6 +9,7 @@
  *                                     message...; `engine` for automatic steps (timers, dispatch)
  *   groupMembers(group)               user ids of the group's members in the engine's directory
  *   managerOf(user)                   the user's manager in the directory, or null
+ *   groupsOf(user)                    the user's groups in the directory, in directory order ([] when unknown)
  * No variable shadows them (the token game puts them last in every context).
  * "now" is the time of the command being applied (never the wall clock), so the token game stays
  * deterministic; the calendar (working days and hours, time zone, holidays) is the engine's
@@ -39,7 +40,7 @@ export function commandOrigin(fn: unknown): CommandOrigin | undefined {
 }
 
 /** The functions that need the directory, which stays in this thread. */
-export const DIRECTORY_FUNCTIONS = new Set(['groupMembers', 'managerOf']);
+export const DIRECTORY_FUNCTIONS = new Set(['groupMembers', 'managerOf', 'groupsOf']);
 
 export function commandFunctions(
   calendar: BusinessCalendarConfig,
@@ -59,6 +60,7 @@ export function commandFunctions(
     currentUser: () => actor,
     groupMembers: (group: unknown) => (typeof group === 'string' ? directory.members(group) : null),
     managerOf: (user: unknown) => (typeof user === 'string' ? (directory.user(user)?.manager ?? null) : null),
+    groupsOf: (user: unknown) => (typeof user === 'string' ? [...(directory.user(user)?.groups ?? [])] : null),
   };
   const origin = { calendar, now, actor };
   for (const fn of Object.values(fns)) origins.set(fn, origin);

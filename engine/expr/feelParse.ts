@@ -65,6 +65,7 @@ const CHEAP_FUNCTIONS = new Set([
   'businessTimeBetween',
   'groupMembers',
   'managerOf',
+  'groupsOf',
 ]);
 
 /** What parsing an expression tells: its syntax error, or the variable names it reads. */

@@ -187,4 +187,6 @@ export const can = {
   /** Designers see the Retry controls too; the server retries only the incidents of processes they own. */
   retryIncidents: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'admin'),
   start: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'agent' || r === 'admin'),
+  /** Admins and the agents who schedule changes (GET /api/change-calendar checks the same). */
+  changeCalendar: (me: Me) => me.roles.includes('admin') || (me.roles.includes('agent') && me.groups.includes('change-managers')),
 };

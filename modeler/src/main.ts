@@ -17,6 +17,7 @@ const ROUTES: Route[] = [
   { path: 'instances', label: 'Instances', allowed: can.instances, load: () => import('./instancesView') },
   { path: 'audit', label: 'Audit', allowed: can.audit, load: () => import('./auditView') },
   { path: 'incidents', label: 'Incidents', allowed: can.incidents, load: () => import('./incidentsView') },
+  { path: 'change-calendar', label: 'Change calendar', allowed: can.changeCalendar, load: () => import('./changeCalendarView') },
 ];
 
 /** The open incidents in the navigation's badge (hidden when there are none or they cannot be read). */

@@ -103,6 +103,7 @@ const REQUESTS: Record<OperationId, { path: string; body?: unknown; query?: Reco
   addTaskAttachment: { path: '/api/tasks/nope/attachments', body: { name: 'a.txt', contentType: 'text/plain', content: 'aGk=' } },
   downloadAttachment: { path: '/api/attachments/nope' },
   openapi: { path: '/api/openapi.json' },
+  listChangeCalendar: { path: '/api/change-calendar' },
 };
 
 let api: TestApi;

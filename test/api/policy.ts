@@ -76,6 +76,10 @@ export const POLICY: Record<OperationId, { may: Role[] | 'anyone'; why: string }
   health: { may: 'anyone', why: 'public, no token: load balancers ask' },
   metrics: { may: 'anyone', why: 'public, no token: Prometheus scrapes' },
   openapi: { may: 'anyone', why: 'public, no token: the API describes itself' },
+  listChangeCalendar: {
+    may: ['admin'],
+    why: "admins and the agents of group change-managers, who schedule changes: the matrix's agent (alice) is in no such group and is refused; test/itsm/changeCalendar.test.ts lets bob in",
+  },
 };
 
 export const policyAllows = (id: OperationId, role: Role): boolean => {

@@ -95,7 +95,12 @@ describe('the shipped ITSM decisions', () => {
     expect(risk({ impact: 'low', affectedServices: 1, hasBackoutPlan: true, testedInStaging: true })).toEqual({ riskScore: 5, riskLevel: 'low' });
     expect(risk({ impact: 'medium', affectedServices: 3, hasBackoutPlan: true, testedInStaging: true })).toEqual({ riskScore: 35, riskLevel: 'medium' });
     expect(risk({ impact: 'high', affectedServices: 8, hasBackoutPlan: false, testedInStaging: false })).toEqual({ riskScore: 105, riskLevel: 'high' });
-    expect(risk({})).toEqual({ riskScore: 0, riskLevel: 'low' });
+    // a question left unanswered scores as its worst answer: no back-out plan (20), not tested in staging (15)
+    expect(risk({ impact: 'low', affectedServices: 1, hasBackoutPlan: null, testedInStaging: true })).toEqual({ riskScore: 5 + 20, riskLevel: 'low' });
+    expect(risk({ impact: 'low', affectedServices: 1 })).toEqual({ riskScore: 5 + 20 + 15, riskLevel: 'medium' });
+    expect(risk({ impact: 'medium', affectedServices: 3, testedInStaging: true })).toEqual({ riskScore: 20 + 15 + 20, riskLevel: 'medium' });
+    expect(risk({ impact: 'medium', affectedServices: 3 })).toEqual({ riskScore: 20 + 15 + 20 + 15, riskLevel: 'high' });
+    expect(risk({})).toEqual({ riskScore: 20 + 15, riskLevel: 'medium' });
   });
 });
 

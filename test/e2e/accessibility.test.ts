@@ -84,6 +84,7 @@ const PAGES: { name: string; user: string | null; hash: string; ready: string }[
   { name: 'tickets', user: 'alice', hash: '#/tickets', ready: '#ticket-table' },
   { name: 'ticket', user: 'alice', hash: '#/tickets/<ticket>', ready: '#ticket-state' },
   { name: 'version history', user: 'admin', hash: '#/modeler/history/stuckGateway', ready: '#versions-table' },
+  { name: 'change calendar', user: 'bob', hash: '#/change-calendar', ready: '#change-calendar:not([aria-busy]) #no-changes' },
 ];
 
 /** Open `p` for its user in a fresh context of that colour scheme. */

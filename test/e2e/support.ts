@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { createApp } from '../../api/app';
+import type { ApiConfig } from '../../api/config';
 import { testConfig } from '../api/helpers';
 import { buildDirectory } from '../../api/directory';
 import { tempEngine } from '../support/engine';
@@ -59,8 +60,8 @@ export interface WebServer {
   close: () => Promise<void>;
 }
 
-export async function startWebServer(): Promise<WebServer> {
-  const config = testConfig({ staticDir: DIST_DIR, rateLimitPerMinute: 0 });
+export async function startWebServer(overrides: Partial<ApiConfig> = {}): Promise<WebServer> {
+  const config = testConfig({ staticDir: DIST_DIR, rateLimitPerMinute: 0, ...overrides });
   const { engine, dir, close } = await tempEngine({ directory: buildDirectory(config) });
   const app = createApp(engine, { ...config, dataDir: dir });
   const server = app.listen(0, '127.0.0.1');

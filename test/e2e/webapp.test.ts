@@ -496,7 +496,7 @@ describe('user journeys', () => {
     await ticketProcess();
     const started = await request(server.baseUrl).post('/api/process-instances').set(bearer('admin')).send({ processId: PROCESS_ID });
     await signIn(page, server.baseUrl, 'admin');
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Modeler', 'Tasks', 'Tickets', 'New', 'Instances', 'Audit', 'Incidents']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Modeler', 'Tasks', 'Tickets', 'New', 'Instances', 'Audit', 'Incidents', 'Change calendar']);
     await page.goto(`${server.baseUrl}/#/instances/${started.body.id}`);
     await page.waitForSelector('#instance-diagram .pd-active');
     await screenshot(page, 'instance-active');

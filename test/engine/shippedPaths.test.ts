@@ -45,6 +45,10 @@ interface Scenario {
   loopsOnly?: string[];
 }
 
+const HOUR = 3_600_000;
+/** The clock of the engine the tests run on now (the Driver that opened last). */
+let engineNow = (): number => Date.parse('2026-12-01T09:00:00Z');
+
 const RFC = { title: 'Upgrade core switch firmware', description: 'CVE fix', impact: 'medium', affectedServices: 3, hasBackoutPlan: true, testedInStaging: true };
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -81,7 +85,15 @@ const SCENARIOS: Record<string, Scenario> = {
     tasks: {
       SubmitRfc: RFC,
       PlanChange: { implementer: 'dave', implementationPlan: 'helm upgrade' },
-      ScheduleChange: { plannedStart: '2026-12-01T22:00:00Z', plannedEnd: '2026-12-01T23:00:00Z' },
+      // an hour from the engine's now when the task is completed: the timer to the planned start waits for the walk to fire it
+      ScheduleChange: {
+        get plannedStart() {
+          return new Date(engineNow() + HOUR).toISOString();
+        },
+        get plannedEnd() {
+          return new Date(engineNow() + 2 * HOUR).toISOString();
+        },
+      },
     },
     flows: {
       F_std: { changeType: 'standard' },
@@ -90,14 +102,24 @@ const SCENARIOS: Record<string, Scenario> = {
       F_failed: { verificationResult: 'failed' },
       F_ok: { verificationResult: 'success' },
       F_skip: { changeType: 'standard', changeStatus: 'implemented' },
+      // the risk comes from the DMN: the RFC answers that score low (5 points) or high (90)
+      F_risk_low: { impact: 'low', affectedServices: 0, hasBackoutPlan: true, testedInStaging: true },
+      F_cab_high: { impact: 'high', affectedServices: 9, hasBackoutPlan: false },
     },
     sets: { MarkRejected: { changeStatus: 'rejected' }, MarkImplemented: { changeStatus: 'implemented' }, MarkBackedOut: { changeStatus: 'backed-out' } },
     unless: { F_review: { changeType: 'standard', changeStatus: 'implemented' } },
-    child: { F_cab_no: 'reject', F_cab_ok: 'approve', F_ecab_no: 'reject', F_ecab_ok: 'approve' },
+    child: { F_cab_no: 'reject', F_cab_ok: 'approve', F_cab_high: 'approve', F_ecab_no: 'reject', F_ecab_ok: 'approve', F_peer_no: 'reject', F_peer_ok: 'approve' },
     impossible: [
       ['F_emergency', 'F_skip'],
       ['F_emergency', 'F_skip'],
       ['F_emergency', 'F_skip'],
+      ['F_normal', 'F_skip'],
+      ['F_normal', 'F_skip'],
+      ['F_normal', 'F_skip'],
+      // a low-risk change approved by its peer, or a high-risk one by the CAB and the ECAB: reviewed, as every normal change
+      ['F_normal', 'F_skip'],
+      ['F_normal', 'F_skip'],
+      ['F_normal', 'F_skip'],
       ['F_normal', 'F_skip'],
       ['F_normal', 'F_skip'],
       ['F_normal', 'F_skip'],
@@ -222,6 +244,7 @@ class Driver {
 
   async open(): Promise<void> {
     const t = await tempEngine({ clock: () => this.now, directory: buildDirectory(testConfig()) });
+    engineNow = () => this.now;
     this.engine = t.engine;
     this.store = t.store;
     this.close = t.close;

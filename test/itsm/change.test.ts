@@ -1,87 +1,27 @@
 /** The shipped change process end to end through the HTTP API: standard, normal (CAB), emergency, back-out. */
 import request from 'supertest';
 import { bearer, expectError } from '../api/helpers';
-import { childInstance, completeTask, completedElements, eventually, expectValidChain, instance, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
+import { offsetClock, type TestClock } from '../support/clock';
+import { changeSteps, RFC } from './changeHelpers';
+import { completeTask, completedElements, expectValidChain, instance, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
 
 let itsm: Itsm;
+let time: TestClock;
+let steps: ReturnType<typeof changeSteps>;
 beforeEach(async () => {
-  itsm = await startItsm();
+  time = offsetClock();
+  itsm = await startItsm({ clock: time.clock });
+  steps = changeSteps(itsm, time);
 });
 afterEach(async () => {
   await itsm.close();
 });
 
-const RFC = { title: 'Upgrade core switch firmware', description: 'CVE fix', impact: 'medium', affectedServices: 3, hasBackoutPlan: true, testedInStaging: true };
-
-/**
- * A change requested by `requester` (whoever starts it is the requester: alice unless told), its RFC,
- * and its plan, where a change manager (bob) names the implementer (dave unless told). The CAB is the
- * directory's group cab (demo: bob, dave, erin) without the requester and the implementer.
- */
-async function submit(
-  changeType: string,
-  rfc: Record<string, unknown> = {},
-  { requester = 'alice', implementer = 'dave' }: { requester?: string; implementer?: string } = {},
-): Promise<string> {
-  const id = await start(itsm.app, 'change', {}, requester);
-  const [task] = await waitTasks(itsm.app, id, 'SubmitRfc');
-  expect(task).toMatchObject({ assignee: requester, formId: 'change-rfc' });
-  await completeTask(itsm.app, id, 'SubmitRfc', { ...RFC, changeType, ...rfc }, requester);
-  await completeTask(itsm.app, id, 'PlanChange', { implementer, implementationPlan: 'helm upgrade' }, 'bob');
-  return id;
-}
-
-/** The deployment-hook job, worked over HTTP: complete it, or throw DEPLOYMENT_FAILED. */
-async function deployment(id: string, fail = false): Promise<void> {
-  const job = await eventually(async () => {
-    const res = await request(itsm.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'deployment-hook', worker: 'ci', maxJobs: 1, lockMs: 10_000 });
-    const found = res.body.jobs?.[0];
-    if (!found) throw new Error('no deployment-hook job');
-    return found as { key: string; processInstanceId: string; customHeaders: Record<string, string> };
-  });
-  expect(job.processInstanceId).toBe(id);
-  expect(job.customHeaders).toEqual({ action: 'deploy' });
-  const res = fail
-    ? await request(itsm.app)
-        .post(`/api/jobs/${encodeURIComponent(job.key)}/error`)
-        .set(bearer('admin'))
-        .send({ errorCode: 'DEPLOYMENT_FAILED', errorMessage: 'helm rollout failed' })
-    : await request(itsm.app)
-        .post(`/api/jobs/${encodeURIComponent(job.key)}/complete`)
-        .set(bearer('admin'))
-        .send({ variables: { deploymentId: 'd-42' } });
-  expect(res.status).toBeLessThan(300);
-}
-
-/** The open votes of the approval the change's call activity started. */
-async function votesOf(id: string, count: number): Promise<{ approvalId: string; votes: Record<string, unknown>[] }> {
-  const approvalId = await childInstance(itsm.app, id, 'approval');
-  return { approvalId, votes: await waitTasks(itsm.app, approvalId, 'Vote', count) };
-}
-
-async function implementAndVerify(id: string, result: 'success' | 'failed' = 'success'): Promise<void> {
-  await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z', plannedEnd: '2026-12-01T23:00:00Z' });
-  await deployment(id);
-  await completeTask(itsm.app, id, 'VerifyChange', { verificationResult: result });
-}
-
-/** Each CAB vote cast by its own voter (one person, one vote: nobody casts another's). */
-async function castVotes(votes: Record<string, unknown>[], decision: (voter: string) => 'approve' | 'reject' = () => 'approve'): Promise<void> {
-  for (const t of votes) {
-    const voter = String(t.assignee);
-    await request(itsm.app)
-      .post(`/api/tasks/${t.id}/complete`)
-      .set(bearer(voter))
-      .send({ variables: { decision: decision(voter), comment: `from ${voter}` } })
-      .expect(200);
-  }
-}
-
 describe('change enablement', () => {
   test('standard change: pre-approved, no risk assessment, no CAB, no review; the requester is whoever started it', async () => {
-    const id = await submit('standard');
+    const id = await steps.submit('standard');
     expect((await instance(itsm.app, id)).variables).toMatchObject({ requester: 'alice', implementer: 'dave' });
-    await implementAndVerify(id);
+    await steps.implementAndVerify(id);
     const done = await waitCompleted(itsm.app, id);
     expect(done.variables).toMatchObject({ changeStatus: 'implemented', deploymentId: 'd-42' });
     const completed = await completedElements(itsm.app, id);
@@ -91,8 +31,8 @@ describe('change enablement', () => {
   });
 
   test('normal change: risk from the DMN, the CAB (group cab without requester and implementer) votes in parallel, all approve', async () => {
-    const id = await submit('normal');
-    const { approvalId, votes } = await votesOf(id, 2);
+    const id = await steps.submit('normal');
+    const { approvalId, votes } = await steps.votesOf(id, 2);
     expect(votes.map((t) => t.assignee).sort()).toEqual(['bob', 'erin']);
     expect(votes.every((t) => t.subject === 'Change: Upgrade core switch firmware')).toBe(true);
     expect((await instance(itsm.app, approvalId)).variables).toMatchObject({
@@ -100,9 +40,9 @@ describe('change enablement', () => {
       approvalPlan: { rule: 'all', total: 2, required: 2, eligible: ['bob', 'erin'], excluded: ['alice', 'dave'] },
     });
     expect((await instance(itsm.app, id)).variables.risk).toEqual({ riskScore: 35, riskLevel: 'medium' });
-    await castVotes(votes);
-    await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z' }, 'bob');
-    await deployment(id);
+    await steps.castVotes(votes);
+    await steps.scheduleAndStart(id);
+    await steps.deployment(id);
     await completeTask(itsm.app, id, 'VerifyChange', { verificationResult: 'success' }, 'bob');
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'went fine' }, 'bob');
     const done = await waitCompleted(itsm.app, id);
@@ -116,8 +56,8 @@ describe('change enablement', () => {
   });
 
   test('normal change: one CAB rejection rejects (the rule "all" ends the other votes)', async () => {
-    const id = await submit('normal', { impact: 'high', affectedServices: 9, hasBackoutPlan: false });
-    const { votes } = await votesOf(id, 2);
+    const id = await steps.submit('normal', { impact: 'high', affectedServices: 9, hasBackoutPlan: false });
+    const { votes } = await steps.votesOf(id, 2);
     expect((await instance(itsm.app, id)).variables.risk).toEqual({ riskScore: 90, riskLevel: 'high' });
     const erins = votes.find((t) => t.assignee === 'erin')!;
     await request(itsm.app)
@@ -138,11 +78,11 @@ describe('change enablement', () => {
   });
 
   test('evidence pack of a change: who requested, planned, assessed, approved (in the approval), implemented and reviewed, JSON and CSV', async () => {
-    const id = await submit('normal');
-    const { approvalId, votes } = await votesOf(id, 2);
-    await castVotes(votes);
-    await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z' }, 'bob');
-    await deployment(id);
+    const id = await steps.submit('normal');
+    const { approvalId, votes } = await steps.votesOf(id, 2);
+    await steps.castVotes(votes);
+    await steps.scheduleAndStart(id);
+    await steps.deployment(id);
     await completeTask(itsm.app, id, 'VerifyChange', { verificationResult: 'success' }, 'bob');
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'clean' }, 'bob');
     await waitCompleted(itsm.app, id);
@@ -193,15 +133,15 @@ describe('change enablement', () => {
   });
 
   test('emergency change: fast ECAB approval by the cab group, then implementation and review', async () => {
-    const id = await submit('emergency');
+    const id = await steps.submit('emergency');
     const {
       approvalId,
       votes: [ecab],
-    } = await votesOf(id, 1);
+    } = await steps.votesOf(id, 1);
     expect(ecab.candidateGroups).toEqual(['cab']);
     // bob is in the cab group (demo users) and neither requester nor implementer: he may cast it
     await completeTask(itsm.app, approvalId, 'Vote', { decision: 'approve' }, 'bob');
-    await implementAndVerify(id);
+    await steps.implementAndVerify(id);
     await completeTask(itsm.app, id, 'PostImplementationReview', { reviewNotes: 'emergency fix held' }, 'bob');
     const done = await waitCompleted(itsm.app, id);
     expect(done.variables).toMatchObject({ changeStatus: 'implemented', ecabOutcome: 'approved' });
@@ -210,16 +150,16 @@ describe('change enablement', () => {
   });
 
   test('emergency change rejected by the ECAB', async () => {
-    const id = await submit('emergency');
-    const { approvalId } = await votesOf(id, 1);
+    const id = await steps.submit('emergency');
+    const { approvalId } = await steps.votesOf(id, 1);
     await completeTask(itsm.app, approvalId, 'Vote', { decision: 'reject' }, 'erin');
     expect((await waitCompleted(itsm.app, id)).variables.changeStatus).toBe('rejected');
   });
 
   test('back-out: a failed deployment (BPMN error on the implement job) backs the change out, then review', async () => {
-    const id = await submit('standard');
-    await completeTask(itsm.app, id, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z' }, 'bob');
-    await deployment(id, true);
+    const id = await steps.submit('standard');
+    await steps.scheduleAndStart(id);
+    await steps.deployment(id, true);
     // the back-out form asks what was done: an empty completion is refused
     const [backOut] = await waitTasks(itsm.app, id, 'BackOutChange');
     expect(backOut.formId).toBe('change-backout');
@@ -234,8 +174,8 @@ describe('change enablement', () => {
   });
 
   test('back-out: verification fails after a successful deployment', async () => {
-    const id = await submit('standard');
-    await implementAndVerify(id, 'failed');
+    const id = await steps.submit('standard');
+    await steps.implementAndVerify(id, 'failed');
     // the implementation completed: its compensation handler undoes it
     const [rollBack] = await waitTasks(itsm.app, id, 'RollBackImplementation');
     expect(rollBack.formId).toBe('change-backout');
@@ -260,7 +200,7 @@ describe('change enablement', () => {
     expect(refused.body.error.message).toMatch(/bob is the requester here/);
     // an admin plans it; the CAB then is dave (bob requested, erin implements)
     await completeTask(itsm.app, id, 'PlanChange', { implementer: 'erin' }, 'admin');
-    const { votes } = await votesOf(id, 1);
+    const { votes } = await steps.votesOf(id, 1);
     expect(votes.map((t) => t.assignee)).toEqual(['dave']);
     expect(votes[0].excludedUsers).toEqual([
       { user: 'bob', role: 'requester' },
@@ -272,7 +212,7 @@ describe('change enablement', () => {
     await completeTask(itsm.app, emergency, 'PlanChange', { implementer: 'erin' }, 'admin');
     const {
       votes: [ecab],
-    } = await votesOf(emergency, 1);
+    } = await steps.votesOf(emergency, 1);
     expect((await request(itsm.app).post(`/api/tasks/${ecab.id}/claim`).set(bearer('bob')).send({})).status).toBe(403);
     expect(
       (

@@ -36,7 +36,8 @@ describe.each(MODES)('demo workers, %s', (_mode, options) => {
         };
         await next('SubmitRfc', { changeType: 'standard' });
         await next('PlanChange', { implementer: 'dave' });
-        await next('ScheduleChange');
+        // the implementation waits for the planned start: now
+        await next('ScheduleChange', { plannedStart: new Date().toISOString(), plannedEnd: new Date(Date.now() + 3_600_000).toISOString() });
         if (simulateFailure) {
           await next('BackOutChange');
           await next('PostImplementationReview');
