@@ -1,0 +1,67 @@
+/**
+ * The shipped processes' notifications end to end over HTTP, sent for real: a service request started,
+ * approved and fulfilled through the API while the notifier (NOTIFY_CONFIG's handler) sends e-mail to an
+ * SMTP server started by the test, to the addresses of DIRECTORY_FILE. Who hears what, in order: the
+ * manager is asked to vote, the requester hears the request is fulfilled; nobody else gets a mail.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { DEMO_USERS } from '../../api/auth';
+import { buildDirectory } from '../../api/directory';
+import { runNotifier } from '../../api/notify/notifier';
+import { notifySettingsOf } from '../../api/notify/settings';
+import { bearer, deploy, startApi, testConfig, type TestApi } from '../api/helpers';
+import { eventually } from '../support/engine';
+import { childInstance, shippedResources, start, waitCompleted, waitTasks } from '../itsm/helpers';
+import { startSmtp } from './receivers';
+
+let dir: string;
+let api: TestApi;
+let stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.reverse()) await stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a service request over HTTP: the manager is asked to vote, the requester told it is fulfilled', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
+  const people = path.join(dir, 'people.json');
+  fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
+  const smtp = await startSmtp();
+  api = await startApi({ directoryFile: people });
+  stops = [smtp.close, api.close];
+  const directory = buildDirectory(testConfig({ directoryFile: people }));
+  const settings = notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' } });
+  stops.push(await runNotifier(api.engine, settings, directory, { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined }));
+  await deploy(api.app, shippedResources());
+
+  const id = await start(api.app, 'request', { catalogItem: 'access-request', items: [{ sku: 'VPN', name: 'VPN access' }] }, 'alice');
+  const approvalId = await childInstance(api.app, id, 'approval');
+  await eventually(async () => expect(smtp.mails).toHaveLength(1), 10_000);
+  expect(smtp.mails[0]).toMatchObject({ to: ['bob@example.org'], subject: expect.stringMatching(/^Your vote is asked: /) });
+  const [vote] = await waitTasks(api.app, approvalId, 'Vote');
+  await request(api.app)
+    .post(`/api/tasks/${vote.id}/complete`)
+    .set(bearer('bob'))
+    .send({ variables: { decision: 'approve' } })
+    .expect(200);
+  const [fulfil] = await waitTasks(api.app, id, 'FulfilItem');
+  await request(api.app).post(`/api/tasks/${fulfil.id}/claim`).set(bearer('dave')).expect(200);
+  await request(api.app)
+    .post(`/api/tasks/${fulfil.id}/complete`)
+    .set(bearer('dave'))
+    .send({ variables: { fulfilmentNotes: 'VPN profile issued' } })
+    .expect(200);
+  await waitCompleted(api.app, id);
+  await eventually(async () => expect(smtp.mails).toHaveLength(2), 10_000);
+  expect(smtp.mails[1]).toMatchObject({ to: ['alice@example.org'], subject: 'Your request for access-request is fulfilled' });
+  // the notifier completed the notify jobs, as the history shows
+  const events = (await request(api.app).get(`/api/process-instances/${id}/history`).set(bearer('admin')).expect(200)).body.events as {
+    type: string;
+    elementId?: string;
+    actor: string;
+  }[];
+  expect(events.filter((e) => e.type === 'job.completed' && e.elementId === 'NotifyRequester').map((e) => e.actor)).toEqual(['notifier']);
+});
