@@ -597,3 +597,4 @@ export type Attachment = FromSchema<typeof responses.Attachment>;
 export type Instance = FromSchema<typeof responses.Instance>;
 export type StartableProcess = FromSchema<typeof responses.StartableProcess>;
 export type HistoryEvent = FromSchema<typeof responses.HistoryEvent>;
+export type TicketLink = FromSchema<typeof responses.TicketLink>;
