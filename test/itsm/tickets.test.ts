@@ -53,7 +53,7 @@ describe('ticket numbers', () => {
   });
 
   test('concurrent starts never share a number', async () => {
-    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => start(itsm.app, 'incident', INCIDENT, 'alice')));
+    const ids = await Promise.all(Array.from({ length: 12 }, () => start(itsm.app, 'incident', INCIDENT, 'alice')));
     const keys = await Promise.all(ids.map(async (id) => (await get(id)).body.businessKey as string));
     expect([...keys].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `INC${String(i + 1).padStart(7, '0')}`));
   });
