@@ -47,19 +47,27 @@ export class TicketLinks {
     const to = await this.existing(toId);
     await this.checkMayActOn(fromId, caller);
     await this.checkMayActOn(toId, caller);
-    const pair = [linkId(fromId, toId), linkId(toId, fromId)];
-    if ((await this.list(fromId)).some((l) => pair.includes(l.id))) throw conflict(`${from.businessKey ?? fromId} and ${to.businessKey ?? toId} are linked already`);
-    await this.checkRoom(fromId);
-    await this.checkRoom(toId);
     const link = newLink(from, to, kind, caller.id, this.clock());
-    await this.record(fromId, link, caller.id);
-    await this.record(toId, link, caller.id);
+    // Checked inside the command of the pair's first ticket by id, whichever way the link goes: commands on
+    // one ticket run one after another, so two requests for one pair cannot both find it unlinked (in this
+    // process; requests to two processes at once may record it twice).
+    const [first, second] = fromId < toId ? [fromId, toId] : [toId, fromId];
+    await this.record(first, link, caller.id, async () => {
+      const pair = [linkId(fromId, toId), linkId(toId, fromId)];
+      if ((await this.list(first)).some((l) => pair.includes(l.id))) throw conflict(`${from.businessKey ?? fromId} and ${to.businessKey ?? toId} are linked already`);
+      await this.checkRoom(fromId);
+      await this.checkRoom(toId);
+    });
+    await this.record(second, link, caller.id);
     return link;
   }
 
-  /** Records `link` in one ticket's history (and writes its row, once: a second write leaves it). */
-  async record(instanceId: string, link: LinkRow, actor: string): Promise<void> {
-    await this.executor.execute(instanceId, actor, async () => ({ event: null, extras: { links: [link] } }));
+  /** Records `link` in one ticket's history (and writes its row, once: a second write leaves it), after `check`. */
+  async record(instanceId: string, link: LinkRow, actor: string, check?: () => Promise<void>): Promise<void> {
+    await this.executor.execute(instanceId, actor, async () => {
+      await check?.();
+      return { event: null, extras: { links: [link] } };
+    });
   }
 
   private async existing(id: string): Promise<InstanceRow> {

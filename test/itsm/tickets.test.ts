@@ -126,6 +126,16 @@ describe('links between tickets', () => {
     expect(await linkedEvents(prb)).toHaveLength(1);
   });
 
+  test('the same link asked for five times at once is made once: one 201, four 409, one event in each history', async () => {
+    const inc = await start(itsm.app, 'incident', INCIDENT, 'alice');
+    const other = await start(itsm.app, 'incident', INCIDENT, 'alice');
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => (i % 2 ? link(other, inc, 'alice') : link(inc, other, 'alice'))));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    expect((await links(inc)).body.items).toHaveLength(1);
+    expect(await linkedEvents(inc)).toHaveLength(1);
+    expect(await linkedEvents(other)).toHaveLength(1);
+  });
+
   test('refusals change nothing: a ticket the agent may not act on, itself, an unknown ticket, a bad kind, a role that may not link', async () => {
     const inc = await start(itsm.app, 'incident', INCIDENT, 'alice');
     const chg = await start(itsm.app, 'change', {}, 'bob');
