@@ -4,7 +4,8 @@
  * both ends before anything is written). Processes make `raised` links themselves.
  */
 import { Router } from 'express';
-import type { Engine, LinkRow } from '../../engine';
+import type { Caller, Engine, LinkRow } from '../../engine';
+import { EngineError } from '../../engine';
 import { principalOf } from '../auth';
 import { mount, type ApiContext } from '../operation';
 import { OPERATIONS } from '../operations';
@@ -12,11 +13,22 @@ import { inputOf } from '../validate';
 
 type LinkKindBody = 'related' | 'caused-by' | 'fixed-by';
 
-/** A link as seen from `instanceId`: the other ticket, its number, process and state now. */
-async function linkView(engine: Engine, link: LinkRow, instanceId: string) {
+/** Whether the caller may see the other ticket: an agent who may not gets its number (part of the link) and no more. */
+async function mayRead(engine: Engine, id: string, caller: Caller): Promise<boolean> {
+  try {
+    await engine.checkMayActOn(id, caller);
+    return true;
+  } catch (err) {
+    if (err instanceof EngineError && (err.code === 'FORBIDDEN' || err.code === 'NOT_FOUND')) return false;
+    throw err;
+  }
+}
+
+/** A link as seen from `instanceId`: the other ticket, its number, and its process and state now when the caller may see it. */
+async function linkView(engine: Engine, link: LinkRow, instanceId: string, caller: Caller) {
   const outgoing = link.fromId === instanceId;
   const otherId = outgoing ? link.toId : link.fromId;
-  const other = await engine.getInstance(otherId).catch(() => undefined);
+  const other = (await mayRead(engine, otherId, caller)) ? await engine.getInstance(otherId).catch(() => undefined) : undefined;
   return {
     id: link.id,
     kind: link.kind,
@@ -39,13 +51,13 @@ export function ticketLinksRouter(ctx: ApiContext): Router {
     await engine.getInstance(id); // 404 for an unknown ticket, whoever asks
     await engine.checkMayActOn(id, principalOf(res));
     const links = await engine.links.list(id);
-    res.json({ items: await Promise.all(links.map((l) => linkView(engine, l, id))) });
+    res.json({ items: await Promise.all(links.map((l) => linkView(engine, l, id, principalOf(res)))) });
   });
 
   mount(router, ctx, OPERATIONS.linkInstance, async (_req, res) => {
     const { params, body } = inputOf<{ id: string }, never, { targetId: string; kind?: LinkKindBody }>(res);
     const link = await engine.links.link(params.id, body.targetId, body.kind ?? 'related', principalOf(res));
-    res.status(201).json(await linkView(engine, link, params.id));
+    res.status(201).json(await linkView(engine, link, params.id, principalOf(res)));
   });
 
   return router;

@@ -43,8 +43,11 @@ export function linkedTickets(instanceId: string, href: (id: string) => string, 
                   'li',
                   { 'data-link-kind': l.kind },
                   `${LABELS[l.kind][l.direction]} `,
-                  h('a', { href: href(l.instanceId), 'data-linked-id': l.instanceId }, l.businessKey ?? l.instanceId),
-                  h('span', { class: 'muted' }, ` ${l.processId ?? 'deleted'}${l.state ? `, ${l.state}` : ''}`),
+                  // the server leaves out the process of a ticket the user may not see: its number, no link
+                  l.processId
+                    ? h('a', { href: href(l.instanceId), 'data-linked-id': l.instanceId }, l.businessKey ?? l.instanceId)
+                    : h('span', { 'data-linked-id': l.instanceId }, l.businessKey ?? l.instanceId),
+                  h('span', { class: 'muted' }, l.processId ? ` ${l.processId}, ${l.state}` : ' (not a ticket of yours)'),
                 ),
               ),
             )

@@ -136,7 +136,7 @@ describe('links between tickets', () => {
     expect(await linkedEvents(other)).toHaveLength(1);
   });
 
-  test('refusals change nothing: a ticket the agent may not act on, itself, an unknown ticket, a bad kind, a role that may not link', async () => {
+  test('refusals change nothing: a ticket the agent may not act on, itself, an unknown ticket, a bad kind, a role that may not link; she sees no more of a ticket an admin linked', async () => {
     const inc = await start(itsm.app, 'incident', INCIDENT, 'alice');
     const chg = await start(itsm.app, 'change', {}, 'bob');
     expectError(await link(inc, chg, 'alice'), 403, 'FORBIDDEN'); // alice may not act on bob's change
@@ -151,6 +151,13 @@ describe('links between tickets', () => {
       expect((await links(id)).body.items).toEqual([]);
       expect(await linkedEvents(id)).toEqual([]);
     }
+
+    expect((await link(inc, chg, 'admin')).status).toBe(201);
+    // on her incident she sees the link and the change's number, not its process or state
+    expect((await links(inc, 'alice')).body.items).toEqual([expect.objectContaining({ instanceId: chg, businessKey: 'CHG0000001', processId: null, state: null })]);
+    expect((await links(inc, 'admin')).body.items).toEqual([expect.objectContaining({ instanceId: chg, businessKey: 'CHG0000001', processId: 'change', state: 'active' })]);
+    await request(itsm.app).post(`/api/process-instances/${inc}/links`).set(bearer('admin')).send({ targetId: chg }).expect(409);
+    for (const id of [inc, chg]) expect(await linkedEvents(id)).toHaveLength(1); // the admin's link, once
   });
 
   test('a ticket takes at most MAX_LINKS_PER_TICKET links (3 here): the next is refused with 400 and nothing changes', async () => {
