@@ -135,7 +135,8 @@ export class Executor {
       actor: opts.actor,
       instanceId: opts.id,
       definitionKey: def.row.key,
-      variables: opts.variables,
+      // the number is also a variable, for FEEL (a subject, a correlation key); the business key is the record
+      variables: ticket ? { ...opts.variables, ticketNumber: businessKey } : opts.variables,
       startEvent: opts.startEvent,
       hasParent: !!opts.parent,
       startedBy,

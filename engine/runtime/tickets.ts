@@ -4,7 +4,8 @@
  * A process that declares `processdesk.ticketPrefix` is numbered by the engine: each instance's business
  * key is the prefix and a number of at least seven digits (INC0000001, ... INC12345678), the next one of
  * the prefix's counter, taken in the same commit as the instance (Executor.start). Two processes with one
- * prefix share its counter, so a number is never given twice.
+ * prefix share its counter, so a number is never given twice. The number is also the start variable
+ * `ticketNumber`, for FEEL (the incident takes it as its correlation key).
  */
 import type { InstanceRow, LinkKind, LinkRow } from '../store/types';
 

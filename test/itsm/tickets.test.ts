@@ -52,6 +52,22 @@ describe('ticket numbers', () => {
     expect(search.body.items.map((t: { id: string }) => t.id)).toEqual([task.id]);
   });
 
+  test("the number is the variable ticketNumber too; an incident given no incidentId takes it as its customers' correlation key", async () => {
+    const inc = await start(itsm.app, 'incident', INCIDENT, 'alice');
+    const [log] = await waitTasks(itsm.app, inc, 'LogIncident');
+    await request(itsm.app)
+      .post(`/api/tasks/${log.id}/complete`)
+      .set(bearer('alice'))
+      .send({ variables: { summary: 'VPN down', category: 'network', impact: 3, urgency: 3 } })
+      .expect(200);
+    const [ack] = await waitTasks(itsm.app, inc, 'AcknowledgeIncident');
+    expect(ack.subject).toMatch(/^INC0000001 \(P\d\): VPN down$/);
+    expect((await get(inc)).body.variables).toMatchObject({ ticketNumber: 'INC0000001', incidentId: 'INC0000001' });
+    // every numbered process has it
+    const other = await start(itsm.app, 'problem', { ...PROBLEM }, 'paula');
+    expect((await get(other)).body.variables.ticketNumber).toBe('PRB0000001');
+  });
+
   test('concurrent starts never share a number', async () => {
     const ids = await Promise.all(Array.from({ length: 12 }, () => start(itsm.app, 'incident', INCIDENT, 'alice')));
     const keys = await Promise.all(ids.map(async (id) => (await get(id)).body.businessKey as string));
