@@ -43,6 +43,12 @@ describe('ticket numbers', () => {
     const keys = await Promise.all([inc1, inc2, chg, prb, req].map(async (id) => (await get(id)).body.businessKey));
     expect(keys).toEqual(['INC0000001', 'INC0000002', 'CHG0000001', 'PRB0000001', 'REQ0000001']);
 
+    // the sealed history records it with the start (the variable ticketNumber), the evidence pack names the ticket by it
+    const started = (await history(itsm.app, inc2)).find((e) => e.type === 'instance.started');
+    expect(started?.data).toMatchObject({ variables: { ticketNumber: 'INC0000002' } });
+    const pack = await request(itsm.app).get(`/api/process-instances/${inc2}/evidence`).set(bearer('carol'));
+    expect(pack.body.instance.businessKey).toBe('INC0000002');
+
     const found = await request(itsm.app).get('/api/process-instances').query({ businessKey: 'INC0000002' }).set(bearer('admin'));
     expect(found.body.items.map((i: { id: string }) => i.id)).toEqual([inc2]);
     const [task] = await waitTasks(itsm.app, prb, 'AnalyseRootCause');
