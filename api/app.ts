@@ -36,6 +36,7 @@ import { startFormsRouter } from './routes/startForms';
 import { systemRouter } from './routes/system';
 import { tasksRouter } from './routes/tasks';
 import { taskNotesRouter } from './routes/taskNotes';
+import { ticketLinksRouter } from './routes/ticketLinks';
 import { taskViewsRouter } from './routes/taskViews';
 
 function escapeHtml(s: string): string {
@@ -118,6 +119,7 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     historyRouter,
     tasksRouter,
     taskNotesRouter,
+    ticketLinksRouter,
     taskViewsRouter,
     messagesRouter,
     jobsRouter,

@@ -18,7 +18,9 @@
  * | instances.modify   | POST /api/process-instances/:id/variables, /modification      |          |       |         | x     |        |
  * | history.read       | GET /api/process-instances/:id/history/verify,                | x        |       | x       | x     |        |
  *                      | GET /api/history/public-key                                   |
- * | tickets.history    | GET /api/process-instances/:id/history                        | x        | agent*| x       | x     |        |
+ * | tickets.history    | GET /api/process-instances/:id/history, /:id/links            | x        | agent*| x       | x     |        |
+ * | tickets.link       | POST /api/process-instances/:id/links (agents: both tickets   |          | agent*|         | x     |        |
+ *                      |      must be ones they may act on)                            |
  * | history.export     | GET /api/history/export, /checkpoints, /verify,               |          |       | x       | x     |        |
  *                      | GET /api/process-instances/:id/evidence                       |
  * | tasks.read         | GET /api/tasks, /api/tasks/:id, /:id/notes, /:id/attachments, | x        | agent*| x       | x     |        |
@@ -84,6 +86,7 @@ export const PERMISSIONS = {
   'instances.modify': ['admin'],
   'history.read': ['designer', 'auditor', 'admin'],
   'tickets.history': ['designer', 'agent', 'auditor', 'admin'],
+  'tickets.link': ['agent', 'admin'],
   'history.export': ['auditor', 'admin'],
   'tasks.read': ['designer', 'agent', 'auditor', 'admin'],
   'tasks.work': ['agent', 'admin'],
@@ -124,6 +127,7 @@ export const DEMO_USERS: readonly DirectoryEntry[] = [
   { id: 'bob', roles: ['agent'], groups: ['change-managers', 'cab'], manager: 'admin' },
   { id: 'dave', roles: ['agent'], groups: ['network', 'cab'], manager: 'bob' },
   { id: 'erin', roles: ['agent'], groups: ['service-desk', 'cab'], manager: 'bob' },
+  { id: 'paula', roles: ['agent'], groups: ['problem-managers'], manager: 'bob' },
   { id: 'carol', roles: ['auditor'], groups: [], manager: 'admin' },
   { id: 'admin', roles: ['admin'], groups: [] },
   { id: 'worker', roles: ['worker'], groups: [] },

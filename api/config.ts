@@ -24,7 +24,8 @@
  * | CHECKPOINT_INTERVAL_MS| 60000          | how often heads of grown histories go into a signed checkpoint   |
  * | INTEGRITY_CHECK_MS    | 600000         | a health check re-checks the store for damage at most this often |
  * | MAX_FLOW_NODES, MAX_MULTI_INSTANCE, FEEL_TIMEOUT_MS, MAX_FEEL_RESULT_BYTES, MIN_TIMER_CYCLE_MS,    |
- * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND: engine limits   |
+ * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND,                 |
+ * | MAX_LINKS_PER_TICKET (default 100 links per ticket): engine limits                                 |
  * |                       | (see engine/expr/limits.ts and README "Security model")                 |
  * | SHUTDOWN_GRACE_MS     | 10000          | SIGTERM/SIGINT: how long requests in flight may take before their connections are cut |
  * | SQLITE_SYNCHRONOUS    | full           | `full`: acknowledged once on disk; `normal`: power loss may drop the last commands |
@@ -196,6 +197,7 @@ export const LIMIT_VARIABLES: Record<string, keyof Limits> = {
   MAX_MESSAGE_TTL_MS: 'maxMessageTtlMs',
   MAX_JSON_DEPTH: 'maxJsonDepth',
   MAX_STEPS_PER_COMMAND: 'maxStepsPerCommand',
+  MAX_LINKS_PER_TICKET: 'maxLinksPerTicket',
 };
 
 /** The engine limits set in the environment; a value that is no non-negative integer stops the start. */

@@ -5,6 +5,9 @@
  */
 import { id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, page, type Schema, taskSearch, taskSort } from './schemaParts';
 
+/** The kinds of link an agent gives (engine/runtime/ticketLinks.ts); `raised` links are made by processes. */
+const AGENT_LINK_KINDS = ['related', 'caused-by', 'fixed-by'] as const;
+
 export const deskRequests = {
   TaskViewRequest: obj(
     {
@@ -31,6 +34,16 @@ export const deskRequests = {
       content: { type: 'string', maxLength: 16 * 1024 * 1024, description: 'the file, base64' },
     },
     ['name', 'contentType', 'content'],
+  ),
+  LinkRequest: obj(
+    {
+      targetId: { ...id, description: 'the other ticket (instance id)' },
+      kind: {
+        enum: AGENT_LINK_KINDS,
+        description: 'default related; caused-by: this ticket is caused by the other (an incident by a problem); fixed-by: fixed by the other (a problem by a change)',
+      },
+    },
+    ['targetId'],
   ),
   SessionRequest: obj({ token: { type: 'string', minLength: 1, maxLength: 8192, description: 'a bearer token (demo mode: demo-<user>)' } }, ['token']),
 
@@ -69,6 +82,29 @@ export const deskRequests = {
 } satisfies Record<string, Schema>;
 
 export const deskResponses = {
+  TicketLink: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'kind', 'direction', 'instanceId', 'businessKey', 'processId', 'state', 'createdAt', 'createdBy'],
+    description: 'a link seen from one ticket: the other ticket, and whether the link goes to it or comes from it',
+    properties: {
+      id: { type: 'string' },
+      kind: { enum: ['raised', ...AGENT_LINK_KINDS], description: 'raised: a process raised one ticket from the other (a problem from an incident, a change from a problem)' },
+      direction: { enum: ['to', 'from'], description: 'to: this ticket links to (raised) the other; from: the other links to (raised) this one' },
+      instanceId: { type: 'string', description: 'the other ticket' },
+      businessKey: { type: ['string', 'null'], description: 'its ticket number' },
+      processId: { type: ['string', 'null'], description: 'its process (null when the caller may not see that ticket)' },
+      state: { type: ['string', 'null'], description: 'its state now (null when the caller may not see that ticket)' },
+      createdAt: isoTime,
+      createdBy: { type: 'string' },
+    },
+  },
+  TicketLinkList: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    properties: { items: { type: 'array', items: { $ref: '#/components/schemas/TicketLink' }, description: 'oldest first, at most MAX_LINKS_PER_TICKET' } },
+  },
   ProcessVersions: {
     type: 'object',
     additionalProperties: false,

@@ -23,6 +23,8 @@ const EVIDENCE_TYPES = new Set([
   // work notes and attachments (with their SHA-256) of the task page, api/routes/taskNotes.ts
   'task.note',
   'task.attachment',
+  // links to other tickets (engine/runtime/ticketLinks.ts)
+  'ticket.linked',
   'job.completed',
   'job.failed',
   'error.thrown',
@@ -80,6 +82,11 @@ export interface EvidencePack {
   chains: HistoryEvidence[];
   /** Every vote in the pack: seats, who was kept out, delegations, who voted what and when. */
   approvals: ApprovalEvidence[];
+  /**
+   * The tickets linked to the instance (a problem it raised, the change that fixes it...), as stored;
+   * each link is also a sealed `ticket.linked` step of the instance's chain.
+   */
+  links: { kind: string; direction: 'to' | 'from'; instanceId: string; businessKey: string | null; createdAt: string; createdBy: string }[];
 }
 
 /** Called instances below this many levels are left out (a runaway recursion of call activities). */
@@ -174,6 +181,17 @@ export async function buildEvidence(engine: Engine, instanceId: string): Promise
     publicKey: engine.historyPublicKey,
     chains: parts.map((p) => p.evidence),
     approvals: parts.flatMap((p) => p.approvals),
+    links: (await engine.links.list(root.id)).map((l) => {
+      const outgoing = l.fromId === root.id;
+      return {
+        kind: l.kind,
+        direction: outgoing ? ('to' as const) : ('from' as const),
+        instanceId: outgoing ? l.toId : l.fromId,
+        businessKey: (outgoing ? l.toKey : l.fromKey) ?? null,
+        createdAt: iso(l.createdAt)!,
+        createdBy: l.createdBy,
+      };
+    }),
   };
 }
 

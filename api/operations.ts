@@ -77,8 +77,8 @@ export const OPERATIONS = {
     summary: 'Start a process instance',
     body: 'StartInstanceRequest',
     errorNotes: {
-      400: "variables do not match the process's start schema (a property it does not declare is named), name an identity variable (the starter is the signed-in user), or nest deeper than maxJsonDepth",
-      403: "the process's processdesk.startableBy leaves the caller out, or the variables hold a setting of the process owner (readOnly in its schema) and the caller is neither designer nor admin",
+      400: "variables do not match the process's start schema (a property it does not declare is named), name an identity variable (the starter is the signed-in user), or nest deeper than maxJsonDepth; a businessKey for a process that numbers its tickets (processdesk.ticketPrefix); raisedFrom a ticket with MAX_LINKS_PER_TICKET links",
+      403: "the process's processdesk.startableBy leaves the caller out, the variables hold a setting of the process owner (readOnly in its schema) and the caller is neither designer nor admin, or an agent names in raisedFrom a ticket they may not act on",
     },
     success: { status: 201, schema: 'Instance' },
     errors: [404, 409, 413],

@@ -22,6 +22,7 @@ export interface StartBody {
   version?: number;
   businessKey?: string;
   variables?: Variables;
+  raisedFrom?: string;
 }
 export interface InstanceListQuery extends Paging {
   processId?: string;

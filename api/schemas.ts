@@ -41,7 +41,20 @@ export const requests = {
     ['resources'],
   ),
 
-  StartInstanceRequest: obj({ processId: id, version: { type: 'integer', minimum: 1 }, businessKey: name, variables }, ['processId']),
+  StartInstanceRequest: obj(
+    {
+      processId: id,
+      version: { type: 'integer', minimum: 1 },
+      businessKey: { ...name, description: 'only for processes without a ticket prefix: a numbered process gets its ticket number from the engine (400 when one is given)' },
+      variables,
+      raisedFrom: {
+        ...id,
+        description:
+          'the ticket (instance id) this one is raised from, e.g. the incident a problem is raised from: the two are linked (`raised`); the caller must be allowed to act on it',
+      },
+    },
+    ['processId'],
+  ),
   InstanceListQuery: query({
     processId: id,
     state: { enum: ['active', 'completed', 'terminated', 'incident'] },
@@ -460,8 +473,13 @@ export const responses = {
   Ok: { type: 'object', properties: { ok: { type: 'boolean' } } },
   Evidence: {
     type: 'object',
-    required: ['instance', 'verification', 'instances', 'participants', 'steps', 'publicKey', 'chains', 'approvals'],
+    required: ['instance', 'verification', 'instances', 'participants', 'steps', 'publicKey', 'chains', 'approvals', 'links'],
     properties: {
+      links: {
+        type: 'array',
+        description: 'the tickets linked to the instance (kind, direction to/from, the other ticket and its number, when and by whom); each is also a sealed ticket.linked step',
+        items: { type: 'object' },
+      },
       instance: { type: 'object', description: 'id, processId, version, businessKey, state, startedAt, endedAt, startedBy' },
       verification: {
         type: 'object',
@@ -583,3 +601,4 @@ export type Instance = FromSchema<typeof responses.Instance>;
 export type StartableProcess = FromSchema<typeof responses.StartableProcess>;
 export type HistoryEvent = FromSchema<typeof responses.HistoryEvent>;
 export type ChangeCalendar = FromSchema<typeof responses.ChangeCalendar>;
+export type TicketLink = FromSchema<typeof responses.TicketLink>;

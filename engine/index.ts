@@ -10,6 +10,7 @@ export { processHeatmap, processVersions, type ElementCounts, type ProcessHeatma
 export type { MappingInstruction, Modification } from './compile/versions';
 export type { Caller } from './runtime/access';
 export type { TaskDesk, TaskNote, AttachmentInfo } from './runtime/taskDesk';
+export type { TicketLinks } from './runtime/ticketLinks';
 export type { MessageAction } from './runtime/messageActions';
 export type { MessageFormCheck } from './runtime/messaging';
 export type { StartableProcess } from './runtime/startForms';

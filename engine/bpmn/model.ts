@@ -163,6 +163,8 @@ export interface ProcessPolicy {
   visibleToGroups: string[];
   /** Its process owners (user ids, `group:<id>`): who deploys its next versions, cancels its instances, retries its incidents. */
   owners?: string[];
+  /** The prefix of its ticket numbers (`INC`: INC0000001, ...): the engine numbers its instances, the number is the business key. */
+  ticketPrefix?: string;
 }
 
 export interface SequenceFlow {

@@ -13,6 +13,8 @@
  *   processdesk.owners            = group:itsm-owners, ann  its process owners (designers): they deploy its next
  *                                                           versions, cancel its instances and retry its incidents
  *                                                           (default: whoever deployed it; see runtime/ownership.ts)
+ *   processdesk.ticketPrefix      = INC                     the engine numbers its instances INC0000001, INC0000002...
+ *                                                           (the business key; runtime/tickets.ts); 2-6 capitals
  * On a message catch event, boundary event, receive task or event subprocess start:
  *   processdesk.publishers        = agent                   agents may publish this message to instances they
  *                                                           may act on (workers and admins always may)
@@ -28,10 +30,12 @@ const PROCESS_PROPERTIES = new Set([
   'processdesk.startableBy',
   'processdesk.visibleToGroups',
   'processdesk.owners',
+  'processdesk.ticketPrefix',
 ]);
 const PUBLISHER_ROLES = new Set(['agent']);
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STARTER = /^(designer|agent|auditor|admin|worker|group:[^\s,]+)$/;
+const TICKET_PREFIX = /^[A-Z]{2,6}$/;
 const OWNER = /^(group:[^\s,:]+|[^\s,:]+)$/;
 
 /** The zeebe:properties of an element as name -> value (processdesk.* only). */
@@ -76,6 +80,11 @@ export function readProcessPolicy(ctx: ReadContext, process: ModdleElement): Pro
     if (!owners.length || owners.some((o) => !OWNER.test(o)))
       ctx.problems.add(id, `processdesk.owners must be user ids and group:<id> separated by commas (got "${props.get('processdesk.owners')}")`);
     policy.owners = owners.filter((o) => OWNER.test(o));
+  }
+  if (props.has('processdesk.ticketPrefix')) {
+    const prefix = props.get('processdesk.ticketPrefix') ?? '';
+    if (TICKET_PREFIX.test(prefix)) policy.ticketPrefix = prefix;
+    else ctx.problems.add(id, `processdesk.ticketPrefix must be 2 to 6 capital letters (got "${prefix}")`);
   }
   return policy;
 }

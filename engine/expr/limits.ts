@@ -29,6 +29,8 @@ export interface Limits {
    * a huge diagram never holds the server for long.
    */
   maxStepsPerCommand: number;
+  /** Links one ticket may have (to and from other tickets); more are refused, and lists show at most this many. */
+  maxLinksPerTicket: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -41,6 +43,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMessageTtlMs: 7 * 24 * 60 * 60 * 1000,
   maxJsonDepth: 64,
   maxStepsPerCommand: 200,
+  maxLinksPerTicket: 100,
 };
 
 export function limitsOf(overrides: Partial<Limits> = {}): Limits {

@@ -65,6 +65,8 @@ import { variablesAtWait } from '../compile/variables';
 import { OutboxDispatcher } from './outbox';
 import { Timers } from './timers';
 import { TaskDesk } from './taskDesk';
+import { TicketLinks } from './ticketLinks';
+import { newLink } from './tickets';
 import { checkMayModify, InstanceVersions, type MigrationReport, type MigrationRequest } from './versions';
 import type { Modification } from '../compile/versions';
 
@@ -137,6 +139,8 @@ export interface StartInstanceRequest {
   actor?: string;
   /** The signed-in user: checked against the process's `processdesk.startableBy`, recorded as starter. */
   caller?: Caller;
+  /** The ticket this one is raised from (a problem from an incident): linked to it; the caller must be allowed to act on it. */
+  raisedFrom?: string;
 }
 
 export interface InstanceView {
@@ -194,6 +198,8 @@ export class Engine {
   readonly drafts: Drafts;
   /** Task list search, saved views, work notes and attachments (taskDesk.ts). */
   readonly desk: TaskDesk;
+  /** Links between tickets (ticketLinks.ts). */
+  readonly links: TicketLinks;
   private readonly checkpointer: Checkpointer;
   private readonly checkpointIntervalMs: number;
   private readonly integrityCheckMs: number;
@@ -238,6 +244,7 @@ export class Engine {
     this.integrityCheckMs = options.integrityCheckMs ?? 600_000;
     this.executor = new Executor(this.store, this.definitions, this.clock, this.key, (batch) => this.committed(batch));
     this.desk = new TaskDesk(this.store, this.executor, this.clock);
+    this.links = new TicketLinks(this.store, this.executor, this.clock, this.limits, (id, caller) => this.checkMayActOn(id, caller));
     this.versions = new InstanceVersions(this.executor, this.definitions, this.clock);
     this.messaging = new Messaging(this.store, this.executor, this.definitions, this.clock, (id) => this.newInstanceId(id), this.limits);
     this.delivery =
@@ -399,13 +406,27 @@ export class Engine {
     this.checkDepth(req.variables, 'start variables');
     const refused = identityError(model.policy, req.variables, 'start');
     if (refused) throw refused;
+    if (model.policy?.ticketPrefix && req.businessKey !== undefined) {
+      throw invalid(`process ${req.processId} numbers its tickets (${model.policy.ticketPrefix}0000001, ...): the engine gives the business key, leave businessKey out`);
+    }
     const actor = req.caller?.id ?? req.actor ?? 'engine';
+    if (req.raisedFrom !== undefined) {
+      await this.getInstance(req.raisedFrom); // NOT_FOUND for an unknown ticket, whoever asks
+      if (req.caller) await this.checkMayActOn(req.raisedFrom, req.caller);
+      await this.links.checkRoom(req.raisedFrom);
+    }
     const row = await this.executor.start(def, {
       id: this.newInstanceId(),
       variables: withStarter(model.policy, req.variables ?? {}, actor),
       businessKey: req.businessKey,
       actor,
+      raisedFrom: req.raisedFrom,
     });
+    if (req.raisedFrom !== undefined) {
+      // the raised ticket's start recorded the link; the ticket it was raised from records it too
+      const from = await this.store.getInstance(req.raisedFrom);
+      if (from) await this.links.record(from.id, newLink(from, row, 'raised', actor, row.startedAt), actor);
+    }
     return toInstanceView(row);
   }
 

@@ -5,15 +5,21 @@
  * retry on conflict. Nothing is acknowledged before the commit.
  */
 import type { Effect, MachineEvent } from '../compile/state';
-import { ConflictError, type CommitBatch, type IncidentRow, type InstanceRow, type JobRow, type Store, type TaskRow, type TimerRow } from '../store/types';
+import { ConflictError, type CommitBatch, type IncidentRow, type InstanceRow, type JobRow, type LinkRow, type Store, type TaskRow, type TimerRow } from '../store/types';
 import type { DefinitionCache, LoadedDefinition } from './definitions';
 import { emptyParts, toBatch, translate } from './effects';
 import { conflict, notFound } from './errors';
 import { GENESIS_HASH, HistoryWriter } from './history';
 import { sealHead, type HistoryKey } from './sealing';
 import { activeElements, instanceState, persisted, rootVariables, type PersistedInstance } from './snapshot';
+import { linkedEvent, raisedLink, ticketNumber } from './tickets';
 
 const MAX_ATTEMPTS = 8;
+/**
+ * Numbered starts of one prefix run one after another in a process, so only another process can take
+ * the number a start read; each such race costs one attempt.
+ */
+const MAX_TICKET_ATTEMPTS = 50;
 
 /** What a command changes besides the machine: rows it settles itself and history it records. */
 export interface CommandExtras {
@@ -25,6 +31,8 @@ export interface CommandExtras {
   history?: { type: string; elementId?: string; data?: unknown }[];
   consumedMessages?: string[];
   jobIncidents?: { add?: string[]; remove?: string[] };
+  /** Links between tickets this command records; each also records a `ticket.linked` history event. */
+  links?: LinkRow[];
 }
 
 /** What a command wants to do, decided against the freshly loaded instance row. */
@@ -46,6 +54,8 @@ export interface StartOptions {
   actor: string;
   /** Who the instance counts as started by; default `actor` (a call activity passes its caller's starter). */
   startedBy?: string;
+  /** The ticket it is raised from (besides a parent, which it is raised from as well): linked in its start commit. */
+  raisedFrom?: string;
 }
 
 export type Clock = () => number;
@@ -91,50 +101,77 @@ export class Executor {
     return next;
   }
 
-  /** Creates an instance; if `opts.id` already exists (a re-dispatched start) the existing row is returned. */
+  /**
+   * Creates an instance; if `opts.id` already exists (a re-dispatched start) the existing row is returned.
+   * A process with a ticket prefix gets the next number as its business key, taken in the start's commit.
+   */
   async start(def: LoadedDefinition, opts: StartOptions): Promise<InstanceRow> {
-    return this.serialize(opts.id, async () => {
-      const existing = await this.store.getInstance(opts.id);
-      if (existing) return existing;
-      const at = this.clock();
-      const startedBy = opts.startedBy ?? opts.actor;
-      const { snapshot, effects } = runMachine(def, undefined, {
-        type: 'START',
-        at,
-        actor: opts.actor,
-        instanceId: opts.id,
-        definitionKey: def.row.key,
-        variables: opts.variables,
-        startEvent: opts.startEvent,
-        hasParent: !!opts.parent,
-        startedBy,
-      });
-      const rejected = effects.find((e) => e.type === 'rejected');
-      if (rejected) throw conflict(rejected.reason);
-      const row: InstanceRow = {
-        id: opts.id,
-        processId: def.row.processId,
-        version: def.row.version,
-        definitionKey: def.row.key,
-        businessKey: opts.businessKey,
-        state: 'active',
-        rev: 1,
-        snapshot: undefined,
-        variables: {},
-        activeElements: [],
-        parentInstanceId: opts.parent?.instanceId,
-        parentWaitId: opts.parent?.waitId,
-        startedAt: at,
-        startedBy,
-      };
-      const history = new HistoryWriter(opts.id, 0, GENESIS_HASH);
-      try {
-        return await this.commit(row, null, snapshot, effects, history, [], {}, at, opts.actor);
-      } catch (err) {
-        if (err instanceof ConflictError) return (await this.store.getInstance(opts.id)) as InstanceRow;
-        throw err;
-      }
+    const prefix = def.compiled.model.policy?.ticketPrefix;
+    if (!prefix) return this.serialize(opts.id, () => this.startOnce(def, opts));
+    return this.serialize(`ticket:${prefix}`, () =>
+      this.serialize(opts.id, async () => {
+        for (let attempt = 1; ; attempt++) {
+          const ticket = { prefix, number: (await this.store.lastTicketNumber(prefix)) + 1 };
+          const row = await this.startOnce(def, opts, ticket);
+          if (row) return row;
+          if (attempt >= MAX_TICKET_ATTEMPTS) throw conflict(`no ${prefix} ticket number could be taken after ${attempt} attempts: too many concurrent starts`);
+        }
+      }),
+    );
+  }
+
+  /** One attempt of a start: the instance row, or undefined when another commit took `ticket`'s number. */
+  private async startOnce(def: LoadedDefinition, opts: StartOptions): Promise<InstanceRow>;
+  private async startOnce(def: LoadedDefinition, opts: StartOptions, ticket: { prefix: string; number: number }): Promise<InstanceRow | undefined>;
+  private async startOnce(def: LoadedDefinition, opts: StartOptions, ticket?: { prefix: string; number: number }): Promise<InstanceRow | undefined> {
+    const existing = await this.store.getInstance(opts.id);
+    if (existing) return existing;
+    const businessKey = ticket ? ticketNumber(ticket.prefix, ticket.number) : opts.businessKey;
+    const at = this.clock();
+    const startedBy = opts.startedBy ?? opts.actor;
+    const { snapshot, effects } = runMachine(def, undefined, {
+      type: 'START',
+      at,
+      actor: opts.actor,
+      instanceId: opts.id,
+      definitionKey: def.row.key,
+      // the number is also a variable, for FEEL (a subject, a correlation key); the business key is the record
+      variables: ticket ? { ...opts.variables, ticketNumber: businessKey } : opts.variables,
+      startEvent: opts.startEvent,
+      hasParent: !!opts.parent,
+      startedBy,
     });
+    const rejected = effects.find((e) => e.type === 'rejected');
+    if (rejected) throw conflict(rejected.reason);
+    const row: InstanceRow = {
+      id: opts.id,
+      processId: def.row.processId,
+      version: def.row.version,
+      definitionKey: def.row.key,
+      businessKey,
+      state: 'active',
+      rev: 1,
+      snapshot: undefined,
+      variables: {},
+      activeElements: [],
+      parentInstanceId: opts.parent?.instanceId,
+      parentWaitId: opts.parent?.waitId,
+      startedAt: at,
+      startedBy,
+    };
+    const history = new HistoryWriter(opts.id, 0, GENESIS_HASH);
+    // a ticket started by a call activity is raised from its caller; the ticket an agent raised it from is named
+    const from = new Set([ticket ? opts.parent?.instanceId : undefined, opts.raisedFrom].filter((id): id is string => !!id));
+    const links: LinkRow[] = [];
+    for (const id of from) links.push(raisedLink(await this.store.getInstance(id), id, row, startedBy, at));
+    try {
+      return await this.commit(row, null, snapshot, effects, history, [], { links }, at, opts.actor, ticket);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const existing = await this.store.getInstance(opts.id);
+      if (existing || !ticket) return existing as InstanceRow;
+      return undefined; // the number was taken: the caller tries the next one
+    }
   }
 
   /**
@@ -188,6 +225,7 @@ export class Executor {
     extras: CommandExtras,
     at: number,
     actor: string,
+    ticket?: CommitBatch['ticket'],
   ): Promise<InstanceRow> {
     const ctx = machine.context;
     const instance: InstanceRow = { ...base, rev: expectedRev === null ? 1 : expectedRev + 1, snapshot: undefined };
@@ -197,13 +235,14 @@ export class Executor {
     for (const t of extras.timers ?? []) parts.timers.set(t.id, t);
     for (const i of extras.incidents ?? []) parts.incidents.set(i.id, i);
     await translate(effects, { instance, store: this.store, at, actor, history, parts });
+    for (const link of extras.links ?? []) history.append('ticket.linked', at, actor, undefined, linkedEvent(link, instance.id));
     jobIncidents = jobIncidents.filter((id) => !parts.jobIncidentsRemoved.includes(id));
     instance.state = instanceState(ctx, jobIncidents);
     const ended = instance.state === 'completed' || instance.state === 'terminated';
     Object.assign(instance, { variables: rootVariables(ctx), activeElements: activeElements(ctx), endedAt: ended ? (base.endedAt ?? at) : undefined });
     instance.snapshot = { machine, history: history.last, jobIncidents } satisfies PersistedInstance;
     instance.head = sealHead(this.key, instance, history.last);
-    const batch = toBatch(instance, expectedRev, history, parts, extras.consumedMessages);
+    const batch: CommitBatch = { ...toBatch(instance, expectedRev, history, parts, extras.consumedMessages), ticket, links: extras.links };
     await this.store.commit(batch);
     this.onCommitted(batch);
     return instance;

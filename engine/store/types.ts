@@ -341,6 +341,28 @@ export const ATTACHMENTS = {
 } as const;
 export type AttachmentRow = RowOf<typeof ATTACHMENTS>;
 
+const LINK_KINDS = ['raised', 'related', 'caused-by', 'fixed-by'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+/**
+ * A link between two tickets (instances): `raised` when a process raised one from the other (a problem
+ * from an incident, a change from a problem), the other kinds when an agent linked them. Read both ways
+ * (Store.listLinks); each instance's sealed history records a `ticket.linked` event.
+ */
+export const LINKS = {
+  /** `${fromId}>${toId}`: one link per ordered pair. */
+  id: text(),
+  fromId: text(),
+  toId: text(),
+  kind: oneOf(LINK_KINDS),
+  /** The business keys (ticket numbers) of both ends when the link was made, for lists and the history. */
+  fromKey: opt(text()),
+  toKey: opt(text()),
+  createdAt: int(),
+  createdBy: text(),
+} as const;
+export type LinkRow = RowOf<typeof LINKS>;
+
 /** Every table by name, with its spec. */
 export const TABLES = {
   definitions: DEFINITIONS,
@@ -358,6 +380,7 @@ export const TABLES = {
   drafts: DRAFTS,
   task_views: TASK_VIEWS,
   attachments: ATTACHMENTS,
+  links: LINKS,
 } as const;
 export type TableName = keyof typeof TABLES;
 
@@ -378,6 +401,7 @@ export interface RowTypes {
   drafts: DraftRow;
   task_views: TaskViewRow;
   attachments: AttachmentRow;
+  links: LinkRow;
 }
 
 /** Everything one command changes, applied atomically. */
@@ -394,6 +418,13 @@ export interface CommitBatch {
   /** Ids of buffered messages this instance consumed (recorded so each is correlated once per instance). */
   consumedMessages?: string[];
   outbox?: OutboxRow[];
+  /**
+   * A ticket number taken with this commit: the counter of `prefix` moves from `number - 1` to `number`
+   * in the same transaction, or the commit fails with ConflictError (another commit took that number).
+   */
+  ticket?: { prefix: string; number: number };
+  /** Links between tickets to record (a link that exists already is left as it is). */
+  links?: LinkRow[];
 }
 
 export class ConflictError extends Error {
@@ -546,6 +577,12 @@ export interface Store {
   getAttachment(id: string): Promise<AttachmentRow | undefined>;
   /** The attachments of an instance's tasks, oldest first, without their content. */
   listAttachments(instanceId: string): Promise<Omit<AttachmentRow, 'content'>[]>;
+
+  // ticket numbers and links
+  /** The last ticket number a commit took for `prefix` (0 before the first). */
+  lastTicketNumber(prefix: string): Promise<number>;
+  /** The links from or to an instance, oldest first, at most `limit`. */
+  listLinks(instanceId: string, limit: number): Promise<LinkRow[]>;
 
   // sealing
   /**

@@ -127,6 +127,7 @@ export const DEMO_USERS: Me[] = [
   { id: 'bob', roles: ['agent'], groups: ['change-managers', 'cab'], demo: true },
   { id: 'dave', roles: ['agent'], groups: ['network', 'cab'], demo: true },
   { id: 'erin', roles: ['agent'], groups: ['service-desk', 'cab'], demo: true },
+  { id: 'paula', roles: ['agent'], groups: ['problem-managers'], demo: true },
   { id: 'carol', roles: ['auditor'], groups: [], demo: true },
   { id: 'admin', roles: ['admin'], groups: [], demo: true },
 ];

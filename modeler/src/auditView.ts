@@ -145,7 +145,7 @@ async function showHistory(main: HTMLElement, id: string): Promise<{ destroy: ()
     title.textContent = `History of ${name} (${instance.processId} v${instance.version})`;
     document.title = `${name} · Audit · ProcessDesk`;
     facts.append(
-      h('dt', {}, 'Business key'),
+      h('dt', {}, 'Ticket number / business key'),
       h('dd', { id: 'audit-business-key' }, instance.businessKey ?? '—'),
       h('dt', {}, 'Instance'),
       h('dd', {}, instance.id),

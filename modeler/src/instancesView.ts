@@ -2,9 +2,10 @@
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import type { HistoryEvent, Instance } from '../../api/schemas';
+import type { HistoryEvent, Instance, TicketLink } from '../../api/schemas';
 import { api, type Me, qs } from './api';
 import { errorText, h, toast, when } from './dom';
+import { linkedTickets } from './linkedTickets';
 import { loadInto } from './loadState';
 import { migrationPanel, moveTokenPanel } from './instanceRepair';
 
@@ -21,7 +22,7 @@ export function instanceTable(items: Instance[], link: (i: Instance) => string, 
       h(
         'tr',
         {},
-        ['Instance', 'Process', 'Business key', 'State', 'Started', 'Ended'].map((c) => h('th', { scope: 'col' }, c)),
+        ['Instance', 'Process', 'Ticket number / business key', 'State', 'Started', 'Ended'].map((c) => h('th', { scope: 'col' }, c)),
       ),
     ),
     h(
@@ -72,7 +73,7 @@ export function instanceFilters(onSearch: (q: { processId: string; state: string
     },
     h('div', { class: 'field' }, h('label', { for: processId.id }, 'Process id'), processId),
     h('div', { class: 'field' }, h('label', { for: state.id }, 'State'), state),
-    h('div', { class: 'field' }, h('label', { for: businessKey.id }, 'Business key'), businessKey),
+    h('div', { class: 'field' }, h('label', { for: businessKey.id }, 'Ticket number / business key'), businessKey),
     h('button', { type: 'submit' }, 'Search'),
   );
   return form;
@@ -196,6 +197,12 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
   const vars = h('div', { id: 'instance-variables' });
   const incidents = h('div', { id: 'instance-incidents' });
   const children = h('div', { id: 'instance-children' });
+  const links = linkedTickets(
+    id,
+    (other) => `#/instances/${encodeURIComponent(other)}`,
+    false,
+    () => undefined,
+  );
   const repair = h('div', { id: 'instance-repair' });
   const actions = h('div', { class: 'toolbar' });
   main.append(
@@ -213,6 +220,7 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
         h('section', { 'aria-labelledby': 'vars-title' }, h('h2', { id: 'vars-title' }, 'Variables'), vars),
         h('section', { 'aria-labelledby': 'incidents-title' }, h('h2', { id: 'incidents-title' }, 'Incidents'), incidents),
         h('section', { 'aria-labelledby': 'children-title' }, h('h2', { id: 'children-title' }, 'Called instances'), children),
+        links.el,
         repair,
       ),
     ),
@@ -230,7 +238,7 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
   facts.append(
     h('dt', {}, 'State'),
     h('dd', { id: 'instance-state' }, h('span', { class: `state state-${instance.state}` }, instance.state)),
-    h('dt', {}, 'Business key'),
+    h('dt', {}, 'Business key (ticket number)'),
     h('dd', {}, instance.businessKey ?? '—'),
     h('dt', {}, 'Started'),
     h('dd', {}, date(instance.startedAt)),
@@ -268,6 +276,11 @@ async function showInstance(main: HTMLElement, me: Me, id: string): Promise<any>
     );
   } catch (err) {
     children.append(h('p', { class: 'muted' }, `Called instances unavailable: ${errorText(err)}`));
+  }
+  try {
+    links.show((await api.get<{ items: TicketLink[] }>(`/api/process-instances/${encodeURIComponent(id)}/links`)).items);
+  } catch (err) {
+    links.el.append(h('p', { class: 'muted' }, `Linked tickets unavailable: ${errorText(err)}`));
   }
   const entries = Object.entries(instance.variables ?? {});
   vars.append(

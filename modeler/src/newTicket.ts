@@ -3,6 +3,8 @@
  * change, request and any other process open to them), and #/new/<processId>: its start form. Creating
  * starts the instance with the form's data (POST /api/process-instances; the server checks it against the
  * process's variable schema and records the signed-in user as starter) and links to the new ticket.
+ * #/new/<processId>/from/<instanceId> raises it from another ticket (a problem from an incident): the
+ * server links the two (`raisedFrom`).
  */
 import './ticket.css';
 import type { Instance, StartableProcess } from '../../api/schemas';
@@ -10,11 +12,12 @@ import { api, type Me } from './api';
 import { errorText, h, toast } from './dom';
 import { showForm, showRefusal, type FormPanel } from './formPanel';
 
-const SHIPPED = ['incident', 'change', 'request'];
+const SHIPPED = ['incident', 'change', 'request', 'problem'];
 
 const newLabel = (p: StartableProcess): string => (SHIPPED.includes(p.processId) ? `New ${p.processId}` : `New ${p.name ?? p.processId}`);
 
-export function mount(main: HTMLElement, _me: Me, processId?: string): { dispose: () => void } {
+export function mount(main: HTMLElement, _me: Me, route?: string): { dispose: () => void } {
+  const [processId, raisedFrom] = (route ?? '').split('/from/') as [string, string | undefined];
   let panel: FormPanel | undefined;
   let disposed = false;
   const body = h('div', { id: 'new-ticket' });
@@ -40,7 +43,7 @@ export function mount(main: HTMLElement, _me: Me, processId?: string): { dispose
         h('p', { class: 'error', role: 'alert' }, `You may not start ${processId}, or it is not deployed.`),
         h('a', { href: '#/new' }, 'Everything you may start'),
       );
-    else panel = await startForm(body, chosen, () => disposed);
+    else panel = await startForm(body, chosen, () => disposed, raisedFrom);
   };
   void load();
   return {
@@ -71,13 +74,14 @@ function menu(items: StartableProcess[]): HTMLElement {
 }
 
 /** The start form of one process and its Create button; after creation, the new ticket and a link to it. */
-async function startForm(body: HTMLElement, p: StartableProcess, gone: () => boolean): Promise<FormPanel | undefined> {
+async function startForm(body: HTMLElement, p: StartableProcess, gone: () => boolean, raisedFrom?: string): Promise<FormPanel | undefined> {
   const messages = h('div', { class: 'form-messages', role: 'alert', id: 'start-messages' });
   const container = h('div', { class: 'form-container', id: 'start-form' });
   const create = h('button', { type: 'button', id: 'start-submit' }, 'Create');
   body.replaceChildren(
     h('p', {}, h('a', { href: '#/new' }, '← Everything you may start')),
     h('h2', { id: 'start-title' }, newLabel(p)),
+    raisedFrom ? h('p', { id: 'start-raised-from' }, 'Raised from ', h('a', { href: `#/tickets/${encodeURIComponent(raisedFrom)}` }, 'this ticket'), ': the two are linked.') : '',
     p.form ? container : h('p', { class: 'muted' }, 'This process asks for nothing at start.'),
     messages,
     h('div', { class: 'toolbar' }, create),
@@ -88,7 +92,7 @@ async function startForm(body: HTMLElement, p: StartableProcess, gone: () => boo
     if (!variables) return;
     create.disabled = true;
     try {
-      const instance = await api.post<Instance>('/api/process-instances', { processId: p.processId, variables });
+      const instance = await api.post<Instance>('/api/process-instances', { processId: p.processId, variables, ...(raisedFrom ? { raisedFrom } : {}) });
       if (gone()) return;
       const ticket = instance.businessKey ?? instance.id;
       body.replaceChildren(

@@ -1,19 +1,21 @@
 /**
  * Tickets (agents, admins): #/tickets lists the active instances the user may act on (the API limits an
  * agent to those they started, have a task in or whose process grants their group); #/tickets/<id> is
- * one ticket: its state and data, its open tasks (links to the task page), its actions
- * (ticketActions.ts) and its path and history (ticketHistory.ts). The ticket refreshes itself every few seconds and at once after an action.
+ * one ticket: its state and data, its open tasks (links to the task page), its linked tickets
+ * (linkedTickets.ts; an incident offers "Raise problem"), its actions (ticketActions.ts) and its path
+ * and history (ticketHistory.ts). The ticket refreshes itself every few seconds and at once after an action.
  */
 import './ticket.css';
-import type { HistoryEvent, Instance, Task } from '../../api/schemas';
+import type { HistoryEvent, Instance, Task, TicketLink } from '../../api/schemas';
 import { api, type Me, qs } from './api';
 import { errorText, h, when } from './dom';
+import { linkedTickets } from './linkedTickets';
 import { ticketActions, type TicketActions } from './ticketActions';
 import { ticketHistory, type TicketHistory } from './ticketHistory';
 
 const POLL_MS = 3000;
 
-/** What people call a ticket: its incident/request/change id or business key, else the instance id. */
+/** What people call a ticket: its number (the business key the engine gives), else its incident id, else the instance id. */
 const ticketKey = (i: Instance): string => {
   const v = i.variables as Record<string, unknown>;
   return i.businessKey ?? (typeof v.incidentId === 'string' ? v.incidentId : undefined) ?? i.id;
@@ -97,15 +99,23 @@ function showTicket(main: HTMLElement, id: string): { dispose: () => void } {
   let actions: TicketActions | undefined;
   let history: TicketHistory | undefined;
   let shown = '';
+  // one list for the page's lifetime: what is typed in its link form survives the refreshes
+  const links = linkedTickets(
+    id,
+    (other) => `#/tickets/${encodeURIComponent(other)}`,
+    true,
+    () => void load(true),
+  );
   const load = async (force = false): Promise<void> => {
-    if (!force && actions?.busy()) return; // an action's form is open: keep what is typed
+    if (!force && (actions?.busy() || links.busy())) return; // a form is being filled in: keep what is typed
     try {
-      const [instance, tasks, { events }] = await Promise.all([
+      const [instance, tasks, { events }, linked] = await Promise.all([
         api.get<Instance>(`/api/process-instances/${encodeURIComponent(id)}`),
         api.get<{ items: Task[] }>(`/api/tasks${qs({ processInstanceId: id, state: 'created' })}`),
         api.get<{ events: HistoryEvent[] }>(`/api/process-instances/${encodeURIComponent(id)}/history`),
+        api.get<{ items: TicketLink[] }>(`/api/process-instances/${encodeURIComponent(id)}/links`),
       ]);
-      const json = JSON.stringify([instance, tasks.items, events.length]);
+      const json = JSON.stringify([instance, tasks.items, events.length, linked.items]);
       if (disposed || (json === shown && !force)) return;
       shown = json;
       actions?.dispose();
@@ -113,7 +123,8 @@ function showTicket(main: HTMLElement, id: string): { dispose: () => void } {
       title.textContent = `${instance.processId} ${ticketKey(instance)}`;
       history?.dispose();
       history = ticketHistory(instance, events);
-      body.replaceChildren(h('div', { class: 'ticket-layout' }, details(instance, tasks.items), actions.el), history.el);
+      links.show(linked.items);
+      body.replaceChildren(h('div', { class: 'ticket-layout' }, details(instance, tasks.items, links.el), actions.el), history.el);
       await history.draw();
     } catch (err) {
       if (!disposed && !shown) body.replaceChildren(...failure('Could not load the ticket', err, () => void load(true)));
@@ -133,7 +144,7 @@ function showTicket(main: HTMLElement, id: string): { dispose: () => void } {
   };
 }
 
-function details(instance: Instance, tasks: Task[]): HTMLElement {
+function details(instance: Instance, tasks: Task[], links: HTMLElement): HTMLElement {
   const variables = Object.entries(instance.variables as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
   return h(
     'div',
@@ -171,6 +182,11 @@ function details(instance: Instance, tasks: Task[]): HTMLElement {
           )
         : h('p', { class: 'muted' }, 'None.'),
     ),
+    links,
+    // a recurring or unexplained incident: its problem is raised from it and linked to it
+    instance.processId === 'incident'
+      ? h('p', {}, h('a', { class: 'button secondary', id: 'raise-problem', href: `#/new/problem/from/${encodeURIComponent(instance.id)}` }, 'Raise problem'))
+      : '',
     h(
       'details',
       { class: 'ticket-variables' },

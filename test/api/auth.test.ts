@@ -66,6 +66,8 @@ const REQUESTS: Record<OperationId, { path: string; body?: unknown; query?: Reco
   migrateInstance: { path: '/api/process-instances/x/migration', body: { targetDefinitionKey: 'wcp01:2' } },
   modifyInstance: { path: '/api/process-instances/x/modification', body: { terminateInstructions: [{ elementId: 'A' }] } },
   getInstanceHistory: { path: '/api/process-instances/x/history' },
+  listInstanceLinks: { path: '/api/process-instances/x/links' },
+  linkInstance: { path: '/api/process-instances/x/links', body: { targetId: 'y' } },
   verifyInstanceHistory: { path: '/api/process-instances/x/history/verify' },
   exportHistory: { path: '/api/history/export', query: { processId: 'wcp01' } },
   getHistoryPublicKey: { path: '/api/history/public-key' },

@@ -39,6 +39,8 @@ export const POLICY: Record<OperationId, { may: Role[] | 'anyone'; why: string }
     may: ['designer', 'agent', 'auditor', 'admin'],
     why: "an agent reads the history of the tickets they may act on (their own, their tasks', their groups'), as the ticket itself; the rest of the audit trail is for owners, auditors and admins",
   },
+  listInstanceLinks: { may: ['designer', 'agent', 'auditor', 'admin'], why: "as getInstanceHistory: a ticket's links are part of the ticket" },
+  linkInstance: { may: ['agent', 'admin'], why: 'agents link tickets they may act on (both of them); admins any; auditors change nothing' },
   verifyInstanceHistory: { may: ['designer', 'auditor', 'admin'], why: 'verifying the chain is for owners, auditors and admins' },
   getHistoryPublicKey: { may: ['designer', 'auditor', 'admin'], why: 'as verifyInstanceHistory' },
   getInstanceEvidence: { may: ['auditor', 'admin'], why: 'evidence packs and exports are for auditors and admins only' },

@@ -47,6 +47,17 @@ test('tasks, one task with its form, instances and history match their schemas',
   expectValid('History', history.body);
 });
 
+test('a link and the linked tickets match their schemas', async () => {
+  const one = await startInstance(api.app, 'wcp01');
+  const two = await startInstance(api.app, 'wcp01');
+  const link = await request(api.app).post(`/api/process-instances/${one}/links`).set(bearer('admin')).send({ targetId: two, kind: 'fixed-by' });
+  expect(link.status).toBe(201);
+  expectValid('TicketLink', link.body);
+  const list = await request(api.app).get(`/api/process-instances/${two}/links`).set(bearer('admin'));
+  expect(list.body.items).toHaveLength(1);
+  expectValid('TicketLinkList', list.body);
+});
+
 test('a schema that leaves out a field the API sends refuses the answer', async () => {
   const instanceId = await startInstance(api.app, 'wcp01');
   const task = await openTask(api.app, instanceId, 'A');

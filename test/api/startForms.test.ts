@@ -31,12 +31,13 @@ async function startable(user: string): Promise<{ processId: string; startFormId
 
 const incidentCount = async (): Promise<number> => (await itsm.engine.listInstances({ processId: 'incident', limit: 1000 })).items.length;
 
-test('an agent may start incident, change and request, each with its start form; approval (started by calls) and group-limited processes are left out', async () => {
+test('an agent may start incident, change, request and problem, each with its start form; approval (started by calls) and group-limited processes are left out', async () => {
   const items = await startable('alice');
-  expect(items.map((p) => p.processId).sort()).toEqual(['change', 'incident', 'request']); // not approval, not cabOnly
+  expect(items.map((p) => p.processId).sort()).toEqual(['change', 'incident', 'problem', 'request']); // not approval, not cabOnly
   const byId = Object.fromEntries(items.map((p) => [p.processId, p]));
   expect(byId.incident).toMatchObject({ startFormId: 'incident-start', form: { id: 'incident-start' } });
   expect(byId.change).toMatchObject({ startFormId: 'change-start', form: { id: 'change-start' } });
+  expect(byId.problem).toMatchObject({ startFormId: 'problem-start', form: { id: 'problem-start' } });
   expect(byId.request).toMatchObject({ startFormId: 'request-start', form: { id: 'request-start' } });
   // dave is in group cab: the process limited to it is offered to him, with no form (none declared)
   const dave = await startable('dave');

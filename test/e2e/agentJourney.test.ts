@@ -138,8 +138,10 @@ test('an agent creates an incident from its start form and works it to the confi
   await choose(page, '#task-form', 'Outcome', 'Waiting for the customer');
   await page.getByLabel('Question to the customer').fill('Which printer model?');
   await completeOpenTask(page);
-  const { incidentId } = (await server.engine.getInstance(instanceId)).variables as { incidentId: string };
-  await openTicket(page, incidentId);
+  // the ticket list names it by its number, the business key the engine gave it
+  const ticketNumber = (await server.engine.getInstance(instanceId)).businessKey!;
+  expect(ticketNumber).toMatch(/^INC\d{7}$/);
+  await openTicket(page, ticketNumber);
   await page.locator('#action-buttons button[data-action=CustomerReplied]').waitFor({ timeout: 20_000 });
   expect(await page.locator('#action-buttons button').allTextContents()).toEqual(['Customer replied']);
   await screenshot(page, 'agent-ticket-pending-customer');
@@ -167,7 +169,7 @@ test('an agent creates an incident from its start form and works it to the confi
   await completeOpenTask(page);
 
   // the customer confirms
-  await openTicket(page, incidentId);
+  await openTicket(page, ticketNumber);
   await page.locator('#action-buttons button[data-action=ResolutionConfirmed]').waitFor({ timeout: 20_000 });
   expect((await page.locator('#action-buttons button').allTextContents()).sort()).toEqual(['Customer confirmed', 'Customer reopened']);
   await sendAction(page, 'ResolutionConfirmed', () => page.getByLabel('Satisfaction').fill('5'));

@@ -233,7 +233,7 @@ describe('user journeys', () => {
     await freshPage(); // nobody signed in, whichever test ran before
     await page.goto(`${server.baseUrl}/`);
     await page.waitForSelector('button[data-user="owner"]');
-    expect(await page.locator('.demo-users li').count()).toBe(8);
+    expect(await page.locator('.demo-users li').count()).toBe(9); // DEMO_USERS of modeler/src/api.ts: everyone but the worker
     await screenshot(page, 'signin');
     await page.fill('#token', 'not-a-token');
     await page.click('form.signin-form button[type=submit]');

@@ -35,6 +35,9 @@ interface Scenario {
   flows: Record<string, Vars>;
   /** Call activity flows: how the votes of the child approval go. */
   child?: Record<string, 'approve' | 'reject'>;
+  /** A child that is no approval: what its tasks are completed with, by element, and the job types done for it. */
+  childTasks?: Record<string, Vars>;
+  childJobs?: string[];
   /** A flow that cannot be taken when all these values hold (a default flow's "otherwise"). */
   unless?: Record<string, Vars>;
   /** What elements the process runs set (so that a path through them and a flow needing otherwise cannot happen). */
@@ -127,6 +130,20 @@ const SCENARIOS: Record<string, Scenario> = {
       ['MarkBackedOut', 'F_skip'],
       ['MarkBackedOut', 'F_skip'],
     ],
+  },
+  problem: {
+    starter: 'paula',
+    start: { summary: 'VPN drops', category: 'network', impact: 'high' },
+    tasks: { AnalyseRootCause: { rootCause: 'firmware' }, CloseProblem: { problemResolution: 'resolved', closureNotes: 'done' } },
+    flows: { F_ke: { workaround: 'reconnect' }, F_change: { fixNeedsChange: true } },
+    // the change raised to fix the problem, run down its standard path
+    childTasks: {
+      SubmitRfc: { ...RFC, changeType: 'standard' },
+      PlanChange: { implementer: 'dave', implementationPlan: 'upgrade' },
+      ScheduleChange: { plannedStart: '2026-12-01T22:00:00Z', plannedEnd: '2026-12-01T23:00:00Z' },
+      VerifyChange: { verificationResult: 'success' },
+    },
+    childJobs: ['deployment-hook', 'notify'],
   },
   request: {
     starter: 'alice',
@@ -309,7 +326,7 @@ class Driver {
   }
 
   /** Completes every open task of an instance (each by its assignee) until it ends: a child approval decided. */
-  async decideChild(parentId: string, decision: 'approve' | 'reject'): Promise<void> {
+  async decideChild(parentId: string, decision: 'approve' | 'reject', scenario?: Scenario): Promise<void> {
     const child = await eventually(async () => {
       await this.engine.idle();
       const [c] = (await this.engine.listInstances({ parentInstanceId: parentId, limit: 10 })).items.filter((i) => i.state === 'active');
@@ -322,7 +339,13 @@ class Driver {
       // the child's own jobs (asking its voters) are done as a worker would
       for (const job of await this.engine.activateJobs({ type: 'notify', worker: 'mbt', maxJobs: 10, lockMs: 10_000 })) await this.engine.completeJob(job.key, {}, 'mbt');
       const tasks = (await this.engine.listTasks({ instanceId: child.id, state: 'created', limit: 100 })).items;
-      for (const t of tasks) await this.engine.completeTask(t.id, { decision, comment: 'mbt' }, t.assignee ?? 'bob').catch(() => undefined);
+      for (const t of tasks) {
+        const vars = scenario?.childTasks?.[t.elementId] ?? { decision, comment: 'mbt' };
+        await this.engine.completeTask(t.id, vars, t.assignee ?? 'bob').catch(() => undefined);
+      }
+      for (const type of scenario?.childJobs ?? []) {
+        for (const job of await this.engine.activateJobs({ type, worker: 'mbt', maxJobs: 10 })) await this.engine.completeJob(job.key, {}, 'mbt');
+      }
     }
     throw new Error(`child ${child.id} did not end`);
   }
@@ -362,7 +385,7 @@ async function run(driver: Driver, model: ProcessModel, scenario: Scenario, step
     } else if (kind === 'child') {
       // how the child decides shows in the flows the path takes after it
       const later = steps.slice(steps.indexOf(step)).find((s) => s.flow && scenario.child?.[s.flow]);
-      await driver.decideChild(id, later ? scenario.child![later.flow!] : 'approve');
+      await driver.decideChild(id, later ? scenario.child![later.flow!] : 'approve', scenario);
     } else if (kind === 'error') {
       const { wait } = await driver.waitOn(id, step.at, 'job');
       const code = (node(target!).event as { errorCode?: string }).errorCode ?? 'ERROR';

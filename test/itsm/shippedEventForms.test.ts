@@ -43,6 +43,7 @@ test('start events and message catchers of the shipped processes name shipped fo
     'incident.PriorityChanged:incident-priority',
     'incident.PriorityChangedEarly:incident-priority',
     'incident.ResolutionConfirmed:incident-confirm',
+    'problem.ProblemLogged:problem-start',
     'request.RequestSubmitted:request-start',
   ]);
 });

@@ -14,6 +14,7 @@ import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
 import { taskDeskContract } from './taskDeskContract';
+import { ticketContract } from './ticketContract';
 
 const MONGODB_URL = process.env.MONGODB_URL;
 
@@ -32,6 +33,15 @@ if (MONGODB_URL) {
   const label = `mongodb (${MONGODB_URL.replace(/\/\/[^@]*@/, '//***@')})`;
   storeContract(label, makeStore, dropCollections);
   taskDeskContract(label, makeStore, dropCollections);
+  ticketContract(
+    label,
+    async () => {
+      prefix = `pdtest_${process.pid}_${n++}_`;
+      const mine = prefix;
+      return () => new MongoStore({ url: MONGODB_URL, prefix: mine });
+    },
+    dropCollections,
+  );
 } else {
   describe('Store contract: mongodb - skipped: MONGODB_URL not set', () => {
     beforeAll(() => {
@@ -83,6 +93,7 @@ describe('MongoDB store without a server: schemas and mapping', () => {
       uploadedBy: 'alice',
       uploadedAt: T0,
     },
+    links: { id: 'i1>i2', fromId: 'i1', toId: 'i2', kind: 'raised', createdAt: T0, createdBy: 'alice' },
   };
 
   test.each(Object.keys(rows) as CollectionName[])('%s: a row maps to a valid document and back unchanged', async (name) => {

@@ -13,6 +13,7 @@ import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
 import { taskDeskContract } from './taskDeskContract';
+import { ticketContract } from './ticketContract';
 
 let db: TestDatabase;
 let n = 0;
@@ -49,6 +50,15 @@ taskDeskContract(
   async () => {
     contractSchema = `contract_${n++}`;
     return new PostgresStore({ url: db.url, schema: contractSchema, poolMax: 4 });
+  },
+  () => dropSchema(contractSchema),
+);
+ticketContract(
+  'postgresql (a schema per test)',
+  async () => {
+    const schema = `contract_${n++}`;
+    contractSchema = schema;
+    return () => new PostgresStore({ url: db.url, schema, poolMax: 4 });
   },
   () => dropSchema(contractSchema),
 );

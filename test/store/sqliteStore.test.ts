@@ -10,6 +10,7 @@ import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
 import { taskDeskContract } from './taskDeskContract';
+import { ticketContract } from './ticketContract';
 
 let tmpDirs: string[] = [];
 
@@ -30,6 +31,14 @@ async function removeTmpDirs(): Promise<void> {
 
 storeContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
 taskDeskContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
+ticketContract(
+  'sqlite (temp file)',
+  async () => {
+    const file = tmpFile();
+    return () => new SqliteStore({ file });
+  },
+  removeTmpDirs,
+);
 
 describe('SqliteStore specifics', () => {
   const open: SqliteStore[] = [];

@@ -50,6 +50,7 @@ import {
   type InstanceQuery,
   type InstanceRow,
   type JobRow,
+  type LinkRow,
   type MessageRow,
   type OutboxRow,
   type Page,
@@ -68,6 +69,7 @@ import { decodeCursor, pageSize, toPage, type CursorPosition } from '../sqlite/p
 import { fromDoc, toDoc, type CollectionName, type Doc, type RowTypes } from './mapping';
 import { pendingWrites, type PendingWrites } from './pendingWrites';
 import * as sealing from './sealing';
+import { takeTicketNumber } from './tickets';
 import * as desk from './taskDesk';
 import { models, type Models } from './schemas';
 
@@ -106,7 +108,7 @@ export class MongoStore implements Store {
     return this.m;
   }
 
-  private col(name: CollectionName | 'consumption') {
+  private col(name: CollectionName | 'consumption' | 'ticket_counters') {
     return this.models[name].collection;
   }
 
@@ -222,6 +224,7 @@ export class MongoStore implements Store {
     const writes = pendingWrites(batch);
     if (this.transactions) {
       await this.inTransaction(async (session) => {
+        if (batch.ticket) await takeTicketNumber(this.col('ticket_counters'), batch.ticket, session);
         await this.writeInstance(batch, undefined, session);
         await this.applyWrites(writes, session);
       });
@@ -231,6 +234,9 @@ export class MongoStore implements Store {
       const current = await this.col('instances').findOne({ _id: inst.id as never }, { projection: { _pending: 1 } });
       if (current?._pending) await this.settle(inst.id); // then the revision check below decides
     }
+    // Without transactions the number is taken before the commit point: a commit that fails then leaves
+    // a gap in the numbers, never a number used twice.
+    if (batch.ticket) await takeTicketNumber(this.col('ticket_counters'), batch.ticket);
     await this.writeInstance(batch, writes);
     await this.applyWrites(writes);
     await this.col('instances').updateOne({ _id: inst.id as never, rev: inst.rev }, { $unset: { _pending: '', _pendingRev: '' } });
@@ -319,6 +325,8 @@ export class MongoStore implements Store {
     await insertIfAbsent('subscriptions', w.subscriptionsInsert);
     await replaceRows('incidents', w.incidents);
     await insertIfAbsent('consumption', w.consumed);
+    // a settle of an older commit may lack the field
+    await insertIfAbsent('links', w.links ?? []);
     await insertIfAbsent('outbox', w.outbox);
   }
 
@@ -557,6 +565,17 @@ export class MongoStore implements Store {
   }
   listAttachments(instanceId: string): Promise<Omit<AttachmentRow, 'content'>[]> {
     return desk.listAttachments(this.models, instanceId);
+  }
+
+  // ticket numbers and links
+
+  async lastTicketNumber(prefix: string): Promise<number> {
+    const doc = await this.col('ticket_counters').findOne({ _id: prefix as never });
+    return (doc?.value as number | undefined) ?? 0;
+  }
+
+  async listLinks(instanceId: string, limit: number): Promise<LinkRow[]> {
+    return this.many('links', { $or: [{ fromId: instanceId }, { toId: instanceId }] }, { createdAt: 1, _id: 1 }, Math.max(0, Math.floor(limit)) || -1);
   }
 
   // sealing (sealing.ts)

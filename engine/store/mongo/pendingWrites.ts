@@ -18,6 +18,7 @@ export interface PendingWrites {
   subscriptionsInsert: Doc[];
   incidents: Doc[];
   consumed: Doc[];
+  links: Doc[];
   outbox: Doc[];
 }
 
@@ -35,6 +36,7 @@ export function pendingWrites(b: CommitBatch): PendingWrites {
     subscriptionsInsert: (b.subscriptions?.insert ?? []).map((s) => toDoc('subscriptions', s, stamp)),
     incidents: (b.incidents?.upsert ?? []).map((i) => toDoc('incidents', i, stamp)),
     consumed: (b.consumedMessages ?? []).map((messageId) => ({ _id: JSON.stringify([messageId, b.instance.id]), messageId, instanceId: b.instance.id })),
+    links: (b.links ?? []).map((l) => toDoc('links', l)),
     outbox: (b.outbox ?? []).map((o) => toDoc('outbox', o, { _seq: new Types.ObjectId() })),
   };
 }

@@ -41,7 +41,7 @@ function specSchema(collection: CollectionName, bookkeeping: Record<string, unkn
   return schema({ ...Object.fromEntries(fields.map(([name, f]) => [name, fieldSchema(f)])), ...bookkeeping });
 }
 
-export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
+export const SCHEMAS: Record<CollectionName | 'consumption' | 'ticket_counters', Schema> = {
   definitions: specSchema('definitions'),
   resources: specSchema('resources'),
   instances: specSchema('instances', {
@@ -64,6 +64,9 @@ export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
   drafts: specSchema('drafts'),
   task_views: specSchema('task_views'),
   attachments: specSchema('attachments'),
+  links: specSchema('links'),
+  /** The last ticket number taken per prefix (`_id`), moved by commits (tickets.ts). */
+  ticket_counters: schema({ value: { type: Number, required: true } }),
 };
 
 SCHEMAS.definitions.index({ processId: 1, version: -1 }, { unique: true });
@@ -99,6 +102,8 @@ SCHEMAS.drafts.index({ userId: 1, processId: 1 }, { unique: true });
 SCHEMAS.drafts.index({ userId: 1, updatedAt: -1, _id: 1 });
 SCHEMAS.task_views.index({ owner: 1, name: 1 });
 SCHEMAS.attachments.index({ instanceId: 1, uploadedAt: 1 });
+SCHEMAS.links.index({ fromId: 1, createdAt: 1, _id: 1 });
+SCHEMAS.links.index({ toId: 1, createdAt: 1, _id: 1 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;

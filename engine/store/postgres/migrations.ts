@@ -313,6 +313,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attachments_instance ON attachments (instance_id, uploaded_at, id);
     `,
   },
+  {
+    version: 4,
+    description: 'ticket numbers (a counter per prefix) and links between tickets',
+    sql: `
+      CREATE TABLE ticket_counters (
+        prefix ${T} PRIMARY KEY,
+        value  BIGINT NOT NULL
+      );
+
+      CREATE TABLE links (
+        id         ${T} PRIMARY KEY,
+        from_id    ${T} NOT NULL,
+        to_id      ${T} NOT NULL,
+        kind       ${T} NOT NULL,
+        from_key   ${T},
+        to_key     ${T},
+        created_at BIGINT NOT NULL,
+        created_by ${T} NOT NULL
+      );
+      CREATE INDEX links_from ON links (from_id, created_at, id);
+      CREATE INDEX links_to ON links (to_id, created_at, id);
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -25,6 +25,7 @@ import type {
   InstanceQuery,
   InstanceRow,
   JobRow,
+  LinkRow,
   MessageRow,
   OutboxRow,
   Page,
@@ -318,6 +319,20 @@ export class PostgresStore implements Store {
       const { content: _content, ...rest } = map.fromDb('attachments', { ...r, content: '' });
       return rest;
     });
+  }
+
+  // ticket numbers and links
+
+  async lastTicketNumber(prefix: string): Promise<number> {
+    return (await this.one('SELECT value FROM ticket_counters WHERE prefix = $1', [prefix], (r) => Number(r.value))) ?? 0;
+  }
+
+  async listLinks(instanceId: string, limit: number): Promise<LinkRow[]> {
+    return this.all(
+      'SELECT * FROM (SELECT * FROM links WHERE from_id = $1 UNION SELECT * FROM links WHERE to_id = $1) AS l ORDER BY created_at, id LIMIT $2',
+      [instanceId, Math.max(0, Math.floor(limit))],
+      map.reader('links'),
+    );
   }
 
   // sealing

@@ -142,6 +142,29 @@ export async function applyCommit(c: Client, b: CommitBatch): Promise<void> {
       ),
     ),
   );
+  if (b.ticket) await takeTicketNumber(c, b.ticket.prefix, b.ticket.number);
+  await inChunks(
+    lastPerKey(b.links ?? [], (l) => l.id),
+    async (links) => {
+      const q = insertRows(
+        'links',
+        links.map((row) => map.toParams('links', row)),
+      );
+      await c.query(`${q.text} ON CONFLICT (id) DO NOTHING`, q.values);
+    },
+  );
+}
+
+/**
+ * Moves the counter of `prefix` from `number - 1` to `number`. A concurrent commit of the same number
+ * waits for the first one's row lock (or its uncommitted insert), then matches nothing: ConflictError.
+ */
+async function takeTicketNumber(c: Client, prefix: string, number: number): Promise<void> {
+  const taken =
+    number === 1
+      ? await c.query('INSERT INTO ticket_counters (prefix, value) VALUES ($1, 1) ON CONFLICT (prefix) DO NOTHING', [prefix])
+      : await c.query('UPDATE ticket_counters SET value = $1 WHERE prefix = $2 AND value = $3', [number, prefix, number - 1]);
+  if (taken.rowCount === 0) throw new ConflictError(`ticket number ${number} of ${prefix} was taken by another commit`);
 }
 
 /** Upserts tasks and rewrites their rows in task_candidates (which copy each task's state and createdAt). */

@@ -328,6 +328,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attachments_instance ON attachments (instance_id, uploaded_at, id);
     `,
   },
+  {
+    version: 9,
+    description: 'ticket numbers (a counter per prefix) and links between tickets',
+    sql: `
+      -- the last number taken per prefix; a commit moves it by one (writes.ts takeTicketNumber)
+      CREATE TABLE ticket_counters (
+        prefix TEXT PRIMARY KEY,
+        value  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE links (
+        id         TEXT PRIMARY KEY,
+        from_id    TEXT NOT NULL,
+        to_id      TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        from_key   TEXT,
+        to_key     TEXT,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE INDEX links_from ON links (from_id, created_at, id);
+      CREATE INDEX links_to ON links (to_id, created_at, id);
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -23,6 +23,7 @@ import type {
   InstanceQuery,
   InstanceRow,
   JobRow,
+  LinkRow,
   MessageRow,
   OutboxRow,
   Page,
@@ -433,6 +434,20 @@ export class SqliteStore implements Store {
       const { content: _content, ...rest } = map.fromDb('attachments', { ...r, content: '' });
       return rest;
     });
+  }
+
+  // ticket numbers and links
+
+  async lastTicketNumber(prefix: string): Promise<number> {
+    return this.one('SELECT value FROM ticket_counters WHERE prefix = ?', [prefix], (r) => r.value as number) ?? 0;
+  }
+
+  async listLinks(instanceId: string, limit: number): Promise<LinkRow[]> {
+    return this.all(
+      `SELECT * FROM (SELECT * FROM links WHERE from_id = ? UNION SELECT * FROM links WHERE to_id = ?) ORDER BY created_at, id LIMIT ?`,
+      [instanceId, instanceId, limit],
+      map.reader('links'),
+    );
   }
 
   // sealing

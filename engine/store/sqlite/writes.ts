@@ -81,6 +81,18 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
   const consume = sql.get('INSERT OR IGNORE INTO message_consumption (message_id, instance_id) VALUES (?, ?)');
   for (const messageId of b.consumedMessages ?? []) consume.run(messageId, inst.id);
   for (const o of b.outbox ?? []) sql.get(insertSql('outbox', map.COLUMNS.outbox)).run(map.toParams('outbox', o));
+  if (b.ticket) takeTicketNumber(sql, b.ticket.prefix, b.ticket.number);
+  const link = sql.get(`${insertSql('links', map.COLUMNS.links)} ON CONFLICT (id) DO NOTHING`);
+  for (const l of b.links ?? []) link.run(map.toParams('links', l));
+}
+
+/** Moves the counter of `prefix` from `number - 1` to `number`; ConflictError when another commit took it. */
+function takeTicketNumber(sql: Statements, prefix: string, number: number): void {
+  const taken =
+    number === 1
+      ? sql.get('INSERT INTO ticket_counters (prefix, value) VALUES (?, 1) ON CONFLICT (prefix) DO NOTHING').run(prefix).changes
+      : sql.get('UPDATE ticket_counters SET value = ? WHERE prefix = ? AND value = ?').run(number, prefix, number - 1).changes;
+  if (taken === 0) throw new ConflictError(`ticket number ${number} of ${prefix} was taken by another commit`);
 }
 
 /** Upserts a task and rewrites its rows in task_candidates (which copy its state and createdAt). */
