@@ -64,6 +64,6 @@ test('at most TASK_VIEWS_MAX views per user: the next is a 409 and is not stored
 test('the assignable users are the directory users who work tasks', async () => {
   const res = await request(api.app).get('/api/users/assignable').set(bearer('alice'));
   expect(res.status).toBe(200);
-  expect(res.body.items.map((u: { id: string }) => u.id)).toEqual(['admin', 'alice', 'bob', 'dave', 'erin']);
+  expect(res.body.items.map((u: { id: string }) => u.id)).toEqual(['admin', 'alice', 'bob', 'dave', 'erin', 'paula']);
   expect(res.body.items.find((u: { id: string }) => u.id === 'alice').groups).toEqual(['service-desk', 'network']);
 });

@@ -346,6 +346,14 @@ class Driver {
       for (const type of scenario?.childJobs ?? []) {
         for (const job of await this.engine.activateJobs({ type, worker: 'mbt', maxJobs: 10 })) await this.engine.completeJob(job.key, {}, 'mbt');
       }
+      // a timer the child waits for (a change waiting for its planned start) fires: the walk moves the clock to it
+      await this.engine.idle();
+      for (const w of Object.values((await this.context(child.id)).waits).filter((x) => x.kind === 'timer')) {
+        const timer = await this.store.getTimer(`${child.id}.${w.id}`);
+        if (!timer || timer.state !== 'scheduled') continue;
+        this.now = Math.max(this.now, timer.dueAt);
+        await this.engine.fireTimer(timer);
+      }
     }
     throw new Error(`child ${child.id} did not end`);
   }

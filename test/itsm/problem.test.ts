@@ -1,11 +1,16 @@
 /** The shipped problem process end to end over HTTP: known error published, a change raised and linked, closure. */
 import request from 'supertest';
 import { bearer } from '../api/helpers';
+import { offsetClock, type TestClock } from '../support/clock';
+import { HOUR, inFuture } from './changeHelpers';
 import { childInstance, completeTask, completedElements, eventually, expectValidChain, instance, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
 
 let itsm: Itsm;
+/** The engine's clock: the change the problem raises waits for its planned start (test/support/clock.ts). */
+let time: TestClock;
 beforeEach(async () => {
-  itsm = await startItsm();
+  time = offsetClock();
+  itsm = await startItsm({ clock: time.clock });
 });
 afterEach(async () => {
   await itsm.close();
@@ -63,7 +68,8 @@ test('root cause, a known error the service desk reads, a linked change that fix
     'paula',
   );
   await completeTask(itsm.app, chg, 'PlanChange', { implementer: 'dave', implementationPlan: 'upgrade firmware' }, 'bob');
-  await completeTask(itsm.app, chg, 'ScheduleChange', { plannedStart: '2026-12-01T22:00:00Z', plannedEnd: '2026-12-01T23:00:00Z' });
+  await completeTask(itsm.app, chg, 'ScheduleChange', { plannedStart: inFuture(time, HOUR), plannedEnd: inFuture(time, 2 * HOUR) });
+  time.advance(HOUR); // the implementation waits for the planned start
   await deploy(chg);
   await completeTask(itsm.app, chg, 'VerifyChange', { verificationResult: 'success' });
   await waitCompleted(itsm.app, chg);

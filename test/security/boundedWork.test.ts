@@ -72,6 +72,17 @@ test('an approval with 1,000 approvers starts, and its votes are created in boun
   await deploy(api.app, approval);
   const started = await start('approval', { approvers: Array.from({ length: 1000 }, (_, i) => `user${i}`), approvalRule: 'any' });
   expect(started.status).toBe(201);
+  // the approvers are asked first (a notify job, done here as a worker would)
+  const ask = await eventually(async () => {
+    const res = await request(api.app).post('/api/jobs/activate').set(bearer('admin')).send({ type: 'notify', worker: 'test', maxJobs: 1, lockMs: 10_000 });
+    if (!res.body.jobs?.[0]) throw new Error('no notify job yet');
+    return res.body.jobs[0] as { key: string };
+  });
+  await request(api.app)
+    .post(`/api/jobs/${encodeURIComponent(ask.key)}/complete`)
+    .set(bearer('admin'))
+    .send({ variables: {} })
+    .expect(200);
   // the server answers while the votes are being created
   expect((await request(api.app).get('/api/health')).status).toBe(200);
   await eventually(async () => {
