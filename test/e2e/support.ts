@@ -13,7 +13,7 @@ import type { ApiConfig } from '../../api/config';
 import { testConfig } from '../api/helpers';
 import { buildDirectory } from '../../api/directory';
 import { tempEngine } from '../support/engine';
-import type { Engine } from '../../engine';
+import { startDemoWorkers, type Engine } from '../../engine';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WEB_DIR = path.join(ROOT, 'modeler');
@@ -64,6 +64,8 @@ export async function startWebServer(overrides: Partial<ApiConfig> = {}): Promis
   const config = testConfig({ staticDir: DIST_DIR, rateLimitPerMinute: 0, ...overrides });
   const { engine, dir, close } = await tempEngine({ directory: buildDirectory(config) });
   const app = createApp(engine, { ...config, dataDir: dir });
+  // notifications go out as with `npm start` (the demo notify worker): an approval asks its voters first
+  const stopNotify = startDemoWorkers(engine, ['notify'], () => undefined, 50);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
@@ -73,6 +75,7 @@ export async function startWebServer(overrides: Partial<ApiConfig> = {}): Promis
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopNotify();
       await engine.idle();
       await close();
     },

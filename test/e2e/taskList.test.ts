@@ -148,7 +148,7 @@ test('delegation picks a substitute from the known users who work tasks', async 
   await page.waitForSelector('#task-assignee:has-text("alice")');
   await page.waitForSelector('#delegate-to:not([disabled])');
   const options = await page.locator('#delegate-to option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-  expect(options).toEqual(['', 'admin', 'bob', 'dave', 'erin']);
+  expect(options).toEqual(['', 'admin', 'bob', 'dave', 'erin', 'paula']);
   await page.selectOption('#delegate-to', 'erin');
   await page.click('#delegate-task');
   await page.waitForSelector('#task-delegated:has-text("to erin")');
