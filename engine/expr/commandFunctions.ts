@@ -9,6 +9,8 @@
  *                                     message...; `engine` for automatic steps (timers, dispatch)
  *   groupMembers(group)               user ids of the group's members in the engine's directory
  *   managerOf(user)                   the user's manager in the directory, or null
+ *   slaSeconds, slaDue, slaBetween, slaStart, slaUsed, slaPause, slaResume, slaRetarget, slaStageOf
+ *                                     SLA clock arithmetic (slaFunctions.ts)
  * No variable shadows them (the token game puts them last in every context).
  * "now" is the time of the command being applied (never the wall clock), so the token game stays
  * deterministic; the calendar (working days and hours, time zone, holidays) is the engine's
@@ -17,6 +19,7 @@
 import { date, dateAndTime } from 'feelin';
 import { addBusinessTime, businessTimeBetween, type BusinessCalendarConfig } from './businessCalendar';
 import { EMPTY_DIRECTORY, type Directory } from './directory';
+import { slaFunctions } from './slaFunctions';
 import { durationToMs, parseDateTime } from './timers';
 
 /** FEEL hands dates and durations over as its own temporal objects; their string form is ISO 8601. */
@@ -29,6 +32,13 @@ export interface CommandOrigin {
   calendar: BusinessCalendarConfig;
   now: number;
   actor: string;
+}
+
+/** "24x7" counts every second (no calendar); "business" or null is the engine's calendar. */
+function calendarNamed(calendar: BusinessCalendarConfig, name: unknown): BusinessCalendarConfig | undefined {
+  if (name === '24x7') return undefined;
+  if (name == null || name === 'business') return calendar;
+  throw new Error(`unknown SLA calendar ${JSON.stringify(name)}: "24x7" or "business"`);
 }
 
 const origins = new WeakMap<object, CommandOrigin>();
@@ -59,6 +69,7 @@ export function commandFunctions(
     currentUser: () => actor,
     groupMembers: (group: unknown) => (typeof group === 'string' ? directory.members(group) : null),
     managerOf: (user: unknown) => (typeof user === 'string' ? (directory.user(user)?.manager ?? null) : null),
+    ...slaFunctions(now, (name) => calendarNamed(calendar, name)),
   };
   const origin = { calendar, now, actor };
   for (const fn of Object.values(fns)) origins.set(fn, origin);

@@ -1,0 +1,60 @@
+/** The SLA clock functions (engine/expr/slaFunctions.ts) through FEEL, as a process calls them; numbers by hand. */
+import { defaultBusinessCalendar } from '../../engine/expr/businessCalendar';
+import { commandFunctions } from '../../engine/expr/commandFunctions';
+import { evaluateExpression } from '../../engine/expr/feel';
+
+// Friday 2026-11-27 16:00 UTC: one working hour left that day on the default calendar (Mon-Fri 09-17 UTC).
+const FRIDAY_4PM = Date.parse('2026-11-27T16:00:00Z');
+const feel = (expr: string, vars: Record<string, unknown> = {}, at = FRIDAY_4PM) => evaluateExpression(expr, { ...commandFunctions(defaultBusinessCalendar, at), ...vars });
+
+test('slaSeconds: day-time durations in whole seconds; years and months are refused', () => {
+  expect(feel('=slaSeconds("PT4H")')).toBe(14_400);
+  expect(feel('=slaSeconds("P1DT30M")')).toBe(88_200);
+  expect(feel('=slaSeconds(duration("PT90S"))')).toBe(90);
+  expect(() => feel('=slaSeconds("P1M")')).toThrow(/not years or months/);
+  expect(() => feel('=slaSeconds("P1Y")')).toThrow(/not years or months/);
+});
+
+test('slaDue: 24x7 adds wall time, business adds working time; from a given start or from now', () => {
+  expect(feel('=slaDue(7200, "24x7")')).toBe('2026-11-27T18:00:00.000Z');
+  // one working hour on Friday, the second on Monday from 09:00
+  expect(feel('=slaDue(7200, "business")')).toBe('2026-11-30T10:00:00.000Z');
+  expect(feel('=slaDue(7200, null)')).toBe('2026-11-30T10:00:00.000Z');
+  expect(feel('=slaDue(900, "24x7", "2026-11-27T15:00:00Z")')).toBe('2026-11-27T15:15:00.000Z');
+  expect(feel('=slaDue(-5, "24x7")')).toBe('2026-11-27T16:00:00.000Z'); // a used-up target is due now
+  expect(() => feel('=slaDue(60, "moon")')).toThrow(/unknown SLA calendar "moon"/);
+});
+
+test('slaBetween counts whole seconds of the calendar', () => {
+  expect(feel('=slaBetween("2026-11-27T16:00:00Z", "2026-11-30T10:00:00Z", "business")')).toBe(7200);
+  expect(feel('=slaBetween("2026-11-27T16:00:00Z", "2026-11-30T10:00:00Z", "24x7")')).toBe(237_600); // 66 h
+});
+
+test('a clock started at the report time has used the triage time; pause keeps the rest; resume runs again', () => {
+  // reported 15:00, a 4 h target, now 16:00: one hour used, three left
+  const clock = feel('=slaStart("PT4H", "2026-11-27T15:00:00Z")') as Record<string, unknown>;
+  expect(clock).toEqual({ total: 14_400, budget: 14_400, startedAt: '2026-11-27T15:00:00.000Z', running: true });
+  expect(feel('=slaUsed(c, "24x7")', { c: clock })).toBe(3600);
+  const paused = feel('=slaPause(c, "24x7")', { c: clock }) as Record<string, unknown>;
+  expect(paused).toEqual({ total: 14_400, budget: 10_800, pausedAt: '2026-11-27T16:00:00.000Z', running: false });
+  // paused for 5 hours: nothing more used
+  const later = FRIDAY_4PM + 5 * 3_600_000;
+  expect(feel('=slaUsed(c, "24x7")', { c: paused }, later)).toBe(3600);
+  const resumed = feel('=slaResume(c)', { c: paused }, later) as Record<string, unknown>;
+  expect(resumed).toEqual({ total: 14_400, budget: 10_800, startedAt: '2026-11-27T21:00:00.000Z', running: true });
+  expect(feel('=slaUsed(c, "24x7")', { c: resumed }, later + 600_000)).toBe(4200);
+});
+
+test('slaRetarget keeps the time used under the new target, running or paused as it was', () => {
+  const running = { total: 600, budget: 600, startedAt: '2026-11-27T15:59:00Z', running: true }; // 60 s used
+  expect(feel('=slaRetarget(c, "PT30S", "24x7")', { c: running })).toEqual({ total: 30, budget: -30, startedAt: '2026-11-27T16:00:00.000Z', running: true });
+  const paused = { total: 600, budget: 500, pausedAt: '2026-11-27T15:00:00Z', running: false }; // 100 s used
+  expect(feel('=slaRetarget(c, "PT1H", "24x7")', { c: paused })).toEqual({ total: 3600, budget: 3500, pausedAt: '2026-11-27T15:00:00Z', running: false });
+});
+
+test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %', () => {
+  expect(feel('=slaStageOf(74, 100)')).toBe('ok');
+  expect(feel('=slaStageOf(75, 100)')).toBe('warning');
+  expect(feel('=slaStageOf(100, 100)')).toBe('breached');
+  expect(() => feel('=slaUsed({total: 1}, "24x7")')).toThrow(/slaUsed clock.budget must be a number/);
+});
