@@ -5,11 +5,12 @@
  *   slaDue(seconds, calendar[, from])         the date-time when `seconds` of counted time have passed
  *                                             since `from` (default: now)
  *   slaBetween(from, to, calendar)            whole seconds of counted time between two date-times
- *   slaStart(target, from)                    a running clock {total, budget, startedAt, running} for the
- *                                             target duration, started at `from`
+ *   slaStart(target, from)                    a running clock {total, budget, startedAt, running, paused} for
+ *                                             the target duration, started at `from`
  *   slaUsed(clock, calendar)                  seconds the clock has used up to now (paused time excluded)
  *   slaPause(clock, calendar)                 the clock stopped now: its budget is what is left
- *   slaResume(clock)                          a stopped clock running again from now, with its budget
+ *   slaResume(clock)                          a stopped clock running again from now, with its budget; the
+ *                                             wall seconds it stood still are added to `paused` (reports)
  *   slaRetarget(clock, target, calendar)      the clock for a new target (a priority change): the time
  *                                             used stays used, running or stopped as it was
  *   slaStageOf(used, total)                   "ok", "warning" (75 % used) or "breached"
@@ -31,6 +32,8 @@ export interface SlaClock {
   startedAt?: string;
   pausedAt?: string;
   running: boolean;
+  /** Wall-clock seconds the clock stood still, all pauses together. */
+  paused: number;
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
@@ -45,7 +48,12 @@ function num(value: unknown, what: string): number {
 function clockOf(value: unknown, what: string): SlaClock {
   if (!value || typeof value !== 'object') throw new Error(`${what} must be an SLA clock {total, budget, startedAt, running}, got ${JSON.stringify(value)}`);
   const c = value as Record<string, unknown>;
-  const clock: SlaClock = { total: num(c.total, `${what}.total`), budget: num(c.budget, `${what}.budget`), running: c.running === true };
+  const clock: SlaClock = {
+    total: num(c.total, `${what}.total`),
+    budget: num(c.budget, `${what}.budget`),
+    running: c.running === true,
+    paused: c.paused == null ? 0 : num(c.paused, `${what}.paused`),
+  };
   if (c.startedAt != null) clock.startedAt = text(c.startedAt);
   if (c.pausedAt != null) clock.pausedAt = text(c.pausedAt);
   if (clock.running && !clock.startedAt) throw new Error(`${what} runs but has no startedAt`);
@@ -88,23 +96,27 @@ export function slaFunctions(now: number, calendarOf: (name: unknown) => Busines
     slaBetween: between,
     slaStart: (target: unknown, from: unknown) => {
       const total = slaSeconds(target);
-      return { total, budget: total, startedAt: iso(from == null ? now : instant(from, 'slaStart from')), running: true };
+      return { total, budget: total, startedAt: iso(from == null ? now : instant(from, 'slaStart from')), running: true, paused: 0 };
     },
     slaUsed: used,
     slaPause: (value: unknown, calendar: unknown) => {
       const clock = clockOf(value, 'slaPause clock');
       if (!clock.running) return clock;
-      return { total: clock.total, budget: clock.total - used(clock, calendar), pausedAt: iso(now), running: false };
+      return { total: clock.total, budget: clock.total - used(clock, calendar), pausedAt: iso(now), running: false, paused: clock.paused };
     },
     slaResume: (value: unknown) => {
       const clock = clockOf(value, 'slaResume clock');
-      return { total: clock.total, budget: clock.budget, startedAt: iso(now), running: true };
+      if (clock.running) return clock;
+      const stood = clock.pausedAt ? Math.max(0, Math.floor((now - instant(clock.pausedAt, 'slaResume pausedAt')) / 1000)) : 0;
+      return { total: clock.total, budget: clock.budget, startedAt: iso(now), running: true, paused: clock.paused + stood };
     },
     slaRetarget: (value: unknown, target: unknown, calendar: unknown) => {
       const clock = clockOf(value, 'slaRetarget clock');
       const total = slaSeconds(target);
       const budget = total - used(clock, calendar);
-      return clock.running ? { total, budget, startedAt: iso(now), running: true } : { total, budget, pausedAt: clock.pausedAt ?? iso(now), running: false };
+      return clock.running
+        ? { total, budget, startedAt: iso(now), running: true, paused: clock.paused }
+        : { total, budget, pausedAt: clock.pausedAt ?? iso(now), running: false, paused: clock.paused };
     },
     slaStageOf: (usedSeconds: unknown, total: unknown) => {
       const u = num(usedSeconds, 'slaStageOf used');

@@ -33,23 +33,23 @@ test('slaBetween counts whole seconds of the calendar', () => {
 test('a clock started at the report time has used the triage time; pause keeps the rest; resume runs again', () => {
   // reported 15:00, a 4 h target, now 16:00: one hour used, three left
   const clock = feel('=slaStart("PT4H", "2026-11-27T15:00:00Z")') as Record<string, unknown>;
-  expect(clock).toEqual({ total: 14_400, budget: 14_400, startedAt: '2026-11-27T15:00:00.000Z', running: true });
+  expect(clock).toEqual({ total: 14_400, budget: 14_400, startedAt: '2026-11-27T15:00:00.000Z', running: true, paused: 0 });
   expect(feel('=slaUsed(c, "24x7")', { c: clock })).toBe(3600);
   const paused = feel('=slaPause(c, "24x7")', { c: clock }) as Record<string, unknown>;
-  expect(paused).toEqual({ total: 14_400, budget: 10_800, pausedAt: '2026-11-27T16:00:00.000Z', running: false });
+  expect(paused).toEqual({ total: 14_400, budget: 10_800, pausedAt: '2026-11-27T16:00:00.000Z', running: false, paused: 0 });
   // paused for 5 hours: nothing more used
   const later = FRIDAY_4PM + 5 * 3_600_000;
   expect(feel('=slaUsed(c, "24x7")', { c: paused }, later)).toBe(3600);
   const resumed = feel('=slaResume(c)', { c: paused }, later) as Record<string, unknown>;
-  expect(resumed).toEqual({ total: 14_400, budget: 10_800, startedAt: '2026-11-27T21:00:00.000Z', running: true });
+  expect(resumed).toEqual({ total: 14_400, budget: 10_800, startedAt: '2026-11-27T21:00:00.000Z', running: true, paused: 18_000 }); // five hours stood still
   expect(feel('=slaUsed(c, "24x7")', { c: resumed }, later + 600_000)).toBe(4200);
 });
 
 test('slaRetarget keeps the time used under the new target, running or paused as it was', () => {
   const running = { total: 600, budget: 600, startedAt: '2026-11-27T15:59:00Z', running: true }; // 60 s used
-  expect(feel('=slaRetarget(c, "PT30S", "24x7")', { c: running })).toEqual({ total: 30, budget: -30, startedAt: '2026-11-27T16:00:00.000Z', running: true });
+  expect(feel('=slaRetarget(c, "PT30S", "24x7")', { c: running })).toEqual({ total: 30, budget: -30, startedAt: '2026-11-27T16:00:00.000Z', running: true, paused: 0 });
   const paused = { total: 600, budget: 500, pausedAt: '2026-11-27T15:00:00Z', running: false }; // 100 s used
-  expect(feel('=slaRetarget(c, "PT1H", "24x7")', { c: paused })).toEqual({ total: 3600, budget: 3500, pausedAt: '2026-11-27T15:00:00Z', running: false });
+  expect(feel('=slaRetarget(c, "PT1H", "24x7")', { c: paused })).toEqual({ total: 3600, budget: 3500, pausedAt: '2026-11-27T15:00:00Z', running: false, paused: 0 });
 });
 
 test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %', () => {
