@@ -24,7 +24,8 @@
  * | CHECKPOINT_INTERVAL_MS| 60000          | how often heads of grown histories go into a signed checkpoint   |
  * | INTEGRITY_CHECK_MS    | 600000         | a health check re-checks the store for damage at most this often |
  * | MAX_FLOW_NODES, MAX_MULTI_INSTANCE, FEEL_TIMEOUT_MS, MAX_FEEL_RESULT_BYTES, MIN_TIMER_CYCLE_MS,    |
- * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND: engine limits   |
+ * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_REPORTED_AGE_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND:  |
+ * | engine limits                                                                                     |
  * |                       | (see engine/expr/limits.ts and README "Security model")                 |
  * | SHUTDOWN_GRACE_MS     | 10000          | SIGTERM/SIGINT: how long requests in flight may take before their connections are cut |
  * | SQLITE_SYNCHRONOUS    | full           | `full`: acknowledged once on disk; `normal`: power loss may drop the last commands |
@@ -187,6 +188,7 @@ export const LIMIT_VARIABLES: Record<string, keyof Limits> = {
   MIN_TIMER_CYCLE_MS: 'minTimerCycleMs',
   MAX_TIMER_REPETITIONS: 'maxTimerRepetitions',
   MAX_MESSAGE_TTL_MS: 'maxMessageTtlMs',
+  MAX_REPORTED_AGE_MS: 'maxReportedAgeMs',
   MAX_JSON_DEPTH: 'maxJsonDepth',
   MAX_STEPS_PER_COMMAND: 'maxStepsPerCommand',
 };

@@ -63,6 +63,7 @@ import type { ProcessModel } from '../bpmn/model';
 import { persisted } from './snapshot';
 import { variablesAtWait } from '../compile/variables';
 import { OutboxDispatcher } from './outbox';
+import { withReportedAt } from './reportedAt';
 import { Timers } from './timers';
 import { TaskDesk } from './taskDesk';
 import { checkMayModify, InstanceVersions, type MigrationReport, type MigrationRequest } from './versions';
@@ -400,9 +401,10 @@ export class Engine {
     const refused = identityError(model.policy, req.variables, 'start');
     if (refused) throw refused;
     const actor = req.caller?.id ?? req.actor ?? 'engine';
+    const variables = withReportedAt(model, def.row.processId, req.variables ?? {}, this.clock(), this.limits.maxReportedAgeMs);
     const row = await this.executor.start(def, {
       id: this.newInstanceId(),
-      variables: withStarter(model.policy, req.variables ?? {}, actor),
+      variables: withStarter(model.policy, variables, actor),
       businessKey: req.businessKey,
       actor,
     });
