@@ -358,9 +358,9 @@ export const OPERATIONS = {
     summary: 'Publish a message (correlated now or buffered for its time to live)',
     body: 'MessageRequest',
     errorNotes: {
-      400: "a timeToLive above maxMessageTtlMs (agents: any timeToLive), a variable the catching element does not map (agents), variables that do not match the catching element's form (agents: zeebe:formDefinition on it), or an identity variable",
+      400: "a timeToLive above maxMessageTtlMs (agents, and messages correlated only while waited for: any timeToLive; the latter also a messageId), a variable the catching element does not map (agents), variables that do not match the catching element's form (agents: zeebe:formDefinition on it), or an identity variable",
       403: 'agents: the catching element is not open to agents (processdesk.publishers), an instance the agent may not act on, or a message start event; nothing is delivered',
-      409: "agents: no instance they may act on waits for the message now (agents' messages are not buffered)",
+      409: "agents: no instance they may act on waits for the message now (agents' messages are not buffered); everyone: a message correlated only while waited for (processdesk.correlation) that no instance, or more than one, waits for now",
     },
     success: { status: 200, schema: 'MessageResult' },
     errors: [409, 413],

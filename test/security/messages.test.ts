@@ -123,7 +123,7 @@ test("agents' messages correlate now or not at all: no time to live, no bufferin
   await waitTasks(itsm.app, id, 'InvestigateAndResolve', 0);
   await new Promise((r) => setTimeout(r, 300));
   expect((await instance(itsm.app, id)).variables.customerAnswer).toBeUndefined();
-  expect((await instance(itsm.app, id)).activeElements).toContain('CustomerReplied');
+  expect((await instance(itsm.app, id)).activeElements).toContain('AwaitCustomer');
 });
 
 test('agents may not start processes by message; the message-start path is for workers and admins', async () => {
