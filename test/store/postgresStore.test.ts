@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { slaRecordsContract } from './slaRecordsContract';
 import { taskDeskContract } from './taskDeskContract';
 
 let db: TestDatabase;
@@ -45,6 +46,14 @@ storeContract(
   () => dropSchema(contractSchema),
 );
 taskDeskContract(
+  'postgresql (a schema per test)',
+  async () => {
+    contractSchema = `contract_${n++}`;
+    return new PostgresStore({ url: db.url, schema: contractSchema, poolMax: 4 });
+  },
+  () => dropSchema(contractSchema),
+);
+slaRecordsContract(
   'postgresql (a schema per test)',
   async () => {
     contractSchema = `contract_${n++}`;

@@ -9,6 +9,7 @@ import { ACTIVATE_JOBS } from '../../engine/store/sqlite/writes';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { slaRecordsContract } from './slaRecordsContract';
 import { taskDeskContract } from './taskDeskContract';
 
 let tmpDirs: string[] = [];
@@ -30,6 +31,7 @@ async function removeTmpDirs(): Promise<void> {
 
 storeContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
 taskDeskContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
+slaRecordsContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
 
 describe('SqliteStore specifics', () => {
   const open: SqliteStore[] = [];

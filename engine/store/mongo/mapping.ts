@@ -33,6 +33,7 @@ const IDS: { [C in CollectionName]: (keyof RowTypes[C] & string) | ((row: RowTyp
   drafts: 'id',
   task_views: 'id',
   attachments: 'id',
+  sla_records: 'id',
 };
 
 /** The row field that becomes a collection's `_id`, if it is one field. */

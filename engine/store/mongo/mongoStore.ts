@@ -55,6 +55,8 @@ import {
   type Page,
   type ResourceRow,
   type SealedHead,
+  type SlaRecordQuery,
+  type SlaRecordRow,
   type Store,
   type SubscriptionKind,
   type SubscriptionRow,
@@ -68,6 +70,7 @@ import { decodeCursor, pageSize, toPage, type CursorPosition } from '../sqlite/p
 import { fromDoc, toDoc, type CollectionName, type Doc, type RowTypes } from './mapping';
 import { pendingWrites, type PendingWrites } from './pendingWrites';
 import * as sealing from './sealing';
+import * as slaRecords from './slaRecords';
 import * as desk from './taskDesk';
 import { models, type Models } from './schemas';
 
@@ -318,6 +321,7 @@ export class MongoStore implements Store {
     }
     await insertIfAbsent('subscriptions', w.subscriptionsInsert);
     await replaceRows('incidents', w.incidents);
+    await replaceRows('sla_records', w.slaRecords ?? []);
     await insertIfAbsent('consumption', w.consumed);
     await insertIfAbsent('outbox', w.outbox);
   }
@@ -596,6 +600,10 @@ export class MongoStore implements Store {
 
   async deleteDraft(userId: string, processId: string): Promise<boolean> {
     return (await this.col('drafts').deleteOne({ userId, processId } as never)).deletedCount > 0;
+  }
+
+  listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]> {
+    return slaRecords.listSlaRecords(this.models, q);
   }
 
   // helpers

@@ -64,6 +64,7 @@ export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
   drafts: specSchema('drafts'),
   task_views: specSchema('task_views'),
   attachments: specSchema('attachments'),
+  sla_records: specSchema('sla_records'),
 };
 
 SCHEMAS.definitions.index({ processId: 1, version: -1 }, { unique: true });
@@ -99,6 +100,7 @@ SCHEMAS.drafts.index({ userId: 1, processId: 1 }, { unique: true });
 SCHEMAS.drafts.index({ userId: 1, updatedAt: -1, _id: 1 });
 SCHEMAS.task_views.index({ owner: 1, name: 1 });
 SCHEMAS.attachments.index({ instanceId: 1, uploadedAt: 1 });
+SCHEMAS.sla_records.index({ completedAt: 1, _id: 1 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;
