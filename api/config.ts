@@ -39,6 +39,7 @@
  * | QUEUE_DASHBOARD       | on             | BullMQ's dashboard at /admin/queues for admins: `on`, `readonly`, `off` |
  * | MAX_BULK_RETRY        | 100            | most incidents one POST /api/incidents/retry retries (more: 413) |
  * | VERSIONS_SCAN_LIMIT   | 10000          | most instances a version history counts (GET /api/processes/:key/versions) |
+ * | SLA_REPORT_SCAN_LIMIT | 50000          | most SLA records one SLA report reads (GET /api/reports/sla; 400 beyond) |
  * | DRAFT_MAX_CHARS       | 2000000        | largest modeler draft (XML and forms, characters): 413 beyond   |
  * | DRAFTS_PER_USER       | 50             | most drafts one user keeps: a new one beyond is 400             |
  * | HEATMAP_SCAN_LIMIT    | 1000           | most instances a heatmap scans, reading the history of those of its version |
@@ -117,6 +118,8 @@ export interface ApiConfig {
   maxBulkRetry: number;
   /** VERSIONS_SCAN_LIMIT: most instances one version history request counts. */
   versionsScanLimit: number;
+  /** SLA_REPORT_SCAN_LIMIT: most SLA records one SLA report reads (a range holding more is a 400). */
+  slaReportScanLimit: number;
   /** DRAFT_MAX_CHARS: largest modeler draft, XML and forms together (413 beyond). */
   draftMaxChars: number;
   /** DRAFTS_PER_USER: most drafts one user keeps (a new one beyond is refused). */
@@ -228,6 +231,7 @@ export const DEFAULT_CONFIG: ApiConfig = {
   queueDashboard: 'on',
   maxBulkRetry: 100,
   versionsScanLimit: 10_000,
+  slaReportScanLimit: 50_000,
   heatmapScanLimit: 1000,
   draftMaxChars: 2_000_000,
   draftsPerUser: 50,
@@ -328,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     queueDashboard: dashboardMode(env.QUEUE_DASHBOARD),
     maxBulkRetry: intFrom(env.MAX_BULK_RETRY, DEFAULT_CONFIG.maxBulkRetry, 'MAX_BULK_RETRY'),
     versionsScanLimit: intFrom(env.VERSIONS_SCAN_LIMIT, DEFAULT_CONFIG.versionsScanLimit, 'VERSIONS_SCAN_LIMIT'),
+    slaReportScanLimit: intFrom(env.SLA_REPORT_SCAN_LIMIT, DEFAULT_CONFIG.slaReportScanLimit, 'SLA_REPORT_SCAN_LIMIT'),
     draftMaxChars: intFrom(env.DRAFT_MAX_CHARS, DEFAULT_CONFIG.draftMaxChars, 'DRAFT_MAX_CHARS'),
     draftsPerUser: intFrom(env.DRAFTS_PER_USER, DEFAULT_CONFIG.draftsPerUser, 'DRAFTS_PER_USER'),
     heatmapScanLimit: intFrom(env.HEATMAP_SCAN_LIMIT, DEFAULT_CONFIG.heatmapScanLimit, 'HEATMAP_SCAN_LIMIT'),

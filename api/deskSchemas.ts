@@ -3,9 +3,20 @@
  * notes and attachments, sessions, bulk retry of incidents, drafts, version history and heatmap, forms,
  * start forms.
  */
-import { id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, page, type Schema, taskSearch, taskSort } from './schemaParts';
+import { id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, page, query, type Schema, taskSearch, taskSort } from './schemaParts';
 
 export const deskRequests = {
+  SlaReportQuery: query({
+    from: { ...isoTime, description: 'records completed at or after (default: 12 months before to)' },
+    to: { ...isoTime, description: 'records completed before (default: now)' },
+    groupBy: {
+      type: 'string',
+      maxLength: 40,
+      pattern: '^(priority|group|month)(,(priority|group|month))*$',
+      description: 'comma-separated: priority, group (assignment group), month (UTC); default priority,month; rows are always per kind',
+    },
+    format: { enum: ['json', 'csv'], description: 'default json, or as the Accept header asks' },
+  }),
   TaskViewRequest: obj(
     {
       name,
@@ -69,6 +80,36 @@ export const deskRequests = {
 } satisfies Record<string, Schema>;
 
 export const deskResponses = {
+  SlaReport: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['from', 'to', 'groupBy', 'records', 'rows'],
+    properties: {
+      from: isoTime,
+      to: isoTime,
+      groupBy: { type: 'array', items: { enum: ['priority', 'group', 'month'] } },
+      records: { type: 'integer', description: 'SLA records counted' },
+      rows: {
+        type: 'array',
+        description: 'by kind, month, priority, group',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'priority', 'group', 'month', 'total', 'met', 'breached', 'metPercent'],
+          properties: {
+            kind: { enum: ['response', 'resolution'] },
+            priority: { type: ['integer', 'null'] },
+            group: { type: ['string', 'null'] },
+            month: { type: ['string', 'null'], description: 'YYYY-MM (UTC) of completion' },
+            total: { type: 'integer' },
+            met: { type: 'integer' },
+            breached: { type: 'integer', description: 'breached at any time, a later longer target included' },
+            metPercent: { type: 'number', description: 'met / total in percent, one decimal' },
+          },
+        },
+      },
+    },
+  },
   ProcessVersions: {
     type: 'object',
     additionalProperties: false,

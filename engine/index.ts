@@ -6,6 +6,7 @@ export { Engine } from './runtime/engine';
 export type { EngineOptions, InstanceView, StartInstanceRequest } from './runtime/engine';
 export type { MigrationReport, MigrationRequest } from './runtime/versions';
 export { draftSize } from './runtime/drafts';
+export { SLA_GROUP_KEYS, type SlaGroupKey, type SlaReport, type SlaReportRow } from './runtime/slaReports';
 export { processHeatmap, processVersions, type ElementCounts, type ProcessHeatmap, type ProcessVersions, type VersionSummary } from './runtime/processStats';
 export type { MappingInstruction, Modification } from './compile/versions';
 export type { Caller } from './runtime/access';

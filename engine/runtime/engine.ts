@@ -64,6 +64,7 @@ import { persisted } from './snapshot';
 import { variablesAtWait } from '../compile/variables';
 import { OutboxDispatcher } from './outbox';
 import { withReportedAt } from './reportedAt';
+import { slaReport, type SlaReport, type SlaReportQuery } from './slaReports';
 import { Timers } from './timers';
 import { TaskDesk } from './taskDesk';
 import { checkMayModify, InstanceVersions, type MigrationReport, type MigrationRequest } from './versions';
@@ -745,6 +746,11 @@ export class Engine {
   }
 
   // ---- incidents ------------------------------------------------------------------------------
+
+  /** SLA records completed in a range, counted per kind and the keys asked for (slaReports.ts); at most `scanLimit` read. */
+  slaReport(q: SlaReportQuery, scanLimit: number): Promise<SlaReport> {
+    return slaReport(this.store, q, scanLimit);
+  }
 
   listIncidents(q: { instanceId?: string; state?: IncidentRow['state'] }): Promise<IncidentRow[]> {
     return this.store.listIncidents(q);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type express from 'express';
 import request from 'supertest';
+import type { ApiConfig } from '../../api/config';
 import type { EngineOptions } from '../../engine';
 import { bearer, deploy, eventually, startApi, type TestApi } from '../api/helpers';
 
@@ -43,8 +44,8 @@ function cmdbAnswer(item: unknown): Record<string, unknown> {
 }
 
 /** A server with the shipped processes deployed and HTTP `notify` and `cmdb-lookup` workers running. */
-export async function startItsm(engineOptions: EngineOptions = {}): Promise<Itsm> {
-  const api = await startApi({}, engineOptions);
+export async function startItsm(engineOptions: EngineOptions = {}, config: Partial<ApiConfig> = {}): Promise<Itsm> {
+  const api = await startApi(config, engineOptions);
   await deploy(api.app, shippedResources());
   const notifications: Itsm['notifications'] = [];
   const lookups: Itsm['lookups'] = [];
