@@ -17,6 +17,7 @@ const ROUTES: Route[] = [
   { path: 'instances', label: 'Instances', allowed: can.instances, load: () => import('./instancesView') },
   { path: 'audit', label: 'Audit', allowed: can.audit, load: () => import('./auditView') },
   { path: 'incidents', label: 'Incidents', allowed: can.incidents, load: () => import('./incidentsView') },
+  { path: 'sla', label: 'SLA report', allowed: can.reports, load: () => import('./slaReportView') },
 ];
 
 /** The open incidents in the navigation's badge (hidden when there are none or they cannot be read). */
