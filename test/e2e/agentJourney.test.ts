@@ -141,7 +141,7 @@ test('an agent creates an incident from its start form and works it to the confi
   const { incidentId } = (await server.engine.getInstance(instanceId)).variables as { incidentId: string };
   await openTicket(page, incidentId);
   await page.locator('#action-buttons button[data-action=CustomerReplied]').waitFor({ timeout: 20_000 });
-  expect(await page.locator('#action-buttons button').allTextContents()).toEqual(['Customer replied']);
+  expect(await page.locator('#action-buttons button').allTextContents()).toEqual(['Customer replied', 'Priority changed']);
   await screenshot(page, 'agent-ticket-pending-customer');
 
   // the customer replied
