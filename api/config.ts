@@ -40,6 +40,8 @@
  * | MAX_BULK_RETRY        | 100            | most incidents one POST /api/incidents/retry retries (more: 413) |
  * | VERSIONS_SCAN_LIMIT   | 10000          | most instances a version history counts (GET /api/processes/:key/versions) |
  * | SLA_REPORT_SCAN_LIMIT | 50000          | most SLA records one SLA report reads (GET /api/reports/sla; 400 beyond) |
+ * | BUSINESS_CALENDAR     | Mon-Fri 9-17 UTC | JSON file: the engine-wide calendar of business time            |
+ * | BUSINESS_CALENDARS    | -              | JSON file of named calendars (name -> calendar), picked per instance |
  * | DRAFT_MAX_CHARS       | 2000000        | largest modeler draft (XML and forms, characters): 413 beyond   |
  * | DRAFTS_PER_USER       | 50             | most drafts one user keeps: a new one beyond is 400             |
  * | HEATMAP_SCAN_LIMIT    | 1000           | most instances a heatmap scans, reading the history of those of its version |
@@ -55,7 +57,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_GROUP_COMMIT_MAX, validateCalendar, type BusinessCalendarConfig, type JobQueueSettings, type Limits } from '../engine';
+import { DEFAULT_GROUP_COMMIT_MAX, validateCalendar, validateCalendars, type BusinessCalendarConfig, type JobQueueSettings, type Limits } from '../engine';
 import { readJobQueueSettings } from './jobQueuesConfig';
 
 export interface OidcConfig {
@@ -94,6 +96,8 @@ export interface ApiConfig {
   trustProxy?: string | number | boolean;
   /** BUSINESS_CALENDAR: a JSON file with the working hours of the business-time FEEL functions. */
   businessCalendar?: BusinessCalendarConfig;
+  /** BUSINESS_CALENDARS: a JSON file of named calendars a process picks per instance (by customer, service...). */
+  businessCalendars?: Record<string, BusinessCalendarConfig>;
   /** The history sealing key (engine option historyKey). */
   historyKeyFile?: string;
   /** Engine option checkpointIntervalMs. */
@@ -278,6 +282,15 @@ export function storeDescription(c: { dataDir: string; postgres?: PostgresSettin
   return c.dataDir;
 }
 
+/** Reads and checks the named calendars file; a bad one stops the start with the reason. */
+export function readCalendars(file: string): Record<string, BusinessCalendarConfig> {
+  try {
+    return validateCalendars(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new Error(`BUSINESS_CALENDARS ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** Reads and checks the calendar file; a bad one stops the start with the reason. */
 export function readCalendar(file: string): BusinessCalendarConfig {
   try {
@@ -320,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     staticDir: path.resolve(cwd, env.STATIC_DIR || DEFAULT_CONFIG.staticDir),
     trustProxy: env.TRUST_PROXY ? (/^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY) : undefined,
     businessCalendar: env.BUSINESS_CALENDAR ? readCalendar(path.resolve(cwd, env.BUSINESS_CALENDAR)) : undefined,
+    businessCalendars: env.BUSINESS_CALENDARS ? readCalendars(path.resolve(cwd, env.BUSINESS_CALENDARS)) : undefined,
     historyKeyFile: historyKeyFileOf(env, cwd),
     checkpointIntervalMs: intFrom(env.CHECKPOINT_INTERVAL_MS, DEFAULT_CONFIG.checkpointIntervalMs, 'CHECKPOINT_INTERVAL_MS'),
     integrityCheckMs: intFrom(env.INTEGRITY_CHECK_MS, DEFAULT_CONFIG.integrityCheckMs, 'INTEGRITY_CHECK_MS'),

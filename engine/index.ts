@@ -16,7 +16,7 @@ export type { MessageFormCheck } from './runtime/messaging';
 export type { StartableProcess } from './runtime/startForms';
 export { StaticDirectory, type Directory, type DirectoryUser } from './expr/directory';
 export { DEFAULT_LIMITS, jsonDepth, type Limits } from './expr/limits';
-export { validateCalendar, type BusinessCalendarConfig } from './expr/businessCalendar';
+export { validateCalendar, validateCalendars, type BusinessCalendarConfig } from './expr/businessCalendar';
 export { EngineError } from './runtime/errors';
 export type { DeployResource, DeploymentResult } from './runtime/deploy';
 export { DeploymentError } from './bpmn/model';

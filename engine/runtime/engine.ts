@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { MachineConfig } from '../compile/machine';
-import { validateCalendar, type BusinessCalendarConfig } from '../expr/businessCalendar';
+import { validateCalendar, validateCalendars, type BusinessCalendarConfig } from '../expr/businessCalendar';
 import type { Queue } from 'bullmq';
 import { createScheduler } from '../queue';
 import {
@@ -99,6 +99,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Working days, hours, time zone and holidays of the business-time FEEL functions (businessDue...). */
   businessCalendar?: BusinessCalendarConfig;
+  /** Named calendars (BUSINESS_CALENDARS), picked per instance by name; the engine-wide one stays the default. */
+  businessCalendars?: Record<string, BusinessCalendarConfig>;
   /**
    * The people FEEL's groupMembers / managerOf look up, and whom tasks may be delegated or assigned to
    * (an unknown user is refused). Without one, nobody is known and those checks are skipped.
@@ -220,6 +222,7 @@ export class Engine {
     const jobSettings = options.jobQueues ? new JobTypeSettingsTable(options.jobQueues) : undefined;
     this.definitions = new DefinitionCache(this.store, {
       calendar: options.businessCalendar && validateCalendar(options.businessCalendar),
+      calendars: options.businessCalendars && validateCalendars(options.businessCalendars),
       directory: this.directory,
       limits: this.limits,
       jobRetries: jobSettings && ((type) => jobSettings.of(type).retries),

@@ -1,5 +1,5 @@
 /** The SLA clock functions (engine/expr/slaFunctions.ts) through FEEL, as a process calls them; numbers by hand. */
-import { defaultBusinessCalendar } from '../../engine/expr/businessCalendar';
+import { defaultBusinessCalendar, validateCalendars } from '../../engine/expr/businessCalendar';
 import { commandFunctions } from '../../engine/expr/commandFunctions';
 import { evaluateExpression } from '../../engine/expr/feel';
 
@@ -22,7 +22,7 @@ test('slaDue: 24x7 adds wall time, business adds working time; from a given star
   expect(feel('=slaDue(7200, null)')).toBe('2026-11-30T10:00:00.000Z');
   expect(feel('=slaDue(900, "24x7", "2026-11-27T15:00:00Z")')).toBe('2026-11-27T15:15:00.000Z');
   expect(feel('=slaDue(-5, "24x7")')).toBe('2026-11-27T16:00:00.000Z'); // a used-up target is due now
-  expect(() => feel('=slaDue(60, "moon")')).toThrow(/unknown SLA calendar "moon"/);
+  expect(() => feel('=slaDue(60, "moon")')).toThrow(/unknown calendar "moon"/);
 });
 
 test('slaBetween counts whole seconds of the calendar', () => {
@@ -57,4 +57,24 @@ test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %', () => {
   expect(feel('=slaStageOf(75, 100)')).toBe('warning');
   expect(feel('=slaStageOf(100, 100)')).toBe('breached');
   expect(() => feel('=slaUsed({total: 1}, "24x7")')).toThrow(/slaUsed clock.budget must be a number/);
+});
+
+test('in business time one day is 24 working hours: P1D from Friday 16:00 on Mon-Fri 09-17 is Wednesday 16:00', () => {
+  // Friday 1 h, Monday 8 h, Tuesday 8 h, Wednesday 7 h
+  expect(feel('=slaDue(slaSeconds("P1D"), "business")')).toBe('2026-12-02T16:00:00.000Z');
+  expect(feel('=businessDue("P1D")')).toBe('2026-12-02T16:00:00.000Z');
+});
+
+test('named calendars: the SLA and business-time functions take the name; unknown names and bad definitions are refused', () => {
+  const berlin = { timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '08:00', end: '18:00' }, holidays: ['2026-11-30'] };
+  const calendars = validateCalendars({ berlin });
+  const named = (expr: string) => evaluateExpression(expr, { ...commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'engine', undefined, calendars) });
+  // Friday 16:00 UTC is 17:00 in Berlin: one working hour left; Monday is a holiday; Tuesday from 08:00 Berlin (07:00 UTC)
+  expect(named('=slaDue(7200, "berlin")')).toBe('2026-12-01T08:00:00.000Z');
+  expect(named('=businessDue("PT2H", "berlin")')).toBe('2026-12-01T08:00:00.000Z');
+  expect(named('=businessTimeBetween("2026-11-27T16:00:00Z", "2026-12-01T08:00:00Z", "berlin")')).toBe('PT7200S');
+  expect(named('=businessDue("PT2H", "24x7")')).toBe('2026-11-27T18:00:00.000Z');
+  expect(() => named('=slaDue(60, "paris")')).toThrow(/unknown calendar "paris": "24x7", "business", "berlin"/);
+  expect(() => validateCalendars({ business: berlin })).toThrow(/not 24x7 or business/);
+  expect(() => validateCalendars({ mars: { ...berlin, timeZone: 'Mars/Olympus' } })).toThrow(/calendar mars: .*Mars\/Olympus/);
 });
