@@ -15,6 +15,7 @@ export const deskRequests = {
       pattern: '^(priority|group|month)(,(priority|group|month))*$',
       description: 'comma-separated: priority, group (assignment group), month (UTC); default priority,month; rows are always per kind',
     },
+    processId: { ...id, description: 'only the SLA records of this process (e.g. incident); default all' },
     format: { enum: ['json', 'csv'], description: 'default json, or as the Accept header asks' },
   }),
   TaskViewRequest: obj(
@@ -87,6 +88,7 @@ export const deskResponses = {
     properties: {
       from: isoTime,
       to: isoTime,
+      processId: { type: 'string', description: 'the process asked for, when one was' },
       groupBy: { type: 'array', items: { enum: ['priority', 'group', 'month'] } },
       records: { type: 'integer', description: 'SLA records counted' },
       rows: {

@@ -24,12 +24,12 @@ export function reportsRouter(ctx: ApiContext): Router {
   const router = Router();
 
   mount(router, ctx, OPERATIONS.getSlaReport, async (req, res) => {
-    const q = inputOf<never, { from?: string; to?: string; groupBy?: string; format?: 'json' | 'csv' }>(res).query;
+    const q = inputOf<never, { from?: string; to?: string; groupBy?: string; processId?: string; format?: 'json' | 'csv' }>(res).query;
     const to = q.to ? Date.parse(q.to) : Date.now();
     const from = q.from ? Date.parse(q.from) : to - YEAR_MS;
     if (!(to > from)) throw badRequest(`from (${iso(from)}) must be before to (${iso(to)})`);
     const groupBy = (q.groupBy ?? 'priority,month').split(',') as SlaGroupKey[];
-    const report = await ctx.engine.slaReport({ from, to, groupBy }, ctx.config.slaReportScanLimit);
+    const report = await ctx.engine.slaReport({ from, to, groupBy, processId: q.processId }, ctx.config.slaReportScanLimit);
     const wantsCsv = q.format === 'csv' || (q.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
     if (wantsCsv) {
       res.status(200).type('text/csv').attachment('sla-report.csv').send(csv(report));

@@ -1,8 +1,9 @@
 /**
  * SLA reports: the SLA records completed in a time range (store/types.ts SLA_RECORDS), counted met and
  * breached per kind (response, resolution) and per the keys asked for (priority, assignment group,
- * month of completion, UTC). Bounded work: at most `scanLimit` records are read; a range holding more
- * is refused (INVALID, the API's 400) rather than answered with counts of a part of it.
+ * month of completion, UTC), of one process or all. Bounded work: at most `scanLimit` records are read
+ * (of all processes); a range holding more is refused (INVALID, the API's 400) rather than answered with
+ * counts of a part of it.
  */
 import type { SlaRecordRow, Store } from '../store/types';
 import { invalid } from './errors';
@@ -14,6 +15,8 @@ export interface SlaReportQuery {
   from: number;
   to: number;
   groupBy: SlaGroupKey[];
+  /** Only the records of this process (any deployed process may write SLA records: a test process too). */
+  processId?: string;
 }
 
 export interface SlaReportRow {
@@ -32,6 +35,7 @@ export interface SlaReportRow {
 export interface SlaReport {
   from: number;
   to: number;
+  processId?: string;
   groupBy: SlaGroupKey[];
   /** Records counted. */
   records: number;
@@ -48,7 +52,8 @@ export async function slaReport(store: Pick<Store, 'listSlaRecords'>, q: SlaRepo
   }
   const by = new Set(q.groupBy);
   const rows = new Map<string, SlaReportRow>();
-  for (const r of records) {
+  const counted = q.processId === undefined ? records : records.filter((r) => r.processId === q.processId);
+  for (const r of counted) {
     const row: SlaReportRow = {
       kind: r.kind,
       priority: by.has('priority') ? (r.priority ?? null) : null,
@@ -69,5 +74,12 @@ export async function slaReport(store: Pick<Store, 'listSlaRecords'>, q: SlaRepo
   for (const row of rows.values()) row.metPercent = Math.round((row.met / row.total) * 1000) / 10;
   const order = (a: SlaReportRow, b: SlaReportRow): number =>
     a.kind.localeCompare(b.kind) || (a.month ?? '').localeCompare(b.month ?? '') || (a.priority ?? 0) - (b.priority ?? 0) || (a.group ?? '').localeCompare(b.group ?? '');
-  return { from: q.from, to: q.to, groupBy: [...by], records: records.length, rows: [...rows.values()].sort(order) };
+  return {
+    from: q.from,
+    to: q.to,
+    ...(q.processId === undefined ? {} : { processId: q.processId }),
+    groupBy: [...by],
+    records: counted.length,
+    rows: [...rows.values()].sort(order),
+  };
 }

@@ -163,4 +163,31 @@ test('who may read it, and what is refused: agents and workers 403; a bad range 
   expect(tooMany.body.error.message).toMatch(/more than 10 SLA records .* \(SLA_REPORT_SCAN_LIMIT\)/);
   // a shorter range holds six of them (completed 1000..1005 ms before base)
   expect((await report({ from: new Date(base - 1005).toISOString(), to: new Date(base).toISOString() })).body.records).toBe(6);
+  // records of another process (any deployed process may write some) are left out when the report names one
+  await itsm.store.commit({
+    instance: {
+      id: 'other-1',
+      processId: 'slaDrill',
+      version: 1,
+      definitionKey: 'slaDrill:1',
+      state: 'completed',
+      rev: 1,
+      snapshot: {},
+      variables: {},
+      activeElements: [],
+      startedAt: base - 1001,
+    },
+    expectedRev: null,
+    history: [],
+    slaRecords: {
+      upsert: [
+        { id: 'other-1.response.1', instanceId: 'other-1', processId: 'slaDrill', kind: 'response', round: 1, status: 'breached', pausedSeconds: 0, completedAt: base - 1001 },
+      ],
+    },
+  });
+  const range = { from: new Date(base - 1005).toISOString(), to: new Date(base).toISOString() };
+  expect((await report(range)).body.records).toBe(7);
+  const onlyIncidents = await report({ ...range, processId: 'incident' });
+  expect(onlyIncidents.body).toMatchObject({ processId: 'incident', records: 6 });
+  expect(onlyIncidents.body.rows.map((r: { breached: number }) => r.breached)).toEqual([0]);
 });
