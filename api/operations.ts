@@ -77,7 +77,7 @@ export const OPERATIONS = {
     summary: 'Start a process instance',
     body: 'StartInstanceRequest',
     errorNotes: {
-      400: "variables do not match the process's start schema (a property it does not declare is named), name an identity variable (the starter is the signed-in user), or nest deeper than maxJsonDepth",
+      400: "variables do not match the process's start schema (a property it does not declare is named), name an identity variable (the starter is the signed-in user), nest deeper than maxJsonDepth, or give the start event's reportedAt variable (processdesk.reportedAt) in the future, older than maxReportedAgeMs or without an offset",
       403: "the process's processdesk.startableBy leaves the caller out, or the variables hold a setting of the process owner (readOnly in its schema) and the caller is neither designer nor admin",
     },
     success: { status: 201, schema: 'Instance' },
