@@ -14,6 +14,7 @@
  *   slaRetarget(clock, target, calendar)      the clock for a new target (a priority change): the time
  *                                             used stays used, running or stopped as it was
  *   slaStageOf(used, total)                   "ok", "warning" (75 % used) or "breached"
+ *   slaStageMin(a, b), slaStageMax(a, b)      the lower / higher of two stages (null counts as "ok")
  * `calendar` is "24x7" (every second counts), "business" or null (the engine's calendar), or the name of
  * a named calendar; an unknown name is an error (an incident on the element), never a silent 24x7.
  * Seconds are whole: what the timers and the SLA records compare. A budget may go below zero: a target
@@ -34,6 +35,14 @@ export interface SlaClock {
   running: boolean;
   /** Wall-clock seconds the clock stood still, all pauses together. */
   paused: number;
+}
+
+const STAGES = ['ok', 'warning', 'breached'] as const;
+
+function rank(stage: unknown, what: string): number {
+  const at = stage == null ? 0 : STAGES.indexOf(stage as (typeof STAGES)[number]);
+  if (at < 0) throw new Error(`${what}: a stage is "ok", "warning" or "breached", got ${JSON.stringify(stage)}`);
+  return at;
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
@@ -118,6 +127,8 @@ export function slaFunctions(now: number, calendarOf: (name: unknown) => Busines
         ? { total, budget, startedAt: iso(now), running: true, paused: clock.paused }
         : { total, budget, pausedAt: clock.pausedAt ?? iso(now), running: false, paused: clock.paused };
     },
+    slaStageMin: (a: unknown, b: unknown) => STAGES[Math.min(rank(a, 'slaStageMin'), rank(b, 'slaStageMin'))],
+    slaStageMax: (a: unknown, b: unknown) => STAGES[Math.max(rank(a, 'slaStageMax'), rank(b, 'slaStageMax'))],
     slaStageOf: (usedSeconds: unknown, total: unknown) => {
       const u = num(usedSeconds, 'slaStageOf used');
       const t = num(total, 'slaStageOf total');

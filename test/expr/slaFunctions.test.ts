@@ -56,6 +56,10 @@ test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %', () => {
   expect(feel('=slaStageOf(74, 100)')).toBe('ok');
   expect(feel('=slaStageOf(75, 100)')).toBe('warning');
   expect(feel('=slaStageOf(100, 100)')).toBe('breached');
+  expect(feel('=slaStageMin("breached", "warning")')).toBe('warning');
+  expect(feel('=slaStageMin(null, "breached")')).toBe('ok');
+  expect(feel('=slaStageMax(null, "warning")')).toBe('warning');
+  expect(() => feel('=slaStageMax("late", "ok")')).toThrow(/a stage is "ok", "warning" or "breached"/);
   expect(() => feel('=slaUsed({total: 1}, "24x7")')).toThrow(/slaUsed clock.budget must be a number/);
 });
 
