@@ -28,6 +28,8 @@ export function mount(main: HTMLElement, _me: Me): { dispose: () => void } {
   const from = h('input', { type: 'month', id: 'sla-from', value: monthStart(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 5, 1))) });
   const to = h('input', { type: 'month', id: 'sla-to', value: monthStart(now) });
   const kind = h('select', { id: 'sla-kind' }, h('option', { value: 'resolution' }, 'Resolution'), h('option', { value: 'response' }, 'Response'));
+  // any deployed process may write SLA records: the report can keep to one
+  const process = h('select', { id: 'sla-process' }, h('option', { value: '' }, 'All processes'));
   const by = h('select', { id: 'sla-by' }, h('option', { value: 'priority' }, 'Priority'), h('option', { value: 'group' }, 'Assignment group'));
   const csv = h('a', { id: 'sla-csv', class: 'button secondary', download: 'sla-report.csv' }, 'Download CSV');
   const result = h('div', { id: 'sla-result' });
@@ -42,6 +44,7 @@ export function mount(main: HTMLElement, _me: Me): { dispose: () => void } {
       to: new Date(Date.UTC(ty, tm, 1)).toISOString(),
       groupBy: `${by.value},month`,
     });
+    if (process.value) params.set('processId', process.value);
     return params.toString();
   };
 
@@ -90,7 +93,12 @@ export function mount(main: HTMLElement, _me: Me): { dispose: () => void } {
     csv.setAttribute('href', `/api/reports/sla?${q}&format=csv`);
     void loadInto(result, () => api.get<Report>(`/api/reports/sla?${q}`), render, { what: 'the SLA report', current: () => mine === seq });
   };
-  for (const input of [from, to, kind, by]) input.addEventListener('change', load);
+  for (const input of [from, to, kind, by, process]) input.addEventListener('change', load);
+  // the processes to choose from; the report loads at once for all of them meanwhile
+  void api
+    .get<{ items: { processId: string; name: string | null }[] }>('/api/processes')
+    .then(({ items }) => process.append(...items.map((p) => h('option', { value: p.processId }, p.name ? `${p.name} (${p.processId})` : p.processId))))
+    .catch(() => undefined);
 
   main.append(
     h(
@@ -109,6 +117,7 @@ export function mount(main: HTMLElement, _me: Me): { dispose: () => void } {
         h('label', { for: 'sla-to' }, 'To ', to),
         h('label', { for: 'sla-kind' }, 'Target ', kind),
         h('label', { for: 'sla-by' }, 'Per ', by),
+        h('label', { for: 'sla-process' }, 'Process ', process),
         csv,
       ),
       result,

@@ -104,6 +104,12 @@ test('an auditor reads the SLA report: bars and table per priority, response tar
     ),
   );
 
+  // kept to one process: the same records (only this process wrote any), the CSV link follows
+  await page.selectOption('#sla-process', 'slaFixture');
+  await page.waitForSelector('#sla-result:not([aria-busy]) svg.sla-chart');
+  expect(await bars()).toEqual([[month, 'P1', 100]]);
+  expect(await page.getAttribute('#sla-csv', 'href')).toContain('processId=slaFixture');
+
   // an agent: no link, and the page itself is not offered
   await page.click('button:has-text("Sign out")');
   await signIn(page, server.baseUrl, 'alice');
