@@ -7,8 +7,8 @@
  * a reopen of a resolved ticket: `processdesk.correlation = waiting` on the element that waits for it)
  * is never buffered: a reply that came early would otherwise end the next, unrelated wait. It reaches
  * exactly one instance waiting for it now, or it is refused (CONFLICT, nothing delivered, nothing kept):
- * when none waits, and when several wait for the same key (one reply never resumes two tickets). The
- * sender learns which instance it reached (`instances`).
+ * when none waits, and when several wait for the same key (one reply never resumes two tickets); it
+ * never starts an instance. The sender learns which instance it reached (`instances`).
  */
 import { randomUUID } from 'node:crypto';
 import { referencedNames } from '../expr/feel';
@@ -49,6 +49,9 @@ function notWaitedFor(name: string, correlationKey: string, waiting: number): En
 const ignorableConflict = (err: unknown): boolean => err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND');
 
 export class Messaging {
+  /** Per definition key, the messages its elements take only while waiting (processdesk.correlation). */
+  private readonly waitingOnlyNames = new Map<string, Set<string>>();
+
   constructor(
     private readonly store: Store,
     private readonly executor: Executor,
@@ -127,10 +130,14 @@ export class Messaging {
   /** True when an element of a deployed process (latest versions) catches this message only while waiting. */
   private async correlatedOnlyWhileWaiting(name: string): Promise<boolean> {
     for (const row of await this.store.listLatestDefinitions()) {
-      const { model } = (await this.definitions.get(row.key)).compiled;
-      for (const node of Object.values(model.nodes)) {
-        if (node.correlation === 'waiting' && node.event?.kind === 'message' && node.event.messageName === name) return true;
+      let names = this.waitingOnlyNames.get(row.key);
+      if (!names) {
+        // a deployed version never changes: its names are read once
+        const { model } = (await this.definitions.get(row.key)).compiled;
+        names = new Set(Object.values(model.nodes).flatMap((n) => (n.correlation === 'waiting' && n.event?.kind === 'message' ? [n.event.messageName] : [])));
+        this.waitingOnlyNames.set(row.key, names);
       }
+      if (names.has(name)) return true;
     }
     return false;
   }
