@@ -83,7 +83,7 @@ test('a priority change while pending the customer applies at once; the clock st
   const res = await send('PriorityChanged', incidentId, { impact: 1, urgency: 1 });
   expect(res.status).toBe(200);
   expect(res.body.instances).toEqual([id]);
-  const raised = await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority while pending', 3000);
+  const raised = await waitFor(itsm.app, id, (i) => i.variables.priority === 1, 'new priority while pending', 8000);
   expect(raised.activeElements).toContain('AwaitCustomer'); // the customer still has the ball
   expect(raised.variables.slaResolution).toBe('PT60S');
   expect(raised.variables.slaClock).toMatchObject({ total: 60, budget: 60 - used, running: false });

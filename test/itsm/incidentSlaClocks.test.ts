@@ -57,10 +57,10 @@ describe('SLA clocks start when the incident is reported', () => {
     expect(ms(ack.dueDate)).toBe(ms(reportedAt) + HOUR);
     expect(v.slaClock).toEqual({ total: 8 * 3600, budget: 8 * 3600, startedAt: reportedAt, running: true, paused: 0 });
     // 50 minutes are gone: the 45-minute warning fired as soon as the clock started
-    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'response warning from the report time', 3000);
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'response warning from the report time', 8000);
     await eventually(async () => expect(sent(id, 'sla-response-warning')).toHaveLength(1));
     time.advance(10 * MIN); // the hour since the report is up
-    await waitFor(itsm.app, id, (i) => i.variables.responseSla === 'breached', 'response breach an hour after the report', 3000);
+    await waitFor(itsm.app, id, (i) => i.variables.responseSla === 'breached', 'response breach an hour after the report', 8000);
   });
 
   test('without reportedAt the clocks start at the instance start, not when logging ends', async () => {
@@ -113,9 +113,9 @@ describe('the major incident path keeps its SLA timers', () => {
     expect(ms(v.slaResolutionDueAt)).toBe(planned + (3600 - used) * 1000);
     expect(ms(v.slaResolutionWarningAt)).toBe(planned + (2700 - used) * 1000);
     time.advance(45 * MIN);
-    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'resolution warning while coordinated', 3000);
+    await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'warning', 'resolution warning while coordinated', 8000);
     time.advance(15 * MIN);
-    const breached = await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'resolution breach while coordinated', 3000);
+    const breached = await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'resolution breach while coordinated', 8000);
     expect(breached.activeElements).toContain('CoordinateMajorIncident');
     await eventually(async () => expect(sent(id, 'sla-resolution-breached')).toHaveLength(1));
     expect(sent(id, 'sla-resolution-warning')).toHaveLength(1);
@@ -140,11 +140,11 @@ describe('a lowered priority and a reopen', () => {
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
     await waitTasks(itsm.app, id, 'InvestigateAndResolve');
     time.advance(100_000);
-    await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach of the P2 target', 3000);
+    await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach of the P2 target', 8000);
     await eventually(async () => expect(sent(id, 'sla-resolution-breached')).toHaveLength(1));
 
     await publish(itsm.app, 'PriorityChanged', incidentId, { impact: 3, urgency: 3 });
-    const lowered = await waitFor(itsm.app, id, (i) => i.variables.priority === 5 && i.variables.slaResolution === 'PT4H', 'P5', 3000);
+    const lowered = await waitFor(itsm.app, id, (i) => i.variables.priority === 5 && i.variables.slaResolution === 'PT4H', 'P5', 8000);
     const clock = lowered.variables.slaClock as Clock;
     const used = clock.total - clock.budget;
     expect(clock.total).toBe(14_400);
@@ -157,7 +157,7 @@ describe('a lowered priority and a reopen', () => {
     expect(ms((await instance(itsm.app, id)).variables.slaResolutionDueAt)).toBe(replanned + clock.budget * 1000);
 
     time.advance(clock.budget * 1000); // the new target runs out as well
-    const again = await waitFor(itsm.app, id, (i) => i.variables.resolutionBreaches === 2, 'second breach', 3000);
+    const again = await waitFor(itsm.app, id, (i) => i.variables.resolutionBreaches === 2, 'second breach', 8000);
     expect(again.variables.slaStage).toBe('breached');
     await itsm.engine.idle();
     expect(sent(id, 'sla-resolution-breached')).toHaveLength(1); // escalated once
@@ -184,7 +184,7 @@ describe('a lowered priority and a reopen', () => {
     expect(v.resolutionRound).toBe(1);
     expect(v.resolutionSla).toBeNull();
     time.advance(stopped.budget * 1000);
-    await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach when the time left is used', 3000);
+    await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach when the time left is used', 8000);
   });
 
   test('slaOnReopen "fresh": a reopened incident gets the whole resolution target again, as a new round', async () => {
@@ -193,7 +193,7 @@ describe('a lowered priority and a reopen', () => {
     await completeTask(itsm.app, id, 'LogIncident', { ...LOG, impact: 1, urgency: 2 });
     await completeTask(itsm.app, id, 'AcknowledgeIncident');
     time.advance(100_000);
-    await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach of the first round', 3000);
+    await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach of the first round', 8000);
     await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
     await waitActive(itsm.app, id, 'AwaitConfirmation');
     await publish(itsm.app, 'IncidentReopened', incidentId, { reopenReason: 'again' });

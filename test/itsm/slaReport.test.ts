@@ -115,7 +115,7 @@ test('a reopen that continues the clock records the same target again: one row, 
   await publish(itsm.app, 'IncidentReopened', incidentId, { reopenReason: 'again' });
   await waitTasks(itsm.app, id, 'InvestigateAndResolve');
   time.advance(100_000); // 305 s of 300 now
-  await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach after the reopen', 3000);
+  await waitFor(itsm.app, id, (i) => i.variables.resolutionSla === 'breached', 'breach after the reopen', 8000);
   await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
   await waitActive(itsm.app, id, 'AwaitConfirmation');
   const rows = (await itsm.store.listSlaRecords({ from: 0, to: time.clock() + 1, limit: 100 })).filter((r) => r.instanceId === id && r.kind === 'resolution');
