@@ -31,6 +31,7 @@ import { jobsRouter } from './routes/jobs';
 import { messagesRouter } from './routes/messages';
 import { processesRouter } from './routes/processes';
 import { processVersionsRouter } from './routes/processVersions';
+import { reportsRouter } from './routes/reports';
 import { sessionRouter } from './routes/session';
 import { startFormsRouter } from './routes/startForms';
 import { systemRouter } from './routes/system';
@@ -124,6 +125,7 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     messagesRouter,
     jobsRouter,
     incidentsRouter,
+    reportsRouter,
     systemRouter,
     sessionRouter,
     startFormsRouter,

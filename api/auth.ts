@@ -32,6 +32,7 @@
  * | signals.broadcast  | POST /api/signals                                             |          |       |         | x     | x      |
  * | jobs.work          | POST /api/jobs/activate, /:key/complete, /:key/fail, /:key/error |        |       |         | x     | x      |
  * | incidents.read     | GET /api/incidents                                            | x        |       | x       | x     |        |
+ * | reports.read       | GET /api/reports/sla (counts of SLA records, JSON or CSV)     | x        |       | x       | x     |        |
  * | incidents.resolve  | POST /api/incidents/:id/resolve, /api/incidents/retry (bulk;  | owner*   |       |         | x     |        |
  *                      |      each id checked as the single resolve)                   |
  * | queues.admin       | /admin/queues (BullMQ's dashboard and its API; api/queueDashboard.ts) |  |       |         | x     |        |
@@ -95,6 +96,7 @@ export const PERMISSIONS = {
   'signals.broadcast': ['admin', 'worker'],
   'jobs.work': ['admin', 'worker'],
   'incidents.read': ['designer', 'auditor', 'admin'],
+  'reports.read': ['designer', 'auditor', 'admin'],
   'incidents.resolve': ['designer', 'admin'],
   'queues.admin': ['admin'],
   'drafts.own': ['designer', 'admin'],

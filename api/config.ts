@@ -24,7 +24,7 @@
  * | CHECKPOINT_INTERVAL_MS| 60000          | how often heads of grown histories go into a signed checkpoint   |
  * | INTEGRITY_CHECK_MS    | 600000         | a health check re-checks the store for damage at most this often |
  * | MAX_FLOW_NODES, MAX_MULTI_INSTANCE, FEEL_TIMEOUT_MS, MAX_FEEL_RESULT_BYTES, MIN_TIMER_CYCLE_MS,    |
- * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND,                 |
+ * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_REPORTED_AGE_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND,  |
  * | MAX_LINKS_PER_TICKET (default 100 links per ticket): engine limits                                 |
  * |                       | (see engine/expr/limits.ts and README "Security model")                 |
  * | SHUTDOWN_GRACE_MS     | 10000          | SIGTERM/SIGINT: how long requests in flight may take before their connections are cut |
@@ -39,6 +39,9 @@
  * | QUEUE_DASHBOARD       | on             | BullMQ's dashboard at /admin/queues for admins: `on`, `readonly`, `off` |
  * | MAX_BULK_RETRY        | 100            | most incidents one POST /api/incidents/retry retries (more: 413) |
  * | VERSIONS_SCAN_LIMIT   | 10000          | most instances a version history counts (GET /api/processes/:key/versions) |
+ * | SLA_REPORT_SCAN_LIMIT | 50000          | most SLA records one SLA report reads (GET /api/reports/sla; 400 beyond) |
+ * | BUSINESS_CALENDAR     | Mon-Fri 9-17 UTC | JSON file: the engine-wide calendar of business time            |
+ * | BUSINESS_CALENDARS    | -              | JSON file of named calendars (name -> calendar), picked per instance |
  * | DRAFT_MAX_CHARS       | 2000000        | largest modeler draft (XML and forms, characters): 413 beyond   |
  * | DRAFTS_PER_USER       | 50             | most drafts one user keeps: a new one beyond is 400             |
  * | HEATMAP_SCAN_LIMIT    | 1000           | most instances a heatmap scans, reading the history of those of its version |
@@ -58,7 +61,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_GROUP_COMMIT_MAX, validateCalendar, type BusinessCalendarConfig, type JobQueueSettings, type Limits } from '../engine';
+import { DEFAULT_GROUP_COMMIT_MAX, validateCalendar, validateCalendars, type BusinessCalendarConfig, type JobQueueSettings, type Limits } from '../engine';
 import { changeSettings, DEFAULT_CHANGE_SETTINGS, type ChangeSettings } from './changeSettings';
 import { readJobQueueSettings } from './jobQueuesConfig';
 
@@ -98,6 +101,8 @@ export interface ApiConfig {
   trustProxy?: string | number | boolean;
   /** BUSINESS_CALENDAR: a JSON file with the working hours of the business-time FEEL functions. */
   businessCalendar?: BusinessCalendarConfig;
+  /** BUSINESS_CALENDARS: a JSON file of named calendars a process picks per instance (by customer, service...). */
+  businessCalendars?: Record<string, BusinessCalendarConfig>;
   /** The history sealing key (engine option historyKey). */
   historyKeyFile?: string;
   /** Engine option checkpointIntervalMs. */
@@ -122,6 +127,8 @@ export interface ApiConfig {
   maxBulkRetry: number;
   /** VERSIONS_SCAN_LIMIT: most instances one version history request counts. */
   versionsScanLimit: number;
+  /** SLA_REPORT_SCAN_LIMIT: most SLA records one SLA report reads (a range holding more is a 400). */
+  slaReportScanLimit: number;
   /** DRAFT_MAX_CHARS: largest modeler draft, XML and forms together (413 beyond). */
   draftMaxChars: number;
   /** DRAFTS_PER_USER: most drafts one user keeps (a new one beyond is refused). */
@@ -195,6 +202,7 @@ export const LIMIT_VARIABLES: Record<string, keyof Limits> = {
   MIN_TIMER_CYCLE_MS: 'minTimerCycleMs',
   MAX_TIMER_REPETITIONS: 'maxTimerRepetitions',
   MAX_MESSAGE_TTL_MS: 'maxMessageTtlMs',
+  MAX_REPORTED_AGE_MS: 'maxReportedAgeMs',
   MAX_JSON_DEPTH: 'maxJsonDepth',
   MAX_STEPS_PER_COMMAND: 'maxStepsPerCommand',
   MAX_LINKS_PER_TICKET: 'maxLinksPerTicket',
@@ -235,6 +243,7 @@ export const DEFAULT_CONFIG: ApiConfig = {
   queueDashboard: 'on',
   maxBulkRetry: 100,
   versionsScanLimit: 10_000,
+  slaReportScanLimit: 50_000,
   heatmapScanLimit: 1000,
   draftMaxChars: 2_000_000,
   draftsPerUser: 50,
@@ -282,6 +291,15 @@ export function storeDescription(c: { dataDir: string; postgres?: PostgresSettin
   return c.dataDir;
 }
 
+/** Reads and checks the named calendars file; a bad one stops the start with the reason. */
+export function readCalendars(file: string): Record<string, BusinessCalendarConfig> {
+  try {
+    return validateCalendars(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new Error(`BUSINESS_CALENDARS ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** Reads and checks the calendar file; a bad one stops the start with the reason. */
 export function readCalendar(file: string): BusinessCalendarConfig {
   try {
@@ -324,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     staticDir: path.resolve(cwd, env.STATIC_DIR || DEFAULT_CONFIG.staticDir),
     trustProxy: env.TRUST_PROXY ? (/^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY) : undefined,
     businessCalendar: env.BUSINESS_CALENDAR ? readCalendar(path.resolve(cwd, env.BUSINESS_CALENDAR)) : undefined,
+    businessCalendars: env.BUSINESS_CALENDARS ? readCalendars(path.resolve(cwd, env.BUSINESS_CALENDARS)) : undefined,
     historyKeyFile: historyKeyFileOf(env, cwd),
     checkpointIntervalMs: intFrom(env.CHECKPOINT_INTERVAL_MS, DEFAULT_CONFIG.checkpointIntervalMs, 'CHECKPOINT_INTERVAL_MS'),
     integrityCheckMs: intFrom(env.INTEGRITY_CHECK_MS, DEFAULT_CONFIG.integrityCheckMs, 'INTEGRITY_CHECK_MS'),
@@ -336,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     queueDashboard: dashboardMode(env.QUEUE_DASHBOARD),
     maxBulkRetry: intFrom(env.MAX_BULK_RETRY, DEFAULT_CONFIG.maxBulkRetry, 'MAX_BULK_RETRY'),
     versionsScanLimit: intFrom(env.VERSIONS_SCAN_LIMIT, DEFAULT_CONFIG.versionsScanLimit, 'VERSIONS_SCAN_LIMIT'),
+    slaReportScanLimit: intFrom(env.SLA_REPORT_SCAN_LIMIT, DEFAULT_CONFIG.slaReportScanLimit, 'SLA_REPORT_SCAN_LIMIT'),
     draftMaxChars: intFrom(env.DRAFT_MAX_CHARS, DEFAULT_CONFIG.draftMaxChars, 'DRAFT_MAX_CHARS'),
     draftsPerUser: intFrom(env.DRAFTS_PER_USER, DEFAULT_CONFIG.draftsPerUser, 'DRAFTS_PER_USER'),
     heatmapScanLimit: intFrom(env.HEATMAP_SCAN_LIMIT, DEFAULT_CONFIG.heatmapScanLimit, 'HEATMAP_SCAN_LIMIT'),

@@ -1,7 +1,7 @@
 /**
  * The service desk's operations, in the catalog of api/operations.ts: process owners' version history,
  * heatmap, forms and drafts; the task desk's saved views, assignable users, notes and attachments; the
- * web app's sessions and start forms; bulk retry of incidents.
+ * web app's sessions and start forms; bulk retry of incidents; the SLA report.
  */
 import { op } from './operationSpec';
 
@@ -280,5 +280,17 @@ export const DESK_OPERATIONS = {
     summary: 'Sign out: the session of the cookie ends on the server and the cookie is cleared',
     errorNotes: { 403: 'the request has a live session cookie but not the header X-ProcessDesk-CSRF: 1; the session goes on' },
     success: { status: 200, schema: 'SignOut' },
+  }),
+  getSlaReport: op({
+    operationId: 'getSlaReport',
+    method: 'get',
+    path: '/api/reports/sla',
+    permission: 'reports.read',
+    tag: 'reports',
+    summary:
+      'SLA targets met and breached per kind (response, resolution) and per priority, assignment group and/or month of completion, from the SLA records completed in [from, to) (a bounded scan: SLA_REPORT_SCAN_LIMIT); CSV with `Accept: text/csv` or `format=csv`',
+    query: 'SlaReportQuery',
+    errorNotes: { 400: 'from not before to, a groupBy other than priority, group, month, or more records in the range than SLA_REPORT_SCAN_LIMIT' },
+    success: { status: 200, schema: 'SlaReport', description: 'JSON, or text/csv with `Accept: text/csv` or `?format=csv`' },
   }),
 };

@@ -3,12 +3,24 @@
  * notes and attachments, sessions, bulk retry of incidents, drafts, version history and heatmap, forms,
  * start forms.
  */
-import { id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, page, type Schema, taskSearch, taskSort } from './schemaParts';
+import { id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, page, query, type Schema, taskSearch, taskSort } from './schemaParts';
 
 /** The kinds of link an agent gives (engine/runtime/ticketLinks.ts); `raised` links are made by processes. */
 const AGENT_LINK_KINDS = ['related', 'caused-by', 'fixed-by'] as const;
 
 export const deskRequests = {
+  SlaReportQuery: query({
+    from: { ...isoTime, description: 'records completed at or after (default: 12 months before to)' },
+    to: { ...isoTime, description: 'records completed before (default: now)' },
+    groupBy: {
+      type: 'string',
+      maxLength: 40,
+      pattern: '^(priority|group|month)(,(priority|group|month))*$',
+      description: 'comma-separated: priority, group (assignment group), month (UTC); default priority,month; rows are always per kind',
+    },
+    processId: { ...id, description: 'only the SLA records of this process (e.g. incident); default all' },
+    format: { enum: ['json', 'csv'], description: 'default json, or as the Accept header asks' },
+  }),
   TaskViewRequest: obj(
     {
       name,
@@ -104,6 +116,37 @@ export const deskResponses = {
     additionalProperties: false,
     required: ['items'],
     properties: { items: { type: 'array', items: { $ref: '#/components/schemas/TicketLink' }, description: 'oldest first, at most MAX_LINKS_PER_TICKET' } },
+  },
+  SlaReport: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['from', 'to', 'groupBy', 'records', 'rows'],
+    properties: {
+      from: isoTime,
+      to: isoTime,
+      processId: { type: 'string', description: 'the process asked for, when one was' },
+      groupBy: { type: 'array', items: { enum: ['priority', 'group', 'month'] } },
+      records: { type: 'integer', description: 'SLA records counted' },
+      rows: {
+        type: 'array',
+        description: 'by kind, month, priority, group',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'priority', 'group', 'month', 'total', 'met', 'breached', 'metPercent'],
+          properties: {
+            kind: { enum: ['response', 'resolution'] },
+            priority: { type: ['integer', 'null'] },
+            group: { type: ['string', 'null'] },
+            month: { type: ['string', 'null'], description: 'YYYY-MM (UTC) of completion' },
+            total: { type: 'integer' },
+            met: { type: 'integer' },
+            breached: { type: 'integer', description: 'breached at any time, a later longer target included' },
+            metPercent: { type: 'number', description: 'met / total in percent, one decimal' },
+          },
+        },
+      },
+    },
   },
   ProcessVersions: {
     type: 'object',

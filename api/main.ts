@@ -47,6 +47,7 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
   const engine = await new Engine({
     dataDir: config.dataDir,
     businessCalendar: config.businessCalendar,
+    businessCalendars: config.businessCalendars,
     mongodbUrl: config.mongodbUrl,
     postgres: config.postgres,
     redisUrl: process.env.REDIS_URL || undefined,

@@ -2,7 +2,9 @@
  * Prometheus metrics in a registry of this app (never prom-client's global one):
  *   instances_started_total, instances_completed_total, tasks_completed_total,
  *   task_latency_seconds (task createdAt -> completion), job_retries_total (job fail calls),
- *   timer_lateness_seconds (fired - due), http_request_duration_seconds{method,route,status}, plus Node's
+ *   timer_lateness_seconds (fired - due), processdesk_sla_met_total{priority,kind} and
+ *   processdesk_sla_breached_total{priority,kind} (SLA records as they are written: a target recorded again,
+ *   a reopen that continued its clock, counts again), http_request_duration_seconds{method,route,status}, plus Node's
  *   default process metrics; with jobs on BullMQ also job_queue_jobs{type,state} (queue depth) and
  *   job_queue_oldest_waiting_seconds{type} (age of the job next in line), read from Redis at each scrape.
  *
@@ -30,6 +32,18 @@ export class ApiMetrics {
     help: 'How late timers fired after their due time',
     registers: [this.registry],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  });
+  readonly slaMet = new Counter({
+    name: 'processdesk_sla_met_total',
+    help: 'SLA targets recorded as met, by priority and kind (response, resolution)',
+    labelNames: ['priority', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly slaBreached = new Counter({
+    name: 'processdesk_sla_breached_total',
+    help: 'SLA targets recorded as breached, by priority and kind (response, resolution)',
+    labelNames: ['priority', 'kind'] as const,
+    registers: [this.registry],
   });
   readonly jobRetries = new Counter({ name: 'job_retries_total', help: 'Failed job attempts reported by workers', registers: [this.registry] });
   readonly httpDuration = new Histogram({
@@ -104,6 +118,10 @@ export class ApiMetrics {
     }
     for (const t of batch.timers?.upsert ?? []) {
       if (t.state === 'fired' && t.firedAt !== undefined) this.timerLateness.observe(Math.max(0, (t.firedAt - t.dueAt) / 1000));
+    }
+    for (const r of batch.slaRecords?.upsert ?? []) {
+      const labels = { priority: r.priority === undefined ? 'none' : String(r.priority), kind: r.kind };
+      (r.status === 'met' ? this.slaMet : this.slaBreached).inc(labels);
     }
   }
 

@@ -93,7 +93,7 @@ export function buildOpenApi(): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: ['deployments', 'processes', 'drafts', 'instances', 'history', 'tasks', 'messages', 'jobs', 'incidents', 'changes', 'system'].map((name) => ({ name })),
+    tags: ['deployments', 'processes', 'drafts', 'instances', 'history', 'tasks', 'messages', 'jobs', 'incidents', 'changes', 'reports', 'system'].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'demo mode (DEMO=on): `demo-<user>`; otherwise configured tokens (AUTH_CONFIG) or OIDC JWTs' } },

@@ -77,7 +77,7 @@ export const OPERATIONS = {
     summary: 'Start a process instance',
     body: 'StartInstanceRequest',
     errorNotes: {
-      400: "variables do not match the process's start schema (a property it does not declare is named), name an identity variable (the starter is the signed-in user), or nest deeper than maxJsonDepth; a businessKey for a process that numbers its tickets (processdesk.ticketPrefix); raisedFrom a ticket with MAX_LINKS_PER_TICKET links",
+      400: "variables do not match the process's start schema (a property it does not declare is named), name an identity variable (the starter is the signed-in user), nest deeper than maxJsonDepth, or give the start event's reportedAt variable (processdesk.reportedAt) in the future, older than maxReportedAgeMs or without an offset; a businessKey for a process that numbers its tickets (processdesk.ticketPrefix); raisedFrom a ticket with MAX_LINKS_PER_TICKET links",
       403: "the process's processdesk.startableBy leaves the caller out, the variables hold a setting of the process owner (readOnly in its schema) and the caller is neither designer nor admin, or an agent names in raisedFrom a ticket they may not act on",
     },
     success: { status: 201, schema: 'Instance' },
@@ -360,9 +360,9 @@ export const OPERATIONS = {
     summary: 'Publish a message (correlated now or buffered for its time to live)',
     body: 'MessageRequest',
     errorNotes: {
-      400: "a timeToLive above maxMessageTtlMs (agents: any timeToLive), a variable the catching element does not map (agents), variables that do not match the catching element's form (agents: zeebe:formDefinition on it), or an identity variable",
+      400: "a timeToLive above maxMessageTtlMs (agents, and messages correlated only while waited for: any timeToLive; the latter also a messageId), a variable the catching element does not map (agents), variables that do not match the catching element's form (agents: zeebe:formDefinition on it), or an identity variable",
       403: 'agents: the catching element is not open to agents (processdesk.publishers), an instance the agent may not act on, or a message start event; nothing is delivered',
-      409: "agents: no instance they may act on waits for the message now (agents' messages are not buffered)",
+      409: "agents: no instance they may act on waits for the message now (agents' messages are not buffered); everyone: a message correlated only while waited for (processdesk.correlation) that no instance, or more than one, waits for now",
     },
     success: { status: 200, schema: 'MessageResult' },
     errors: [409, 413],

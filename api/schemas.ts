@@ -432,8 +432,14 @@ export const responses = {
   },
   MessageResult: {
     type: 'object',
-    required: ['correlated', 'messageKey'],
-    properties: { correlated: { type: 'integer' }, messageKey: { type: 'string' }, startedInstances: { type: 'array', items: { type: 'string' } }, duplicate: { type: 'boolean' } },
+    required: ['correlated', 'messageKey', 'instances'],
+    properties: {
+      correlated: { type: 'integer' },
+      messageKey: { type: 'string' },
+      instances: { type: 'array', items: { type: 'string' }, description: 'the instances the message reached now (waiting ones, then started ones)' },
+      startedInstances: { type: 'array', items: { type: 'string' } },
+      duplicate: { type: 'boolean' },
+    },
   },
   SignalResult: { type: 'object', properties: { delivered: { type: 'integer' }, startedInstances: { type: 'array', items: { type: 'string' } } } },
   Job: {

@@ -45,6 +45,7 @@ import {
   limitsFromEnv,
   postgresSettings,
   readCalendar,
+  readCalendars,
   sqliteSettings,
   storeDescription,
   type ApiConfig,
@@ -76,6 +77,8 @@ export interface WorkerConfig {
   demoWorkers: boolean;
   /** BUSINESS_CALENDAR, as for the API (business-time FEEL functions). */
   businessCalendar?: BusinessCalendarConfig;
+  /** BUSINESS_CALENDARS, as for the API (named calendars). */
+  businessCalendars?: Record<string, BusinessCalendarConfig>;
   /** HISTORY_KEY_FILE: the key that seals history heads, the same as the API's. */
   historyKeyFile: string;
   /** Where the directory comes from, as for the API (commands run here evaluate groupMembers too). */
@@ -115,6 +118,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     timerLockMs: int(env.TIMER_LOCK_MS, 30_000),
     demoWorkers: env.DEMO_WORKERS !== 'off',
     businessCalendar: env.BUSINESS_CALENDAR ? readCalendar(path.resolve(cwd, env.BUSINESS_CALENDAR)) : undefined,
+    businessCalendars: env.BUSINESS_CALENDARS ? readCalendars(path.resolve(cwd, env.BUSINESS_CALENDARS)) : undefined,
     historyKeyFile: historyKeyFileOf(env, cwd),
     limits: limitsFromEnv(env),
     people: {
@@ -155,6 +159,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     scheduler,
     onError,
     businessCalendar: config.businessCalendar,
+    businessCalendars: config.businessCalendars,
     historyKey: config.historyKeyFile,
     checkpointIntervalMs: 0,
     directory,

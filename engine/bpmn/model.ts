@@ -144,6 +144,12 @@ export interface FlowNode {
   adHoc?: AdHocDefinition;
   /** Catching message elements: roles besides workers and admins that may publish the message (readPolicy.ts). */
   publishers?: string[];
+  /** Elements that wait for a message: `waiting` when the message is correlated only while waited for (readPolicy.ts). */
+  correlation?: 'waiting';
+  /** None start events: the variable that holds when the subject was reported (readPolicy.ts). */
+  reportedAt?: string;
+  /** Script tasks whose result is an SLA record (runtime/slaRecords.ts). */
+  slaRecord?: boolean;
   /**
    * None start events and catching message elements: `zeebe:formDefinition formId`, the form people fill
    * in to start the process or to send the message (as Camunda 8 declares start forms).

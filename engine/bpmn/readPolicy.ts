@@ -18,6 +18,16 @@
  * On a message catch event, boundary event, receive task or event subprocess start:
  *   processdesk.publishers        = agent                   agents may publish this message to instances they
  *                                                           may act on (workers and admins always may)
+ *   processdesk.correlation       = waiting                 the message means something only while an instance
+ *                                                           waits for it here: it is never buffered, reaches one
+ *                                                           waiting instance or is refused (runtime/messaging.ts)
+ * On the none start event:
+ *   processdesk.reportedAt        = reportedAt              the variable that says when the subject was reported:
+ *                                                           the starter may give a past date-time (within the limit
+ *                                                           maxReportedAgeMs), else the engine sets the start time
+ * On a script task:
+ *   processdesk.slaRecord         = true                    its result (a context) is an SLA record, written to the
+ *                                                           store with the command (runtime/slaRecords.ts)
  * A `processdesk.*` property the engine does not know is a deploy problem (a typo must not open a door).
  */
 import { children, extension, str, type ModdleElement } from './elements';
@@ -89,13 +99,43 @@ export function readProcessPolicy(ctx: ReadContext, process: ModdleElement): Pro
   return policy;
 }
 
-/** processdesk.publishers of a catching element: the roles (besides workers and admins) that may publish its message. */
-export function readPublishers(ctx: ReadContext, el: ModdleElement): string[] | undefined {
+const ELEMENT_PROPERTIES = ['processdesk.publishers', 'processdesk.correlation', 'processdesk.reportedAt', 'processdesk.slaRecord'];
+
+/** The processdesk.* properties of a flow node (where each belongs is checked by readProcess.ts). */
+export interface ElementProperties {
+  publishers?: string[];
+  /** `waiting`: the message is correlated only to an instance waiting for it now, never buffered. */
+  correlation?: 'waiting';
+  /** The variable that holds when the process's subject was reported (none start events). */
+  reportedAt?: string;
+  /** The script's result is an SLA record (script tasks). */
+  slaRecord?: boolean;
+}
+
+export function readElementProperties(ctx: ReadContext, el: ModdleElement): ElementProperties {
   const props = properties(el);
-  for (const name of props.keys()) if (name !== 'processdesk.publishers') ctx.problems.add(el.id, `unknown extension property ${name} here (known: processdesk.publishers)`);
-  if (!props.has('processdesk.publishers')) return undefined;
-  const roles = list(props.get('processdesk.publishers'));
-  const bad = roles.filter((r) => !PUBLISHER_ROLES.has(r));
-  if (!roles.length || bad.length) ctx.problems.add(el.id, `processdesk.publishers must list ${[...PUBLISHER_ROLES].join(', ')} (got "${props.get('processdesk.publishers')}")`);
-  return roles.filter((r) => PUBLISHER_ROLES.has(r));
+  const out: ElementProperties = {};
+  for (const name of props.keys()) {
+    if (!ELEMENT_PROPERTIES.includes(name)) ctx.problems.add(el.id, `unknown extension property ${name} here (known: ${ELEMENT_PROPERTIES.join(', ')})`);
+  }
+  if (props.has('processdesk.publishers')) {
+    const roles = list(props.get('processdesk.publishers'));
+    const bad = roles.filter((r) => !PUBLISHER_ROLES.has(r));
+    if (!roles.length || bad.length) ctx.problems.add(el.id, `processdesk.publishers must list ${[...PUBLISHER_ROLES].join(', ')} (got "${props.get('processdesk.publishers')}")`);
+    out.publishers = roles.filter((r) => PUBLISHER_ROLES.has(r));
+  }
+  if (props.has('processdesk.correlation')) {
+    if (props.get('processdesk.correlation') === 'waiting') out.correlation = 'waiting';
+    else ctx.problems.add(el.id, `processdesk.correlation must be "waiting" (got "${props.get('processdesk.correlation')}")`);
+  }
+  if (props.has('processdesk.reportedAt')) {
+    const name = props.get('processdesk.reportedAt') ?? '';
+    if (VARIABLE_NAME.test(name)) out.reportedAt = name;
+    else ctx.problems.add(el.id, `processdesk.reportedAt must name a variable (got "${name}")`);
+  }
+  if (props.has('processdesk.slaRecord')) {
+    if (props.get('processdesk.slaRecord') === 'true') out.slaRecord = true;
+    else ctx.problems.add(el.id, `processdesk.slaRecord must be "true" (got "${props.get('processdesk.slaRecord')}")`);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * top-level event starts. Element types the engine cannot run are reported, not skipped. Semantic
  * rules that only need the model are in validate.ts.
  */
-import { readProcessPolicy, readPublishers } from './readPolicy';
+import { readElementProperties, readProcessPolicy } from './readPolicy';
 import { bool, child, children, describe, expressionBody, extension, str, text, type ModdleElement } from './elements';
 import { readEventDefinition, readMessageRef, reportMissingRef, type ReadContext } from './readEvents';
 import { checkUnsupportedZeebe, readCalledDecision, readCalledElement, readJob, readAdHoc, readLoop, readMappings, readScript, readUserTask } from './readExtensions';
@@ -176,10 +176,23 @@ function readNode(ctx: ReadContext, el: ModdleElement, kind: NodeKind, scope: Sc
     const loop = readLoop(ctx, el);
     if (loop) node.loop = loop;
   }
-  const publishers = readPublishers(ctx, el);
-  if (publishers) {
-    if (node.event?.kind === 'message' || kind === 'receiveTask') node.publishers = publishers;
+  const props = readElementProperties(ctx, el);
+  const catchesMessage = (node.event?.kind === 'message' && kind !== 'intermediateThrowEvent' && kind !== 'endEvent') || kind === 'receiveTask';
+  if (props.publishers) {
+    if (node.event?.kind === 'message' || kind === 'receiveTask') node.publishers = props.publishers;
     else ctx.problems.add(id, 'processdesk.publishers belongs on an element that catches a message');
+  }
+  if (props.correlation) {
+    if (catchesMessage && kind !== 'startEvent') node.correlation = props.correlation;
+    else ctx.problems.add(id, 'processdesk.correlation belongs on an element that waits for a message');
+  }
+  if (props.reportedAt) {
+    if (kind === 'startEvent' && scope.kind === 'process' && (!node.event || node.event.kind === 'none')) node.reportedAt = props.reportedAt;
+    else ctx.problems.add(id, 'processdesk.reportedAt belongs on a none start event of the process');
+  }
+  if (props.slaRecord) {
+    if (kind === 'scriptTask') node.slaRecord = true;
+    else ctx.problems.add(id, 'processdesk.slaRecord belongs on a script task');
   }
   if (FORM_KINDS.has(kind)) {
     const formId = text(extension(el, 'zeebe:FormDefinition'), 'formId');

@@ -27,6 +27,8 @@ export class ProcessGraph {
     readonly limits: Limits = DEFAULT_LIMITS,
     /** Retries of a job whose task definition gives none, by job type (engine configuration). */
     readonly jobRetries: (type: string) => number | undefined = () => undefined,
+    /** Named calendars a process picks by name (BUSINESS_CALENDARS). */
+    readonly calendars: Record<string, BusinessCalendarConfig> = {},
   ) {
     this.chart = new Chart(statechartConfig(model), model);
     for (const node of Object.values(model.nodes)) {

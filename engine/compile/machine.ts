@@ -36,6 +36,8 @@ export interface CompiledProcess {
 export interface CompileOptions {
   /** Calendar of the business-time FEEL functions (default: Mon-Fri 09:00-17:00 UTC). */
   calendar?: BusinessCalendarConfig;
+  /** Named calendars, picked by name in FEEL (the SLA functions, the business-time functions' last argument). */
+  calendars?: Record<string, BusinessCalendarConfig>;
   /** People the FEEL functions groupMembers / managerOf look up. */
   directory?: Directory;
   limits?: Limits;
@@ -44,7 +46,7 @@ export interface CompileOptions {
 }
 
 export function compileProcess(model: ProcessModel, options: CompileOptions = {}): CompiledProcess {
-  const graph = new ProcessGraph(model, options.calendar, options.directory, options.limits, options.jobRetries);
+  const graph = new ProcessGraph(model, options.calendar, options.directory, options.limits, options.jobRetries, options.calendars);
   return {
     processId: model.id,
     model,

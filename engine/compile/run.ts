@@ -150,7 +150,7 @@ export class Run {
 
   /** What a FEEL expression sees in a scope (a token's locals too, when given). */
   scopeContext(scopeId: string, extra?: Variables, token?: Token): Variables {
-    this.functions ??= commandFunctions(this.graph.calendar, this.at, this.actor, this.graph.directory);
+    this.functions ??= commandFunctions(this.graph.calendar, this.at, this.actor, this.graph.directory, this.graph.calendars);
     return { ...this.visibleVariables(scopeId, token), ...extra, ...this.functions };
   }
 

@@ -180,8 +180,25 @@ export type MachineEvent =
   | (EventBase & { type: 'CONTINUE' })
   | (EventBase & { type: 'CANCEL' });
 
+/** An SLA record a script task marked processdesk.slaRecord gave (elements/tasks/slaRecord.ts), epoch ms. */
+export interface SlaRecordValue {
+  kind: 'response' | 'resolution';
+  round: number;
+  ticket?: string;
+  priority?: number;
+  group?: string;
+  calendar?: string;
+  target?: string;
+  dueAt?: number;
+  breached: boolean;
+  pausedSeconds: number;
+  completedAt: number;
+}
+
 export type Effect =
   | { type: 'history'; event: string; elementId?: string; data?: unknown }
+  /** Written to the SLA records with the command (runtime/effects.ts). */
+  | { type: 'sla.record'; elementId: string; record: SlaRecordValue }
   | {
       type: 'task.create';
       waitId: string;

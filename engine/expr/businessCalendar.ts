@@ -335,3 +335,27 @@ export function businessTimeBetween(cal: BusinessCalendarConfig, from: number, t
   }
   return total;
 }
+
+/** Names of the calendars the SLA functions know besides named ones: every second, and the engine's own. */
+const RESERVED_CALENDARS = new Set(['24x7', 'business']);
+
+/**
+ * Named calendars (BUSINESS_CALENDARS): `{ "<name>": <calendar>, ... }`, each checked as one calendar;
+ * names are letters, digits, `-`, `_` and `.`, and not "24x7" or "business" (those mean every second
+ * and the engine-wide calendar).
+ */
+export function validateCalendars(value: unknown): Record<string, BusinessCalendarConfig> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('named calendars are an object of name -> calendar');
+  const out: Record<string, BusinessCalendarConfig> = {};
+  for (const [name, calendar] of Object.entries(value)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || RESERVED_CALENDARS.has(name)) {
+      throw new Error(`calendar name "${name}": letters, digits, - _ . (at most 64), and not 24x7 or business`);
+    }
+    try {
+      out[name] = validateCalendar(calendar);
+    } catch (err) {
+      throw new Error(`calendar ${name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return out;
+}

@@ -23,7 +23,7 @@ parentPort!.on('message', (m: SandboxRequest) => {
   try {
     const context = { ...m.values };
     if (m.origin) {
-      const fns = commandFunctions(m.origin.calendar, m.origin.now, m.origin.actor);
+      const fns = commandFunctions(m.origin.calendar, m.origin.now, m.origin.actor, undefined, m.origin.calendars);
       for (const name of m.functions) context[name] = fns[name];
     }
     const value = evaluateInline(m.source, context);

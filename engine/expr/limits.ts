@@ -21,6 +21,8 @@ export interface Limits {
   maxTimerRepetitions: number;
   /** Longest time a message may stay buffered. */
   maxMessageTtlMs: number;
+  /** How long ago a starter may say the subject of an instance was reported (processdesk.reportedAt). */
+  maxReportedAgeMs: number;
   /** Deepest nesting of a variable value (objects and arrays). */
   maxJsonDepth: number;
   /**
@@ -41,6 +43,7 @@ export const DEFAULT_LIMITS: Limits = {
   minTimerCycleMs: 1000,
   maxTimerRepetitions: 10_000,
   maxMessageTtlMs: 7 * 24 * 60 * 60 * 1000,
+  maxReportedAgeMs: 7 * 24 * 60 * 60 * 1000,
   maxJsonDepth: 64,
   maxStepsPerCommand: 200,
   maxLinksPerTicket: 100,

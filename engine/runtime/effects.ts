@@ -4,7 +4,7 @@
  * The outbox entries are the typed union OutboxEntry (store/types.ts); outbox.ts switches on their kind.
  */
 import type { Effect } from '../compile/state';
-import type { CommitBatch, IncidentRow, InstanceRow, JobRow, OutboxEntry, OutboxRow, Store, SubscriptionRow, TaskRow, TimerRow } from '../store/types';
+import type { CommitBatch, IncidentRow, InstanceRow, JobRow, OutboxEntry, OutboxRow, SlaRecordRow, Store, SubscriptionRow, TaskRow, TimerRow } from '../store/types';
 import type { HistoryWriter } from './history';
 
 export const rowId = (instanceId: string, localId: string): string => `${instanceId}.${localId}`;
@@ -18,10 +18,21 @@ export interface BatchParts {
   deleteSubscriptions: string[];
   outbox: OutboxRow[];
   jobIncidentsRemoved: string[];
+  slaRecords: Map<string, SlaRecordRow>;
 }
 
 export function emptyParts(): BatchParts {
-  return { tasks: new Map(), jobs: new Map(), timers: new Map(), incidents: new Map(), subscriptions: [], deleteSubscriptions: [], outbox: [], jobIncidentsRemoved: [] };
+  return {
+    tasks: new Map(),
+    jobs: new Map(),
+    timers: new Map(),
+    incidents: new Map(),
+    subscriptions: [],
+    deleteSubscriptions: [],
+    outbox: [],
+    jobIncidentsRemoved: [],
+    slaRecords: new Map(),
+  };
 }
 
 export interface TranslateContext {
@@ -51,6 +62,14 @@ export async function translate(effects: Effect[], t: TranslateContext): Promise
       case 'history':
         t.history.append(e.event, at, t.actor, e.elementId, e.data);
         break;
+      case 'sla.record': {
+        // one row per target and round: recording the same target again (a reopen) replaces it
+        const { group, breached, ...r } = e.record;
+        const row: SlaRecordRow = { ...r, id: id(`${r.kind}.${r.round}`), instanceId: instance.id, processId: instance.processId, status: breached ? 'breached' : 'met' };
+        if (group !== undefined) row.assignmentGroup = group;
+        parts.slaRecords.set(row.id, row);
+        break;
+      }
       case 'task.create':
         parts.tasks.set(id(e.waitId), {
           id: id(e.waitId),
@@ -198,6 +217,7 @@ export function toBatch(instance: InstanceRow, expectedRev: number | null, histo
     timers: { upsert: [...parts.timers.values()] },
     subscriptions: { insert: parts.subscriptions, deleteIds: parts.deleteSubscriptions },
     incidents: { upsert: [...parts.incidents.values()] },
+    slaRecords: { upsert: [...parts.slaRecords.values()] },
     consumedMessages,
     outbox: parts.outbox,
   };

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { MachineConfig } from '../compile/machine';
-import { validateCalendar, type BusinessCalendarConfig } from '../expr/businessCalendar';
+import { validateCalendar, validateCalendars, type BusinessCalendarConfig } from '../expr/businessCalendar';
 import type { Queue } from 'bullmq';
 import { createScheduler } from '../queue';
 import {
@@ -63,6 +63,8 @@ import type { ProcessModel } from '../bpmn/model';
 import { persisted } from './snapshot';
 import { variablesAtWait } from '../compile/variables';
 import { OutboxDispatcher } from './outbox';
+import { withReportedAt } from './reportedAt';
+import { slaReport, type SlaReport, type SlaReportQuery } from './slaReports';
 import { Timers } from './timers';
 import { TaskDesk } from './taskDesk';
 import { TicketLinks } from './ticketLinks';
@@ -99,6 +101,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Working days, hours, time zone and holidays of the business-time FEEL functions (businessDue...). */
   businessCalendar?: BusinessCalendarConfig;
+  /** Named calendars (BUSINESS_CALENDARS), picked per instance by name; the engine-wide one stays the default. */
+  businessCalendars?: Record<string, BusinessCalendarConfig>;
   /**
    * The people FEEL's groupMembers / managerOf look up, and whom tasks may be delegated or assigned to
    * (an unknown user is refused). Without one, nobody is known and those checks are skipped.
@@ -224,6 +228,7 @@ export class Engine {
     const jobSettings = options.jobQueues ? new JobTypeSettingsTable(options.jobQueues) : undefined;
     this.definitions = new DefinitionCache(this.store, {
       calendar: options.businessCalendar && validateCalendar(options.businessCalendar),
+      calendars: options.businessCalendars && validateCalendars(options.businessCalendars),
       directory: this.directory,
       limits: this.limits,
       jobRetries: jobSettings && ((type) => jobSettings.of(type).retries),
@@ -415,9 +420,10 @@ export class Engine {
       if (req.caller) await this.checkMayActOn(req.raisedFrom, req.caller);
       await this.links.checkRoom(req.raisedFrom);
     }
+    const variables = withReportedAt(model, def.row.processId, req.variables ?? {}, this.clock(), this.limits.maxReportedAgeMs);
     const row = await this.executor.start(def, {
       id: this.newInstanceId(),
-      variables: withStarter(model.policy, req.variables ?? {}, actor),
+      variables: withStarter(model.policy, variables, actor),
       businessKey: req.businessKey,
       actor,
       raisedFrom: req.raisedFrom,
@@ -764,6 +770,11 @@ export class Engine {
   }
 
   // ---- incidents ------------------------------------------------------------------------------
+
+  /** SLA records completed in a range, counted per kind and the keys asked for (slaReports.ts); at most `scanLimit` read. */
+  slaReport(q: SlaReportQuery, scanLimit: number): Promise<SlaReport> {
+    return slaReport(this.store, q, scanLimit);
+  }
 
   listIncidents(q: { instanceId?: string; state?: IncidentRow['state'] }): Promise<IncidentRow[]> {
     return this.store.listIncidents(q);

@@ -2,6 +2,13 @@
  * Messages and signals. A message correlates to at most one waiting subscription per instance, is
  * buffered for its time to live so instances that wait later still get it (once each), and is
  * deduplicated by an optional messageId. Message and signal start events start new instances.
+ *
+ * A message that means something only in one state of an instance (a customer's reply to a question,
+ * a reopen of a resolved ticket: `processdesk.correlation = waiting` on the element that waits for it)
+ * is never buffered: a reply that came early would otherwise end the next, unrelated wait. It reaches
+ * exactly one instance waiting for it now, or it is refused (CONFLICT, nothing delivered, nothing kept):
+ * when none waits, and when several wait for the same key (one reply never resumes two tickets); it
+ * never starts an instance. The sender learns which instance it reached (`instances`).
  */
 import { randomUUID } from 'node:crypto';
 import { referencedNames } from '../expr/feel';
@@ -18,8 +25,10 @@ export const DEFAULT_MESSAGE_TTL_MS = 60 * 60 * 1000;
 
 export interface PublishResult {
   messageKey: string;
-  /** Instances the message was delivered to now (waiting ones and newly started ones). */
+  /** How many instances the message was delivered to now (waiting ones and newly started ones). */
   correlated: number;
+  /** Their ids, waiting ones first. */
+  instances: string[];
   startedInstances: string[];
   duplicate?: boolean;
 }
@@ -30,9 +39,19 @@ export interface PublishResult {
  */
 export type MessageFormCheck = (formId: string, variables: Record<string, unknown>) => Promise<void>;
 
+function notWaitedFor(name: string, correlationKey: string, waiting: number): EngineError {
+  const why = waiting
+    ? `${waiting} instances wait for ${name} with key "${correlationKey}": it reaches exactly one`
+    : `no instance waits for ${name} with key "${correlationKey}" now`;
+  return conflict(`${why}; ${name} is correlated only while an instance waits for it, never buffered: nothing was delivered`);
+}
+
 const ignorableConflict = (err: unknown): boolean => err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND');
 
 export class Messaging {
+  /** Per definition key, the messages its elements take only while waiting (processdesk.correlation). */
+  private readonly waitingOnlyNames = new Map<string, Set<string>>();
+
   constructor(
     private readonly store: Store,
     private readonly executor: Executor,
@@ -69,7 +88,18 @@ export class Messaging {
       }
       req = { ...req, timeToLiveMs: 0 };
     }
-    await this.checkTargets(await this.findSubscriptions(req.name, req.correlationKey ?? ''), req.variables, agent, checkForm);
+    const waitingOnly = await this.correlatedOnlyWhileWaiting(req.name);
+    if (waitingOnly) {
+      if (req.timeToLiveMs) throw invalid(`${req.name} is correlated only while an instance waits for it (processdesk.correlation): no timeToLive`);
+      if (req.messageId) throw invalid(`${req.name} is never buffered, so no messageId is kept for it: retry safely with the Idempotency-Key header`);
+    }
+    const targets = await this.findSubscriptions(req.name, req.correlationKey ?? '');
+    await this.checkTargets(targets, req.variables, agent, checkForm);
+    if (waitingOnly) {
+      const waiting = new Set(targets.map((s) => s.instanceId));
+      if (waiting.size !== 1) throw notWaitedFor(req.name, req.correlationKey ?? '', waiting.size);
+      req = { ...req, timeToLiveMs: 0 };
+    }
     const now = this.clock();
     const message: MessageRow = {
       id: randomUUID(),
@@ -82,17 +112,34 @@ export class Messaging {
     };
     const buffered = message.expiresAt > now || !!message.messageId;
     if (buffered && !(await this.store.bufferMessage(message))) {
-      return { messageKey: message.id, correlated: 0, startedInstances: [], duplicate: true };
+      return { messageKey: message.id, correlated: 0, instances: [], startedInstances: [], duplicate: true };
     }
-    let correlated = 0;
+    const reached: string[] = [];
     const subs = await this.findSubscriptions(message.name, message.correlationKey);
     const byInstance = new Map<string, SubscriptionRow[]>();
     for (const s of subs) byInstance.set(s.instanceId, [...(byInstance.get(s.instanceId) ?? []), s]);
     for (const [instanceId, candidates] of byInstance) {
-      if (await this.deliver(instanceId, candidates, message, buffered, actor)) correlated++;
+      if (await this.deliver(instanceId, candidates, message, buffered, actor)) reached.push(instanceId);
     }
-    const startedInstances = await this.startByMessage(message, actor);
-    return { messageKey: message.id, correlated: correlated + startedInstances.length, startedInstances };
+    // The one waiting instance moved on between the check and the delivery: nothing was delivered.
+    if (waitingOnly && !reached.length) throw notWaitedFor(message.name, message.correlationKey, 0);
+    const startedInstances = waitingOnly ? [] : await this.startByMessage(message, actor);
+    return { messageKey: message.id, correlated: reached.length + startedInstances.length, instances: [...reached, ...startedInstances], startedInstances };
+  }
+
+  /** True when an element of a deployed process (latest versions) catches this message only while waiting. */
+  private async correlatedOnlyWhileWaiting(name: string): Promise<boolean> {
+    for (const row of await this.store.listLatestDefinitions()) {
+      let names = this.waitingOnlyNames.get(row.key);
+      if (!names) {
+        // a deployed version never changes: its names are read once
+        const { model } = (await this.definitions.get(row.key)).compiled;
+        names = new Set(Object.values(model.nodes).flatMap((n) => (n.correlation === 'waiting' && n.event?.kind === 'message' ? [n.event.messageName] : [])));
+        this.waitingOnlyNames.set(row.key, names);
+      }
+      if (names.has(name)) return true;
+    }
+    return false;
   }
 
   private findSubscriptions(name: string, correlationKey: string): Promise<SubscriptionRow[]> {

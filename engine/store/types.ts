@@ -362,6 +362,38 @@ export const LINKS = {
   createdBy: text(),
 } as const;
 export type LinkRow = RowOf<typeof LINKS>;
+export const SLA_KINDS = ['response', 'resolution'] as const;
+export const SLA_STATUSES = ['met', 'breached'] as const;
+
+/**
+ * One SLA target of one instance, met or breached: what SLA reports count. Written with the command
+ * that completes a script task marked processdesk.slaRecord (runtime/slaRecords.ts), so a record and
+ * the instance state it describes commit together; the same target recorded again (a reopen that
+ * continues the clock) replaces its row.
+ */
+export const SLA_RECORDS = {
+  /** `${instanceId}.${kind}.${round}` */
+  id: text(),
+  instanceId: text(),
+  processId: text(),
+  /** The ticket number (the process's business identifier, e.g. the incident id). */
+  ticket: opt(text()),
+  kind: oneOf(SLA_KINDS),
+  /** 1, and one more for each fresh target of the same kind (a reopen with a fresh target). */
+  round: int(1),
+  priority: opt(int()),
+  assignmentGroup: opt(text()),
+  calendar: opt(text()),
+  /** The target as an ISO 8601 duration. */
+  target: opt(text()),
+  dueAt: opt(int()),
+  /** Breached when the target was breached at any time (a later, longer target does not undo it). */
+  status: oneOf(SLA_STATUSES),
+  /** Wall-clock seconds the clock stood still (pending the customer, resolved before a reopen). */
+  pausedSeconds: int(0),
+  completedAt: int(),
+} as const;
+export type SlaRecordRow = RowOf<typeof SLA_RECORDS>;
 
 /** Every table by name, with its spec. */
 export const TABLES = {
@@ -381,6 +413,7 @@ export const TABLES = {
   task_views: TASK_VIEWS,
   attachments: ATTACHMENTS,
   links: LINKS,
+  sla_records: SLA_RECORDS,
 } as const;
 export type TableName = keyof typeof TABLES;
 
@@ -402,6 +435,7 @@ export interface RowTypes {
   task_views: TaskViewRow;
   attachments: AttachmentRow;
   links: LinkRow;
+  sla_records: SlaRecordRow;
 }
 
 /** Everything one command changes, applied atomically. */
@@ -415,6 +449,8 @@ export interface CommitBatch {
   timers?: { upsert?: TimerRow[] };
   subscriptions?: { insert?: SubscriptionRow[]; deleteIds?: string[] };
   incidents?: { upsert?: IncidentRow[] };
+  /** SLA records the command completed (upserted by id). */
+  slaRecords?: { upsert?: SlaRecordRow[] };
   /** Ids of buffered messages this instance consumed (recorded so each is correlated once per instance). */
   consumedMessages?: string[];
   outbox?: OutboxRow[];
@@ -489,6 +525,13 @@ export interface InstanceQuery {
   visibleTo?: { user: string; groups: string[]; processIds: string[] };
   limit?: number;
   cursor?: string;
+}
+
+/** SLA records completed in [from, to), oldest first, at most `limit` (a report's bounded scan). */
+export interface SlaRecordQuery {
+  from: number;
+  to: number;
+  limit: number;
 }
 
 export interface Store {
@@ -609,4 +652,7 @@ export interface Store {
   saveDraft(draft: DraftRow): Promise<void>;
   /** Removes the draft; false when there was none. */
   deleteDraft(userId: string, processId: string): Promise<boolean>;
+
+  // SLA records (reports)
+  listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]>;
 }

@@ -185,6 +185,8 @@ export const can = {
   instances: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'admin'),
   audit: (me: Me) => me.roles.some((r) => r === 'auditor' || r === 'admin'),
   incidents: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'auditor' || r === 'admin'),
+  /** The SLA report (GET /api/reports/sla: permission reports.read). */
+  reports: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'auditor' || r === 'admin'),
   /** Designers see the Retry controls too; the server retries only the incidents of processes they own. */
   retryIncidents: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'admin'),
   start: (me: Me) => me.roles.some((r) => r === 'designer' || r === 'agent' || r === 'admin'),

@@ -18,6 +18,7 @@ const ROUTES: Route[] = [
   { path: 'audit', label: 'Audit', allowed: can.audit, load: () => import('./auditView') },
   { path: 'incidents', label: 'Incidents', allowed: can.incidents, load: () => import('./incidentsView') },
   { path: 'change-calendar', label: 'Change calendar', allowed: can.changeCalendar, load: () => import('./changeCalendarView') },
+  { path: 'sla', label: 'SLA report', allowed: can.reports, load: () => import('./slaReportView') },
 ];
 
 /** The open incidents in the navigation's badge (hidden when there are none or they cannot be read). */

@@ -85,6 +85,7 @@ const REQUESTS: Record<OperationId, { path: string; body?: unknown; query?: Reco
   failJob: { path: '/api/jobs/x/fail', body: { retries: 1, errorMessage: 'e' } },
   throwJobError: { path: '/api/jobs/x/error', body: { errorCode: 'E' } },
   listIncidents: { path: '/api/incidents' },
+  getSlaReport: { path: '/api/reports/sla' },
   resolveIncident: { path: '/api/incidents/x/resolve' },
   retryIncidents: { path: '/api/incidents/retry', body: { ids: ['x'] } },
   health: { path: '/api/health' },

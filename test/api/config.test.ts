@@ -1,4 +1,7 @@
-/** Settings from the environment: the embedded store's SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX, SHUTDOWN_GRACE_MS, DATABASE_URL and PG_*. */
+/** Settings from the environment: the embedded store's SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX, SHUTDOWN_GRACE_MS, DATABASE_URL and PG_*, BUSINESS_CALENDARS. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, storeDescription } from '../../api/config';
 import { loadWorkerConfig } from '../../api/worker';
 import { DEFAULT_GROUP_COMMIT_MAX } from '../../engine/store';
@@ -47,4 +50,21 @@ test('DATABASE_URL picks the PostgreSQL store, with pool settings; the worker re
   expect(() => loadConfig({ ...env, PG_SCHEMA: 'Desk; drop' })).toThrow(/PG_SCHEMA/);
   expect(() => loadConfig({ ...env, MONGODB_URL: 'mongodb://h/db' })).toThrow(/not both/);
   expect(storeDescription(loadConfig(env))).toBe('PostgreSQL postgres://pd:***@db.example:5432/processdesk (schema desk, pool 20)');
+});
+
+test('BUSINESS_CALENDARS names calendars for the API and the worker; a bad file stops the start naming the calendar', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-calendars-'));
+  try {
+    const emea = { timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '08:00', end: '18:00' }, holidays: ['2026-12-25'] };
+    fs.writeFileSync(path.join(dir, 'calendars.json'), JSON.stringify({ emea }));
+    expect(loadConfig({ ...DEMO, BUSINESS_CALENDARS: 'calendars.json' }, dir).businessCalendars).toEqual({ emea });
+    expect(loadWorkerConfig({ ...DEMO, BUSINESS_CALENDARS: 'calendars.json' }, dir).businessCalendars).toEqual({ emea });
+    expect(loadConfig(DEMO, dir).businessCalendars).toBeUndefined();
+    fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ emea: { ...emea, workingHours: { start: '18:00', end: '08:00' } } }));
+    expect(() => loadConfig({ ...DEMO, BUSINESS_CALENDARS: 'bad.json' }, dir)).toThrow(/BUSINESS_CALENDARS .*bad\.json: calendar emea:/);
+    fs.writeFileSync(path.join(dir, 'reserved.json'), JSON.stringify({ '24x7': emea }));
+    expect(() => loadConfig({ ...DEMO, BUSINESS_CALENDARS: 'reserved.json' }, dir)).toThrow(/not 24x7 or business/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -69,6 +69,10 @@ export const POLICY: Record<OperationId, { may: Role[] | 'anyone'; why: string }
   failJob: { may: ['admin', 'worker'], why: 'as activateJobs' },
   throwJobError: { may: ['admin', 'worker'], why: 'as activateJobs' },
   listIncidents: { may: ['designer', 'auditor', 'admin'], why: 'owners, auditors and admins see what went wrong' },
+  getSlaReport: {
+    may: ['designer', 'auditor', 'admin'],
+    why: 'process owners, auditors and admins read how the service desk keeps its SLAs (counts, no ticket data); agents work tickets, workers jobs',
+  },
   resolveIncident: { may: ['designer', 'admin'], why: 'the owner of the process and admins retry' },
   retryIncidents: { may: ['designer', 'admin'], why: 'as resolveIncident, for each incident named' },
   createSession: { may: 'anyone', why: 'signing in: the token in the body is the credential' },

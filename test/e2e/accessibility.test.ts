@@ -80,6 +80,7 @@ const PAGES: { name: string; user: string | null; hash: string; ready: string }[
   { name: 'audit', user: 'carol', hash: '#/audit', ready: '#audit-results:not([aria-busy]) #audit-table' },
   { name: 'audit instance', user: 'carol', hash: '#/audit/<id>', ready: '#audit-diagram .djs-container' },
   { name: 'incidents', user: 'admin', hash: '#/incidents', ready: '#incident-groups:not([aria-busy]) section.incident-group' },
+  { name: 'sla report', user: 'carol', hash: '#/sla', ready: '#sla-result:not([aria-busy]) :is(#sla-empty, svg.sla-chart)' },
   { name: 'new ticket', user: 'alice', hash: '#/new', ready: '#new-menu' },
   { name: 'tickets', user: 'alice', hash: '#/tickets', ready: '#ticket-table' },
   { name: 'ticket', user: 'alice', hash: '#/tickets/<ticket>', ready: '#ticket-state' },

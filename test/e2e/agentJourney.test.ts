@@ -143,7 +143,7 @@ test('an agent creates an incident from its start form and works it to the confi
   expect(ticketNumber).toMatch(/^INC\d{7}$/);
   await openTicket(page, ticketNumber);
   await page.locator('#action-buttons button[data-action=CustomerReplied]').waitFor({ timeout: 20_000 });
-  expect(await page.locator('#action-buttons button').allTextContents()).toEqual(['Customer replied']);
+  expect(await page.locator('#action-buttons button').allTextContents()).toEqual(['Customer replied', 'Priority changed']);
   await screenshot(page, 'agent-ticket-pending-customer');
 
   // the customer replied

@@ -279,7 +279,7 @@ describe('user journeys', () => {
     await deployForm();
 
     await signIn(page, server.baseUrl, 'owner');
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Modeler', 'New', 'Instances', 'Incidents']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Modeler', 'New', 'Instances', 'Incidents', 'SLA report']);
     await page.waitForSelector('#canvas .djs-container');
     await newDiagram('e2e-refused', 'E2E refused');
     await page.waitForSelector('#modeler-status:has-text("Opened")');
@@ -496,7 +496,7 @@ describe('user journeys', () => {
     await ticketProcess();
     const started = await request(server.baseUrl).post('/api/process-instances').set(bearer('admin')).send({ processId: PROCESS_ID });
     await signIn(page, server.baseUrl, 'admin');
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Modeler', 'Tasks', 'Tickets', 'New', 'Instances', 'Audit', 'Incidents', 'Change calendar']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Modeler', 'Tasks', 'Tickets', 'New', 'Instances', 'Audit', 'Incidents', 'Change calendar', 'SLA report']);
     await page.goto(`${server.baseUrl}/#/instances/${started.body.id}`);
     await page.waitForSelector('#instance-diagram .pd-active');
     await screenshot(page, 'instance-active');
@@ -588,7 +588,7 @@ describe('user journeys', () => {
   test('auditor: searches, reads the timeline, verifies the hash chain, exports', async () => {
     const instanceId = await workedTicket();
     await signIn(page, server.baseUrl, 'carol');
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Audit', 'Incidents']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Audit', 'Incidents', 'SLA report']);
     await page.fill('#audit-business-key', 'INC-1');
     await page.click('form[role=search] button[type=submit]');
     await page.waitForSelector('#audit-results:not([aria-busy])'); // the filtered answer, not the first unfiltered one

@@ -58,29 +58,40 @@ const SCENARIOS: Record<string, Scenario> = {
   incident: {
     starter: 'alice',
     start: { incidentId: 'INC-MBT-{n}' }, // {n}: each path's instance its own correlation key
-    // the reaction to a message while the work goes on, then back to the same wait
+    // the reaction to a message while the work goes on or waits, then back to the same wait
     loopsOnly: [
       'WorkDone',
       'PriorityChangedEarly',
       'RedeterminePriorityEarly',
       'RecomputeResponseSla',
       'PriorityChanged',
+      'PriorityChangedPending',
+      'PriorityJoin',
       'RedeterminePriority',
       'RecomputeSla',
+      'ClockPaused',
       'PauseSlaClock',
       'RequestCustomerInfo',
+      'AwaitCustomerJoin',
+      'AwaitCustomer',
       'CustomerReplied',
       'ResumeSlaClock',
       'IncidentReopened',
       'CountReopen',
+      'ReopenSlaClock',
     ],
     tasks: { LogIncident: { summary: 'Mail down', category: 'email', impact: 3, urgency: 3 }, InvestigateAndResolve: { resolutionNotes: 'restarted', outcome: 'resolved' } },
     flows: {
-      F_major: { impact: 1, urgency: 1 },
-      F_minor: { impact: 3, urgency: 3 },
+      F_w_major: { impact: 1, urgency: 1 },
+      F_w_minor: { impact: 3, urgency: 3 },
       F_p1: { outcome: 'pending-customer' },
       F_resolved: { outcome: 'resolved' },
+      F_rb_again: { responseBreaches: 2 },
+      F_sb_again: { resolutionBreaches: 2 },
     },
+    // a target is escalated at its first breach: a second one needs a priority change (a loop) first
+    sets: { StartSlaClock: { responseBreaches: 0, resolutionBreaches: 0 } },
+    impossible: [['StartSlaClock', 'F_rb_again'], ...Array.from({ length: 8 }, (): [string, string] => ['StartSlaClock', 'F_sb_again'])],
   },
   change: {
     starter: 'alice',

@@ -42,6 +42,7 @@ test('start events and message catchers of the shipped processes name shipped fo
     'incident.IncidentReported:incident-start',
     'incident.PriorityChanged:incident-priority',
     'incident.PriorityChangedEarly:incident-priority',
+    'incident.PriorityChangedPending:incident-priority',
     'incident.ResolutionConfirmed:incident-confirm',
     'problem.ProblemLogged:problem-start',
     'request.RequestSubmitted:request-start',

@@ -6,6 +6,7 @@ import type {
   DraftRow,
   HistoryEvent,
   IncidentRow,
+  SlaRecordRow,
   InstanceRow,
   JobRow,
   MessageRow,
@@ -189,6 +190,27 @@ export function incident(id: string, instanceId: string, over: Partial<IncidentR
     message: 'SMTP connection refused',
     state: 'open',
     createdAt: T0,
+    ...over,
+  };
+}
+
+export function slaRecord(instanceId: string, kind: 'response' | 'resolution', over: Partial<SlaRecordRow> = {}): SlaRecordRow {
+  const round = over.round ?? 1;
+  return {
+    id: `${instanceId}.${kind}.${round}`,
+    instanceId,
+    processId: 'incident',
+    ticket: 'INC-7',
+    kind,
+    round,
+    priority: 2,
+    assignmentGroup: 'network',
+    calendar: '24x7',
+    target: kind === 'response' ? 'PT1H' : 'PT8H',
+    dueAt: T0 + 3_600_000,
+    status: 'met',
+    pausedSeconds: 0,
+    completedAt: T0 + 1000,
     ...over,
   };
 }

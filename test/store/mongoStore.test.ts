@@ -13,6 +13,7 @@ import { openStore } from '../../engine/store';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { slaRecordsContract } from './slaRecordsContract';
 import { taskDeskContract } from './taskDeskContract';
 import { ticketContract } from './ticketContract';
 
@@ -42,6 +43,7 @@ if (MONGODB_URL) {
     },
     dropCollections,
   );
+  slaRecordsContract(label, makeStore, dropCollections);
 } else {
   describe('Store contract: mongodb - skipped: MONGODB_URL not set', () => {
     beforeAll(() => {
@@ -80,6 +82,7 @@ describe('MongoDB store without a server: schemas and mapping', () => {
     outbox: f.outbox('o1'),
     drafts: f.draft('owner', 'laptop', { forms: [{ name: 'laptop.form', content: '{"id":"laptop"}' }] }),
     checkpoints: { seq: 4, at: T0, heads: [{ instanceId: 'i1', seq: 3, hash: 'c'.repeat(64) }], prevHash: 'b'.repeat(64), hash: 'd'.repeat(64), signature: 'c2ln', keyId: 'k1' },
+    sla_records: f.slaRecord('i1', 'resolution', { status: 'breached', pausedSeconds: 120 }),
     task_views: { id: 'v1', owner: 'alice', name: 'Mine', query: { assignee: 'alice', sort: 'dueDate' }, createdAt: T0 },
     attachments: {
       id: 'a1',

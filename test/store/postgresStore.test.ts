@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { slaRecordsContract } from './slaRecordsContract';
 import { taskDeskContract } from './taskDeskContract';
 import { ticketContract } from './ticketContract';
 
@@ -59,6 +60,15 @@ ticketContract(
     const schema = `contract_${n++}`;
     contractSchema = schema;
     return () => new PostgresStore({ url: db.url, schema, poolMax: 4 });
+  },
+  () => dropSchema(contractSchema),
+);
+
+slaRecordsContract(
+  'postgresql (a schema per test)',
+  async () => {
+    contractSchema = `contract_${n++}`;
+    return new PostgresStore({ url: db.url, schema: contractSchema, poolMax: 4 });
   },
   () => dropSchema(contractSchema),
 );

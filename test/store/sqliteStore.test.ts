@@ -9,6 +9,7 @@ import { ACTIVATE_JOBS } from '../../engine/store/sqlite/writes';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { slaRecordsContract } from './slaRecordsContract';
 import { taskDeskContract } from './taskDeskContract';
 import { ticketContract } from './ticketContract';
 
@@ -39,6 +40,7 @@ ticketContract(
   },
   removeTmpDirs,
 );
+slaRecordsContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
 
 describe('SqliteStore specifics', () => {
   const open: SqliteStore[] = [];

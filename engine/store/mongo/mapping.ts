@@ -34,6 +34,7 @@ const IDS: { [C in CollectionName]: (keyof RowTypes[C] & string) | ((row: RowTyp
   task_views: 'id',
   attachments: 'id',
   links: 'id',
+  sla_records: 'id',
 };
 
 /** The row field that becomes a collection's `_id`, if it is one field. */

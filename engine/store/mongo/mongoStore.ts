@@ -56,6 +56,8 @@ import {
   type Page,
   type ResourceRow,
   type SealedHead,
+  type SlaRecordQuery,
+  type SlaRecordRow,
   type Store,
   type SubscriptionKind,
   type SubscriptionRow,
@@ -70,6 +72,7 @@ import { fromDoc, toDoc, type CollectionName, type Doc, type RowTypes } from './
 import { pendingWrites, type PendingWrites } from './pendingWrites';
 import * as sealing from './sealing';
 import { takeTicketNumber } from './tickets';
+import * as slaRecords from './slaRecords';
 import * as desk from './taskDesk';
 import { models, type Models } from './schemas';
 
@@ -324,6 +327,7 @@ export class MongoStore implements Store {
     }
     await insertIfAbsent('subscriptions', w.subscriptionsInsert);
     await replaceRows('incidents', w.incidents);
+    await replaceRows('sla_records', w.slaRecords ?? []);
     await insertIfAbsent('consumption', w.consumed);
     // a settle of an older commit may lack the field
     await insertIfAbsent('links', w.links ?? []);
@@ -615,6 +619,10 @@ export class MongoStore implements Store {
 
   async deleteDraft(userId: string, processId: string): Promise<boolean> {
     return (await this.col('drafts').deleteOne({ userId, processId } as never)).deletedCount > 0;
+  }
+
+  listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]> {
+    return slaRecords.listSlaRecords(this.models, q);
   }
 
   // helpers

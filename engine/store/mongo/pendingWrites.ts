@@ -17,6 +17,8 @@ export interface PendingWrites {
   subscriptionsDelete: string[];
   subscriptionsInsert: Doc[];
   incidents: Doc[];
+  /** Absent in the pending writes of a commit from before SLA records. */
+  slaRecords?: Doc[];
   consumed: Doc[];
   links: Doc[];
   outbox: Doc[];
@@ -35,6 +37,7 @@ export function pendingWrites(b: CommitBatch): PendingWrites {
     subscriptionsDelete: b.subscriptions?.deleteIds ?? [],
     subscriptionsInsert: (b.subscriptions?.insert ?? []).map((s) => toDoc('subscriptions', s, stamp)),
     incidents: (b.incidents?.upsert ?? []).map((i) => toDoc('incidents', i, stamp)),
+    slaRecords: (b.slaRecords?.upsert ?? []).map((r) => toDoc('sla_records', r, stamp)),
     consumed: (b.consumedMessages ?? []).map((messageId) => ({ _id: JSON.stringify([messageId, b.instance.id]), messageId, instanceId: b.instance.id })),
     links: (b.links ?? []).map((l) => toDoc('links', l)),
     outbox: (b.outbox ?? []).map((o) => toDoc('outbox', o, { _seq: new Types.ObjectId() })),

@@ -67,6 +67,7 @@ export const SCHEMAS: Record<CollectionName | 'consumption' | 'ticket_counters',
   links: specSchema('links'),
   /** The last ticket number taken per prefix (`_id`), moved by commits (tickets.ts). */
   ticket_counters: schema({ value: { type: Number, required: true } }),
+  sla_records: specSchema('sla_records'),
 };
 
 SCHEMAS.definitions.index({ processId: 1, version: -1 }, { unique: true });
@@ -104,6 +105,7 @@ SCHEMAS.task_views.index({ owner: 1, name: 1 });
 SCHEMAS.attachments.index({ instanceId: 1, uploadedAt: 1 });
 SCHEMAS.links.index({ fromId: 1, createdAt: 1, _id: 1 });
 SCHEMAS.links.index({ toId: 1, createdAt: 1, _id: 1 });
+SCHEMAS.sla_records.index({ completedAt: 1, _id: 1 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;

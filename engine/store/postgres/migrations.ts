@@ -336,6 +336,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX links_to ON links (to_id, created_at, id);
     `,
   },
+  {
+    version: 5,
+    description: 'SLA records: every SLA target of every instance, met or breached, for SLA reports',
+    sql: `
+      CREATE TABLE sla_records (
+        id               ${T} PRIMARY KEY,
+        instance_id      ${T} NOT NULL,
+        process_id       ${T} NOT NULL,
+        ticket           ${T},
+        kind             ${T} NOT NULL,
+        round            BIGINT NOT NULL,
+        priority         BIGINT,
+        assignment_group ${T},
+        calendar         ${T},
+        target           ${T},
+        due_at           BIGINT,
+        status           ${T} NOT NULL,
+        paused_seconds   BIGINT NOT NULL,
+        completed_at     BIGINT NOT NULL
+      );
+      CREATE INDEX sla_records_completed ON sla_records (completed_at, id);
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -37,6 +37,8 @@ import type {
   TaskQuery,
   TaskRow,
   TimerRow,
+  SlaRecordQuery,
+  SlaRecordRow,
 } from '../types';
 import * as jobs from './jobs';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations';
@@ -384,5 +386,15 @@ export class PostgresStore implements Store {
 
   async deleteDraft(userId: string, processId: string): Promise<boolean> {
     return ((await this.pool.query('DELETE FROM drafts WHERE user_id = $1 AND process_id = $2', [userId, processId])).rowCount ?? 0) > 0;
+  }
+
+  // SLA records
+
+  listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]> {
+    return this.all(
+      'SELECT * FROM sla_records WHERE completed_at >= $1 AND completed_at < $2 ORDER BY completed_at, id LIMIT $3',
+      [q.from, q.to, q.limit],
+      map.reader('sla_records'),
+    );
   }
 }

@@ -129,6 +129,18 @@ export async function applyCommit(c: Client, b: CommitBatch): Promise<void> {
         ),
       ),
   );
+  await inChunks(
+    lastPerKey(b.slaRecords?.upsert ?? [], (r) => r.id),
+    (records) =>
+      run(
+        c,
+        upsertRows(
+          'sla_records',
+          'id',
+          records.map((row) => map.toParams('sla_records', row)),
+        ),
+      ),
+  );
   const consumed = b.consumedMessages ?? [];
   if (consumed.length) {
     await c.query(`INSERT INTO message_consumption (message_id, instance_id) SELECT m, $2 FROM unnest($1::text[]) AS m ON CONFLICT DO NOTHING`, [consumed, inst.id]);

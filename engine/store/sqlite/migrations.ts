@@ -352,6 +352,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX links_to ON links (to_id, created_at, id);
     `,
   },
+  {
+    version: 10,
+    description: 'SLA records: every SLA target of every instance, met or breached, for SLA reports',
+    sql: `
+      CREATE TABLE sla_records (
+        id               TEXT PRIMARY KEY,
+        instance_id      TEXT NOT NULL,
+        process_id       TEXT NOT NULL,
+        ticket           TEXT,
+        kind             TEXT NOT NULL,
+        round            INTEGER NOT NULL,
+        priority         INTEGER,
+        assignment_group TEXT,
+        calendar         TEXT,
+        target           TEXT,
+        due_at           INTEGER,
+        status           TEXT NOT NULL,
+        paused_seconds   INTEGER NOT NULL,
+        completed_at     INTEGER NOT NULL
+      );
+      CREATE INDEX sla_records_completed ON sla_records (completed_at, id);
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -37,6 +37,8 @@ import type {
   TaskSearch,
   TaskViewRow,
   TimerRow,
+  SlaRecordQuery,
+  SlaRecordRow,
 } from '../types';
 import { GroupCommit, type GroupCommitStats } from './groupCommit';
 import { migrate } from './migrations';
@@ -496,5 +498,11 @@ export class SqliteStore implements Store {
 
   async deleteDraft(userId: string, processId: string): Promise<boolean> {
     return this.group.run(() => this.sql.get('DELETE FROM drafts WHERE user_id = ? AND process_id = ?').run(userId, processId).changes > 0);
+  }
+
+  // SLA records
+
+  async listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]> {
+    return this.all('SELECT * FROM sla_records WHERE completed_at >= ? AND completed_at < ? ORDER BY completed_at, id LIMIT ?', [q.from, q.to, q.limit], map.reader('sla_records'));
   }
 }

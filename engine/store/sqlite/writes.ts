@@ -78,6 +78,7 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
   for (const i of b.incidents?.upsert ?? []) {
     sql.get(upsertSql('incidents', map.COLUMNS.incidents, 'id')).run(map.toParams('incidents', i));
   }
+  for (const r of b.slaRecords?.upsert ?? []) sql.get(upsertSql('sla_records', map.COLUMNS.sla_records, 'id')).run(map.toParams('sla_records', r));
   const consume = sql.get('INSERT OR IGNORE INTO message_consumption (message_id, instance_id) VALUES (?, ?)');
   for (const messageId of b.consumedMessages ?? []) consume.run(messageId, inst.id);
   for (const o of b.outbox ?? []) sql.get(insertSql('outbox', map.COLUMNS.outbox)).run(map.toParams('outbox', o));

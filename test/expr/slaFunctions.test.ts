@@ -1,0 +1,84 @@
+/** The SLA clock functions (engine/expr/slaFunctions.ts) through FEEL, as a process calls them; numbers by hand. */
+import { defaultBusinessCalendar, validateCalendars } from '../../engine/expr/businessCalendar';
+import { commandFunctions } from '../../engine/expr/commandFunctions';
+import { evaluateExpression } from '../../engine/expr/feel';
+
+// Friday 2026-11-27 16:00 UTC: one working hour left that day on the default calendar (Mon-Fri 09-17 UTC).
+const FRIDAY_4PM = Date.parse('2026-11-27T16:00:00Z');
+const feel = (expr: string, vars: Record<string, unknown> = {}, at = FRIDAY_4PM) => evaluateExpression(expr, { ...commandFunctions(defaultBusinessCalendar, at), ...vars });
+
+test('slaSeconds: day-time durations in whole seconds; years and months are refused', () => {
+  expect(feel('=slaSeconds("PT4H")')).toBe(14_400);
+  expect(feel('=slaSeconds("P1DT30M")')).toBe(88_200);
+  expect(feel('=slaSeconds(duration("PT90S"))')).toBe(90);
+  expect(() => feel('=slaSeconds("P1M")')).toThrow(/not years or months/);
+  expect(() => feel('=slaSeconds("P1Y")')).toThrow(/not years or months/);
+});
+
+test('slaDue: 24x7 adds wall time, business adds working time; from a given start or from now', () => {
+  expect(feel('=slaDue(7200, "24x7")')).toBe('2026-11-27T18:00:00.000Z');
+  // one working hour on Friday, the second on Monday from 09:00
+  expect(feel('=slaDue(7200, "business")')).toBe('2026-11-30T10:00:00.000Z');
+  expect(feel('=slaDue(7200, null)')).toBe('2026-11-30T10:00:00.000Z');
+  expect(feel('=slaDue(900, "24x7", "2026-11-27T15:00:00Z")')).toBe('2026-11-27T15:15:00.000Z');
+  expect(feel('=slaDue(-5, "24x7")')).toBe('2026-11-27T16:00:00.000Z'); // a used-up target is due now
+  expect(() => feel('=slaDue(60, "moon")')).toThrow(/unknown calendar "moon"/);
+});
+
+test('slaBetween counts whole seconds of the calendar', () => {
+  expect(feel('=slaBetween("2026-11-27T16:00:00Z", "2026-11-30T10:00:00Z", "business")')).toBe(7200);
+  expect(feel('=slaBetween("2026-11-27T16:00:00Z", "2026-11-30T10:00:00Z", "24x7")')).toBe(237_600); // 66 h
+});
+
+test('a clock started at the report time has used the triage time; pause keeps the rest; resume runs again', () => {
+  // reported 15:00, a 4 h target, now 16:00: one hour used, three left
+  const clock = feel('=slaStart("PT4H", "2026-11-27T15:00:00Z")') as Record<string, unknown>;
+  expect(clock).toEqual({ total: 14_400, budget: 14_400, startedAt: '2026-11-27T15:00:00.000Z', running: true, paused: 0 });
+  expect(feel('=slaUsed(c, "24x7")', { c: clock })).toBe(3600);
+  const paused = feel('=slaPause(c, "24x7")', { c: clock }) as Record<string, unknown>;
+  expect(paused).toEqual({ total: 14_400, budget: 10_800, pausedAt: '2026-11-27T16:00:00.000Z', running: false, paused: 0 });
+  // paused for 5 hours: nothing more used
+  const later = FRIDAY_4PM + 5 * 3_600_000;
+  expect(feel('=slaUsed(c, "24x7")', { c: paused }, later)).toBe(3600);
+  const resumed = feel('=slaResume(c)', { c: paused }, later) as Record<string, unknown>;
+  expect(resumed).toEqual({ total: 14_400, budget: 10_800, startedAt: '2026-11-27T21:00:00.000Z', running: true, paused: 18_000 }); // five hours stood still
+  expect(feel('=slaUsed(c, "24x7")', { c: resumed }, later + 600_000)).toBe(4200);
+});
+
+test('slaRetarget keeps the time used under the new target, running or paused as it was', () => {
+  const running = { total: 600, budget: 600, startedAt: '2026-11-27T15:59:00Z', running: true }; // 60 s used
+  expect(feel('=slaRetarget(c, "PT30S", "24x7")', { c: running })).toEqual({ total: 30, budget: -30, startedAt: '2026-11-27T16:00:00.000Z', running: true, paused: 0 });
+  const paused = { total: 600, budget: 500, pausedAt: '2026-11-27T15:00:00Z', running: false }; // 100 s used
+  expect(feel('=slaRetarget(c, "PT1H", "24x7")', { c: paused })).toEqual({ total: 3600, budget: 3500, pausedAt: '2026-11-27T15:00:00Z', running: false, paused: 0 });
+});
+
+test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %', () => {
+  expect(feel('=slaStageOf(74, 100)')).toBe('ok');
+  expect(feel('=slaStageOf(75, 100)')).toBe('warning');
+  expect(feel('=slaStageOf(100, 100)')).toBe('breached');
+  expect(feel('=slaStageMin("breached", "warning")')).toBe('warning');
+  expect(feel('=slaStageMin(null, "breached")')).toBe('ok');
+  expect(feel('=slaStageMax(null, "warning")')).toBe('warning');
+  expect(() => feel('=slaStageMax("late", "ok")')).toThrow(/a stage is "ok", "warning" or "breached"/);
+  expect(() => feel('=slaUsed({total: 1}, "24x7")')).toThrow(/slaUsed clock.budget must be a number/);
+});
+
+test('in business time one day is 24 working hours: P1D from Friday 16:00 on Mon-Fri 09-17 is Wednesday 16:00', () => {
+  // Friday 1 h, Monday 8 h, Tuesday 8 h, Wednesday 7 h
+  expect(feel('=slaDue(slaSeconds("P1D"), "business")')).toBe('2026-12-02T16:00:00.000Z');
+  expect(feel('=businessDue("P1D")')).toBe('2026-12-02T16:00:00.000Z');
+});
+
+test('named calendars: the SLA and business-time functions take the name; unknown names and bad definitions are refused', () => {
+  const berlin = { timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '08:00', end: '18:00' }, holidays: ['2026-11-30'] };
+  const calendars = validateCalendars({ berlin });
+  const named = (expr: string) => evaluateExpression(expr, { ...commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'engine', undefined, calendars) });
+  // Friday 16:00 UTC is 17:00 in Berlin: one working hour left; Monday is a holiday; Tuesday from 08:00 Berlin (07:00 UTC)
+  expect(named('=slaDue(7200, "berlin")')).toBe('2026-12-01T08:00:00.000Z');
+  expect(named('=businessDue("PT2H", "berlin")')).toBe('2026-12-01T08:00:00.000Z');
+  expect(named('=businessTimeBetween("2026-11-27T16:00:00Z", "2026-12-01T08:00:00Z", "berlin")')).toBe('PT7200S');
+  expect(named('=businessDue("PT2H", "24x7")')).toBe('2026-11-27T18:00:00.000Z');
+  expect(() => named('=slaDue(60, "paris")')).toThrow(/unknown calendar "paris": "24x7", "business", "berlin"/);
+  expect(() => validateCalendars({ business: berlin })).toThrow(/not 24x7 or business/);
+  expect(() => validateCalendars({ mars: { ...berlin, timeZone: 'Mars/Olympus' } })).toThrow(/calendar mars: .*Mars\/Olympus/);
+});
