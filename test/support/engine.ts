@@ -38,8 +38,12 @@ export async function tempEngine(options: EngineOptions = {}): Promise<{ engine:
   };
 }
 
-/** Polls `check` until it returns without throwing, or rethrows its last error after `ms`. */
-export async function eventually<T>(check: () => Promise<T>, ms = 3000): Promise<T> {
+/**
+ * Polls `check` until it returns without throwing, or rethrows its last error after `ms`. The default
+ * leaves room for a loaded machine (CI runs two test files at once beside Chromium and Redis): a check
+ * that passes returns at once, so only a failing test waits that long.
+ */
+export async function eventually<T>(check: () => Promise<T>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
