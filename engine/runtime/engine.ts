@@ -843,6 +843,21 @@ export class Engine {
     return this.integrity.problem;
   }
 
+  // ---- numeric keys --------------------------------------------------------------------------
+
+  /**
+   * The numeric key of an entity (kind `instance`, `task`, `job`...; id its ProcessDesk id), allocated
+   * on first use and stable from then on: what APIs with numeric keys (Camunda 8's /v2) show.
+   */
+  externalKey(kind: string, id: string): Promise<number> {
+    return this.store.externalKey(kind, id);
+  }
+
+  /** What a numeric key names, or undefined for a key never allocated. */
+  resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined> {
+    return this.store.resolveExternalKey(key);
+  }
+
   /** The scheduler in use (health checks, lateness statistics of the BullMQ adapter). */
   get timerScheduler(): Scheduler {
     return this.scheduler;

@@ -341,6 +341,19 @@ export const ATTACHMENTS = {
 } as const;
 export type AttachmentRow = RowOf<typeof ATTACHMENTS>;
 
+/**
+ * Numeric keys for ids the engine names with strings (instances, tasks, jobs, incidents...): clients of
+ * APIs that only take numbers (Camunda 8's `/v2`, api/camunda/) address entities by these. A key is
+ * allocated the first time an entity is shown, from a sequence, once per (kind, id), and never changes.
+ */
+export const EXTERNAL_KEYS = {
+  key: int(1),
+  /** What the id names: `instance`, `task`, `job`, `incident`, `definition`... */
+  kind: text(),
+  id: text(),
+} as const;
+export type ExternalKeyRow = RowOf<typeof EXTERNAL_KEYS>;
+
 /** Every table by name, with its spec. */
 export const TABLES = {
   definitions: DEFINITIONS,
@@ -358,6 +371,7 @@ export const TABLES = {
   drafts: DRAFTS,
   task_views: TASK_VIEWS,
   attachments: ATTACHMENTS,
+  external_keys: EXTERNAL_KEYS,
 } as const;
 export type TableName = keyof typeof TABLES;
 
@@ -378,6 +392,7 @@ export interface RowTypes {
   drafts: DraftRow;
   task_views: TaskViewRow;
   attachments: AttachmentRow;
+  external_keys: ExternalKeyRow;
 }
 
 /** Everything one command changes, applied atomically. */
@@ -572,4 +587,13 @@ export interface Store {
   saveDraft(draft: DraftRow): Promise<void>;
   /** Removes the draft; false when there was none. */
   deleteDraft(userId: string, processId: string): Promise<boolean>;
+
+  // numeric keys of ids (EXTERNAL_KEYS)
+  /**
+   * The key of (kind, id), allocated from the sequence on first use. Atomic: two concurrent calls for
+   * one (kind, id), in one process or several, answer the same key.
+   */
+  externalKey(kind: string, id: string): Promise<number>;
+  /** What a key names, or undefined when no key was allocated with that number. */
+  resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined>;
 }

@@ -13,6 +13,7 @@ import { openStore } from '../../engine/store';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { externalKeysContract } from './externalKeysContract';
 import { taskDeskContract } from './taskDeskContract';
 
 const MONGODB_URL = process.env.MONGODB_URL;
@@ -32,6 +33,15 @@ if (MONGODB_URL) {
   const label = `mongodb (${MONGODB_URL.replace(/\/\/[^@]*@/, '//***@')})`;
   storeContract(label, makeStore, dropCollections);
   taskDeskContract(label, makeStore, dropCollections);
+  externalKeysContract(
+    label,
+    async () => {
+      const store = await makeStore();
+      const samePrefix = prefix;
+      return { store, reopen: () => new MongoStore({ url: MONGODB_URL, prefix: samePrefix }) };
+    },
+    dropCollections,
+  );
 } else {
   describe('Store contract: mongodb - skipped: MONGODB_URL not set', () => {
     beforeAll(() => {
@@ -71,6 +81,7 @@ describe('MongoDB store without a server: schemas and mapping', () => {
     drafts: f.draft('owner', 'laptop', { forms: [{ name: 'laptop.form', content: '{"id":"laptop"}' }] }),
     checkpoints: { seq: 4, at: T0, heads: [{ instanceId: 'i1', seq: 3, hash: 'c'.repeat(64) }], prevHash: 'b'.repeat(64), hash: 'd'.repeat(64), signature: 'c2ln', keyId: 'k1' },
     task_views: { id: 'v1', owner: 'alice', name: 'Mine', query: { assignee: 'alice', sort: 'dueDate' }, createdAt: T0 },
+    external_keys: { key: 42, kind: 'instance', id: 'i1' },
     attachments: {
       id: 'a1',
       taskId: 't1',

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { externalKeysContract } from './externalKeysContract';
 import { taskDeskContract } from './taskDeskContract';
 
 let db: TestDatabase;
@@ -49,6 +50,15 @@ taskDeskContract(
   async () => {
     contractSchema = `contract_${n++}`;
     return new PostgresStore({ url: db.url, schema: contractSchema, poolMax: 4 });
+  },
+  () => dropSchema(contractSchema),
+);
+externalKeysContract(
+  'postgresql (a schema per test)',
+  async () => {
+    const schema = (contractSchema = `contract_${n++}`);
+    const open = () => new PostgresStore({ url: db.url, schema, poolMax: 4 });
+    return { store: open(), reopen: open };
   },
   () => dropSchema(contractSchema),
 );

@@ -9,6 +9,7 @@ import { ACTIVATE_JOBS } from '../../engine/store/sqlite/writes';
 import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
+import { externalKeysContract } from './externalKeysContract';
 import { taskDeskContract } from './taskDeskContract';
 
 let tmpDirs: string[] = [];
@@ -30,6 +31,14 @@ async function removeTmpDirs(): Promise<void> {
 
 storeContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
 taskDeskContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
+externalKeysContract(
+  'sqlite (temp file)',
+  async () => {
+    const file = tmpFile();
+    return { store: new SqliteStore({ file }), reopen: () => new SqliteStore({ file }) };
+  },
+  removeTmpDirs,
+);
 
 describe('SqliteStore specifics', () => {
   const open: SqliteStore[] = [];

@@ -41,7 +41,7 @@ function specSchema(collection: CollectionName, bookkeeping: Record<string, unkn
   return schema({ ...Object.fromEntries(fields.map(([name, f]) => [name, fieldSchema(f)])), ...bookkeeping });
 }
 
-export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
+export const SCHEMAS: Record<CollectionName | 'consumption' | 'counters', Schema> = {
   definitions: specSchema('definitions'),
   resources: specSchema('resources'),
   instances: specSchema('instances', {
@@ -64,6 +64,9 @@ export const SCHEMAS: Record<CollectionName | 'consumption', Schema> = {
   drafts: specSchema('drafts'),
   task_views: specSchema('task_views'),
   attachments: specSchema('attachments'),
+  external_keys: specSchema('external_keys'),
+  /** Sequences (`_id` the sequence's name, `seq` its last value): the external keys' numbers. */
+  counters: schema({ seq: { type: Number, required: true } }),
 };
 
 SCHEMAS.definitions.index({ processId: 1, version: -1 }, { unique: true });
@@ -99,6 +102,7 @@ SCHEMAS.drafts.index({ userId: 1, processId: 1 }, { unique: true });
 SCHEMAS.drafts.index({ userId: 1, updatedAt: -1, _id: 1 });
 SCHEMAS.task_views.index({ owner: 1, name: 1 });
 SCHEMAS.attachments.index({ instanceId: 1, uploadedAt: 1 });
+SCHEMAS.external_keys.index({ key: 1 }, { unique: true });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;

@@ -328,6 +328,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attachments_instance ON attachments (instance_id, uploaded_at, id);
     `,
   },
+  {
+    version: 9,
+    description: 'external keys: numeric keys of string ids, for numeric-key APIs (Camunda 8 /v2)',
+    sql: `
+      CREATE TABLE external_keys (
+        key  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        id   TEXT NOT NULL,
+        UNIQUE (kind, id)
+      );
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

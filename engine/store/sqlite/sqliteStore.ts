@@ -482,4 +482,18 @@ export class SqliteStore implements Store {
   async deleteDraft(userId: string, processId: string): Promise<boolean> {
     return this.group.run(() => this.sql.get('DELETE FROM drafts WHERE user_id = ? AND process_id = ?').run(userId, processId).changes > 0);
   }
+
+  // numeric keys of ids
+
+  async externalKey(kind: string, id: string): Promise<number> {
+    // one transaction: the insert that loses a race to another connection finds the winner's row
+    return this.group.run(() => {
+      this.stmt('INSERT INTO external_keys (kind, id) VALUES (?, ?) ON CONFLICT (kind, id) DO NOTHING').run(kind, id);
+      return (this.stmt('SELECT key FROM external_keys WHERE kind = ? AND id = ?').get(kind, id) as { key: number }).key;
+    });
+  }
+
+  async resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined> {
+    return this.one('SELECT kind, id FROM external_keys WHERE key = ?', [key], (r) => ({ kind: String(r.kind), id: String(r.id) }));
+  }
 }
