@@ -14,6 +14,7 @@ import { pinoHttp } from 'pino-http';
 import type { Engine } from '../engine';
 import { Authenticator, DEMO_USERS, demoToken } from './auth';
 import type { ApiConfig } from './config';
+import { camundaRouter } from './camunda/router';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { IdempotencyStore } from './idempotency';
 import { ApiMetrics } from './metrics';
@@ -66,6 +67,11 @@ function cacheHeaders(res: express.Response, file: string): void {
   res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
 }
 
+/** Ends the /v2 job activations that wait (long polls), so that the server can close: call before server.close(). */
+export function endLongPolls(app: express.Express): void {
+  (app.locals.closeV2 as (() => void) | undefined)?.();
+}
+
 export function createApp(engine: Engine, config: ApiConfig): express.Express {
   const app = express();
   const metrics = new ApiMetrics().watch(engine);
@@ -93,8 +99,9 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   // gzip or brotli, as the client accepts (brotli preferred); bodies under 1 KB go as they are
   app.use(compression());
   if (config.rateLimitPerMinute > 0) {
+    // one budget per client for /api and /v2 together
     app.use(
-      '/api',
+      ['/api', '/v2'],
       rateLimit({
         windowMs: 60_000,
         limit: config.rateLimitPerMinute,
@@ -128,6 +135,10 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     app.use(router(context));
   }
   app.use('/api', notFoundHandler);
+  // Camunda 8's REST API (api/camunda/): its own body parsers (same limit) and problem-detail errors
+  const v2 = camundaRouter(context);
+  app.use('/v2', v2.router);
+  app.locals.closeV2 = v2.close;
   const dashboard = queueDashboard(context);
   if (dashboard) app.use(dashboard);
 

@@ -62,6 +62,7 @@
  *   (user = `preferred_username` or `sub`, roles from the `roles` claim, groups from `groups`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { verifyPassword } from './passwords';
 import fs from 'node:fs';
 import type { RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -138,6 +139,8 @@ interface ConfiguredUser {
   principal: Principal;
   hashes: Buffer[];
   manager?: string;
+  /** For HTTP Basic (the /v2 API's clients): `scrypt$N$r$p$<salt>$<hash>` (api/passwords.ts). */
+  passwordHash?: string;
 }
 
 /** Reads and checks the AUTH_CONFIG users file; throws with a clear message when it is wrong. */
@@ -156,7 +159,16 @@ export function readUsersFile(file: string): ConfiguredUser[] {
     const roles = asRoles(u.roles);
     if (!roles.length) throw new Error(`AUTH_CONFIG ${file}: users[${i}] (${u.id}) has no known role (${ROLES.join(', ')})`);
     const manager = typeof u.manager === 'string' && u.manager ? u.manager : undefined;
-    return { principal: { id: u.id, roles, groups: asStrings(u.groups), via: 'token' as const }, hashes: hashes.map((h) => Buffer.from(h, 'hex')), manager };
+    const passwordHash = typeof u.passwordHash === 'string' ? u.passwordHash : undefined;
+    if (u.passwordHash !== undefined && !(passwordHash && /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(passwordHash))) {
+      throw new Error(`AUTH_CONFIG ${file}: users[${i}] passwordHash must be scrypt$N$r$p$<salt base64>$<hash base64> (npm run hash-password)`);
+    }
+    return {
+      principal: { id: u.id, roles, groups: asStrings(u.groups), via: 'token' as const },
+      hashes: hashes.map((h) => Buffer.from(h, 'hex')),
+      manager,
+      ...(passwordHash ? { passwordHash } : {}),
+    };
   });
 }
 
@@ -225,6 +237,34 @@ export class Authenticator {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The caller of HTTP Basic credentials: an AUTH_CONFIG user with a `passwordHash` and that password,
+   * or in demo mode a demo user with the password `demo-<user>` (their demo token).
+   */
+  async authenticateBasic(userId: string, password: string): Promise<Principal | undefined> {
+    if (this.demo) {
+      const user = DEMO_USERS.find((u) => u.id === userId);
+      const expected = sha256(demoToken(userId));
+      const given = sha256(password);
+      return user && timingSafeEqual(expected, given) ? { ...user, roles: [...user.roles], groups: [...user.groups], via: 'demo' } : undefined;
+    }
+    const user = this.users.find((u) => u.principal.id === userId);
+    if (!user?.passwordHash) return undefined;
+    return (await verifyPassword(password, user.passwordHash)) ? { ...user.principal } : undefined;
+  }
+
+  /** The caller of an `Authorization` header: `Bearer <token>` or `Basic <base64 user:password>`. */
+  async authenticateHeader(header: string | undefined): Promise<Principal | undefined> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (bearer) return this.authenticate(bearer[1]);
+    const basic = /^Basic\s+([A-Za-z0-9+/=]{1,2000})\s*$/i.exec(header ?? '');
+    if (!basic) return undefined;
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) return undefined;
+    return this.authenticateBasic(decoded.slice(0, colon), decoded.slice(colon + 1));
   }
 
   /** The caller of a session cookie and when the session ends: its token authenticated again; a refused token ends the session. */

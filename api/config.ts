@@ -50,6 +50,10 @@
  * | SESSION_TTL_MS        | 28800000 (8 h) | lifetime of a browser session (POST /api/session, api/sessions.ts) |
  * | SESSION_COOKIE_SECURE | auto           | `auto`: the session cookie is Secure when the request came over https; `on`, `off` |
  * | MAX_SESSIONS          | 10000          | most live browser sessions; a sign-in beyond them is a 429      |
+ * | V2_PAGE_MAX           | 1000           | largest `page.limit` of a /v2 search (more is a 400)            |
+ * | V2_SEARCH_SCAN_LIMIT  | 10000          | most rows one /v2 search reads (beyond: `hasMoreTotalItems`)    |
+ * | V2_MAX_LONG_POLLS     | 1000           | most /v2 job activations waiting at once (one more is a 429)    |
+ * | V2_MAX_LONG_POLL_MS   | 60000          | longest a /v2 job activation waits (`requestTimeout` is cut to it) |
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +66,16 @@ export interface OidcConfig {
   jwksUri?: string;
 }
 
+/** The /v2 API's limits (api/camunda/). */
+export interface CamundaSettings {
+  maxPageSize: number;
+  scanLimit: number;
+  maxLongPolls: number;
+  maxLongPollMs: number;
+}
+
 export interface ApiConfig {
+  camunda: CamundaSettings;
   port: number;
   host?: string;
   dataDir: string;
@@ -233,6 +246,7 @@ export const DEFAULT_CONFIG: ApiConfig = {
   sessionTtlMs: 8 * 60 * 60 * 1000,
   sessionCookieSecure: 'auto',
   maxSessions: 10_000,
+  camunda: { maxPageSize: 1000, scanLimit: 10_000, maxLongPolls: 1000, maxLongPollMs: 60_000 },
 };
 
 /** HISTORY_KEY_FILE, or the key file in DATA_DIR: the API and every worker on one store use the same key. */
@@ -333,6 +347,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionTtlMs: intFrom(env.SESSION_TTL_MS, DEFAULT_CONFIG.sessionTtlMs, 'SESSION_TTL_MS'),
     sessionCookieSecure: cookieSecure(env.SESSION_COOKIE_SECURE),
     maxSessions: intFrom(env.MAX_SESSIONS, DEFAULT_CONFIG.maxSessions, 'MAX_SESSIONS'),
+    camunda: {
+      maxPageSize: intFrom(env.V2_PAGE_MAX, DEFAULT_CONFIG.camunda.maxPageSize, 'V2_PAGE_MAX'),
+      scanLimit: intFrom(env.V2_SEARCH_SCAN_LIMIT, DEFAULT_CONFIG.camunda.scanLimit, 'V2_SEARCH_SCAN_LIMIT'),
+      maxLongPolls: intFrom(env.V2_MAX_LONG_POLLS, DEFAULT_CONFIG.camunda.maxLongPolls, 'V2_MAX_LONG_POLLS'),
+      maxLongPollMs: intFrom(env.V2_MAX_LONG_POLL_MS, DEFAULT_CONFIG.camunda.maxLongPollMs, 'V2_MAX_LONG_POLL_MS'),
+    },
   };
   if (config.maxBulkRetry < 1) throw new Error('MAX_BULK_RETRY must be at least 1');
   if (!config.demo && !users) {

@@ -12,7 +12,7 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 import { deskRequests, deskResponses } from './deskSchemas';
-import { cursor, id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, optionalIsoTime, page, query, type Schema, taskSearch, variables } from './schemaParts';
+import { cursor, id, isoTime, limit, MAX_DEPLOY_FILES, MAX_RESOURCE_CHARS, name, obj, optionalIsoTime, page, query, type Schema, taskSearch, variables } from './schemaParts';
 
 export type { Schema } from './schemaParts';
 
@@ -29,7 +29,7 @@ export const requests = {
       resources: {
         type: 'array',
         minItems: 1,
-        maxItems: 100,
+        maxItems: MAX_DEPLOY_FILES,
         items: obj({ name: { ...name, description: 'file name: *.bpmn, *.dmn, *.form or *.schema.json' }, content: { type: 'string', maxLength: MAX_RESOURCE_CHARS } }, [
           'name',
           'content',

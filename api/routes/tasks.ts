@@ -43,34 +43,44 @@ export async function taskFor(
   return { task, me, all };
 }
 
+async function formOf(engine: Engine, task: TaskRow): Promise<{ json: string; form: unknown } | undefined> {
+  if (!task.formId) return undefined;
+  const resource = await engine.getResource(`form:${task.formId}`);
+  if (!resource) return undefined;
+  try {
+    return { json: resource.content, form: JSON.parse(resource.content) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A form's submission: only the fields the form declares (anything else is a 400 naming it), valid
+ * for them; read-only fields are shown by the form and never written.
+ */
+function checkSubmission(task: TaskRow, form: { json: string; form: unknown }, submitted: Variables): Variables {
+  const { validate, readonly } = formValidator(form.json, form.form);
+  if (!validate(submitted)) {
+    const details = (validate.errors ?? []).map((e) => ({ ...e, in: 'body', instancePath: `/variables${e.instancePath}` }));
+    throw badRequest(`variables do not match form ${task.formId}: ${details.map(describeError).join('; ')}`, details);
+  }
+  return withoutReadonly(submitted, readonly);
+}
+
+
+/**
+ * The variables a completion writes: with a form, only the fields it declares and valid for them
+ * (read-only fields dropped); without one, what was submitted. Shared by /api and /v2.
+ */
+export async function completionVariables(engine: Engine, task: TaskRow, submitted: Variables): Promise<Variables> {
+  const form = await formOf(engine, task);
+  return form ? checkSubmission(task, form, submitted) : submitted;
+}
+
 export function tasksRouter(ctx: ApiContext): Router {
   const router = Router();
   const { engine } = ctx;
   const taskOf = (res: Response, mode: 'read' | 'work') => taskFor(engine, res, mode);
-
-  async function formOf(task: TaskRow): Promise<{ json: string; form: unknown } | undefined> {
-    if (!task.formId) return undefined;
-    const resource = await engine.getResource(`form:${task.formId}`);
-    if (!resource) return undefined;
-    try {
-      return { json: resource.content, form: JSON.parse(resource.content) };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * A form's submission: only the fields the form declares (anything else is a 400 naming it), valid
-   * for them; read-only fields are shown by the form and never written.
-   */
-  function checkSubmission(task: TaskRow, form: { json: string; form: unknown }, submitted: Variables): Variables {
-    const { validate, readonly } = formValidator(form.json, form.form);
-    if (!validate(submitted)) {
-      const details = (validate.errors ?? []).map((e) => ({ ...e, in: 'body', instancePath: `/variables${e.instancePath}` }));
-      throw badRequest(`variables do not match form ${task.formId}: ${details.map(describeError).join('; ')}`, details);
-    }
-    return withoutReadonly(submitted, readonly);
-  }
 
   mount(router, ctx, OPERATIONS.listTasks, async (_req, res) => {
     const me = principalOf(res);
@@ -94,7 +104,7 @@ export function tasksRouter(ctx: ApiContext): Router {
 
   mount(router, ctx, OPERATIONS.getTask, async (_req, res) => {
     const { task } = await taskOf(res, 'read');
-    const form = await formOf(task);
+    const form = await formOf(engine, task);
     const slaPaused = (await engine.desk.slaPaused([task.instanceId])).get(task.instanceId) ?? null;
     res.json({ ...taskView(task), slaPaused, form: form?.form ?? null, variables: await engine.taskVariables(task) });
   });
@@ -121,8 +131,7 @@ export function tasksRouter(ctx: ApiContext): Router {
     const { task, me, all } = await taskOf(res, 'work');
     if (task.state !== 'created') throw conflict(`task ${task.id} is already ${task.state}`);
     const submitted = inputOf<never, never, { variables?: Variables }>(res).body.variables ?? {};
-    const form = await formOf(task);
-    const variables = form ? checkSubmission(task, form, submitted) : submitted;
+    const variables = await completionVariables(engine, task, submitted);
     res.json(taskView(await engine.completeTask(task.id, variables, me.id, { requireAssignee: !all })));
   });
 

@@ -674,8 +674,18 @@ export class Engine {
     return this.jobs.fail(key, req.retries, req.errorMessage, req.backoffMs ?? 0, worker);
   }
 
-  throwJobError(key: string, errorCode: string, errorMessage?: string, worker = 'worker'): Promise<void> {
-    return this.jobs.throwError(key, errorCode, errorMessage, worker);
+  async throwJobError(key: string, errorCode: string, errorMessage?: string, worker = 'worker', variables?: Record<string, unknown>): Promise<void> {
+    if (variables) {
+      this.checkDepth(variables, 'job variables');
+      await this.checkJobVariables(key, variables);
+    }
+    return this.jobs.throwError(key, errorCode, errorMessage, worker, variables);
+  }
+
+  /** Sets the retries of a live job (Camunda's job update); 0 is refused: failing a job is what raises its incident. */
+  updateJobRetries(key: string, retries: number, actor = 'engine'): Promise<JobRow> {
+    if (!Number.isInteger(retries) || retries < 1) throw invalid('retries must be at least 1 (fail the job to leave it without retries)');
+    return this.jobs.setRetries(key, retries, actor);
   }
 
   /**
@@ -841,6 +851,24 @@ export class Engine {
   async checkStoreIntegrity(): Promise<string | undefined> {
     this.integrity = { checkedAt: Date.now(), problem: await this.store.checkIntegrity() };
     return this.integrity.problem;
+  }
+
+  // ---- decisions -----------------------------------------------------------------------------
+
+  /**
+   * Evaluates the latest deployed version of a decision (a `.dmn` resource) against variables, as a
+   * business rule task would: NOT_FOUND when it is not deployed, INVALID when the evaluation fails.
+   */
+  async evaluateDecision(decisionId: string, variables: Record<string, unknown>): Promise<{ decisionId: string; result: unknown; matchedRules: string[] }> {
+    this.checkDepth(variables, 'decision variables');
+    let result;
+    try {
+      result = await this.decisions.evaluate(decisionId, variables);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+    if (!result) throw notFound(`decision ${decisionId}`);
+    return result;
   }
 
   // ---- numeric keys --------------------------------------------------------------------------

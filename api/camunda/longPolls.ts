@@ -1,0 +1,76 @@
+/**
+ * Job activations that wait (Camunda's long polling): a request that found no job registers here and is
+ * woken by the engine's commits (Engine.onCommit) that make a job of its type activatable, rather than
+ * polling the store in a loop. At most `max` requests wait at once; `close()` (server shutdown) wakes
+ * them all so that they answer and the server can stop.
+ */
+import type { Engine } from '../../engine';
+import { ApiError } from '../errors';
+
+interface Waiter {
+  type: string;
+  wake: () => void;
+}
+
+export class LongPolls {
+  private readonly waiting = new Set<Waiter>();
+  private closed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly max: number,
+  ) {
+    this.unsubscribe = engine.onCommit((batch) => {
+      const types = new Set((batch.jobs?.upsert ?? []).filter((j) => j.state === 'activatable').map((j) => j.type));
+      if (!types.size) return;
+      for (const w of this.waiting) if (types.has(w.type)) w.wake();
+    });
+  }
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /**
+   * Runs `activate` until it returns jobs, `ms` pass, the client goes away (`gone`) or the server stops.
+   * The waiter is registered before each attempt, so a job committed during an attempt wakes the next.
+   */
+  async poll<T>(type: string, ms: number, gone: Promise<void>, activate: () => Promise<T[]>): Promise<T[]> {
+    const deadline = Date.now() + ms;
+    let first = true;
+    for (;;) {
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const waiter: Waiter = { type, wake };
+      const waits = ms > 0 && !this.closed;
+      if (waits) {
+        if (first && this.waiting.size >= this.max) throw new ApiError('TOO_MANY_REQUESTS', `more than ${this.max} job activations are waiting (V2_MAX_LONG_POLLS)`);
+        this.waiting.add(waiter);
+      }
+      first = false;
+      try {
+        const jobs = await activate();
+        const left = deadline - Date.now();
+        if (jobs.length || !waits || left <= 0 || this.closed) return jobs;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, left)));
+        const outcome = await Promise.race([woken.then(() => 'woken' as const), timeout.then(() => 'timeout' as const), gone.then(() => 'gone' as const)]);
+        clearTimeout(timer);
+        if (outcome === 'gone') return [];
+        // jobs on BullMQ reach their queue just after the commit: let them get there before activating
+        if (outcome === 'woken') await this.engine.idle();
+        if (outcome === 'timeout' || this.closed) return activate();
+      } finally {
+        this.waiting.delete(waiter);
+      }
+    }
+  }
+
+  /** Wakes every waiting activation (it answers what it finds) and takes no more waits. */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    for (const w of this.waiting) w.wake();
+  }
+}
