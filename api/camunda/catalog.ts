@@ -25,6 +25,8 @@ const variables = { type: 'object' } as const;
 const key = { type: 'string', maxLength: 25, pattern: '^-?[0-9]+$' } as const;
 const name = { type: 'string', minLength: 1, maxLength: 1000 } as const;
 const tenantId = { type: 'string', maxLength: 256 } as const;
+/** Camunda's int64 fields: the client may send them as JSON numbers or as numeric strings. */
+const long = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?[0-9]{1,15}$' }] } as const;
 const obj = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required, additionalProperties: true });
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 
@@ -51,7 +53,7 @@ export const V2_OPERATIONS = {
       variables,
       tenantId,
       awaitCompletion: { type: 'boolean' },
-      requestTimeout: { type: 'integer', minimum: 0 },
+      requestTimeout: long,
       fetchVariables: { type: 'array', items: name, maxItems: 1000 },
     }),
     success: 200,
@@ -79,7 +81,7 @@ export const V2_OPERATIONS = {
     path: '/process-instances/:processInstanceKey/cancellation',
     permission: 'instances.cancel',
     summary: 'Cancel an instance (owners of its process and admins)',
-    body: nullable(obj({ operationReference: { type: 'integer' } })),
+    body: nullable(obj({ operationReference: long })),
     success: 204,
   },
   searchProcessDefinitions: {
@@ -118,10 +120,10 @@ export const V2_OPERATIONS = {
       {
         type: name,
         worker: { type: 'string', maxLength: 1000 },
-        timeout: { type: 'integer', minimum: 1 },
+        timeout: long,
         maxJobsToActivate: { type: 'integer', minimum: 1 },
         fetchVariable: { type: 'array', items: name, maxItems: 1000 },
-        requestTimeout: { type: 'integer' },
+        requestTimeout: long,
         tenantIds: { type: 'array', items: tenantId, maxItems: 100 },
       },
       ['type', 'timeout', 'maxJobsToActivate'],
@@ -143,9 +145,7 @@ export const V2_OPERATIONS = {
     path: '/jobs/:jobKey/failure',
     permission: 'jobs.work',
     summary: 'Fail a job: retries left, backoff, message (an incident when none are left)',
-    body: nullable(
-      obj({ retries: { type: 'integer', minimum: 0 }, errorMessage: { type: 'string', maxLength: 10_000 }, retryBackOff: { type: 'integer', minimum: 0 }, variables }),
-    ),
+    body: nullable(obj({ retries: { type: 'integer', minimum: 0 }, errorMessage: { type: 'string', maxLength: 10_000 }, retryBackOff: long, variables })),
     success: 204,
   },
   throwJobError: {
@@ -163,9 +163,7 @@ export const V2_OPERATIONS = {
     path: '/jobs/:jobKey',
     permission: 'jobs.work',
     summary: 'Change the retries of a job (a new timeout is refused: 400)',
-    body: obj({ changeset: obj({ retries: nullable({ type: 'integer', minimum: 0 }), timeout: nullable({ type: 'integer' }) }), operationReference: { type: 'integer' } }, [
-      'changeset',
-    ]),
+    body: obj({ changeset: obj({ retries: nullable({ type: 'integer', minimum: 0 }), timeout: nullable(long) }), operationReference: long }, ['changeset']),
     success: 204,
   },
   searchUserTasks: {
@@ -228,7 +226,7 @@ export const V2_OPERATIONS = {
     path: '/incidents/:incidentKey/resolution',
     permission: 'incidents.resolve',
     summary: 'Resolve (retry) an incident',
-    body: nullable(obj({ operationReference: { type: 'integer' } })),
+    body: nullable(obj({ operationReference: long })),
     success: 204,
   },
   publishMessage: {
@@ -241,7 +239,7 @@ export const V2_OPERATIONS = {
       {
         name,
         correlationKey: { type: 'string', maxLength: 1000 },
-        timeToLive: { type: 'integer', minimum: 0 },
+        timeToLive: long,
         messageId: { type: 'string', maxLength: 1000 },
         variables,
         tenantId,

@@ -28,7 +28,8 @@ export function decisionRoutes(v2: V2Context): void {
       decisionDefinitionVersion: 1,
       decisionRequirementsId: decisionId,
       output,
-      failedDecisionDefinitionId: '',
+      // required and non-empty in the client's schema even when nothing failed: the decision evaluated
+      failedDecisionDefinitionId: decisionId,
       failureMessage: '',
       tenantId: TENANT,
       decisionDefinitionKey: decisionKey,

@@ -12,10 +12,10 @@ import type { V2Context } from './router';
 interface ActivationBody {
   type: string;
   worker?: string;
-  timeout: number;
+  timeout: number | string;
   maxJobsToActivate: number;
   fetchVariable?: string[];
-  requestTimeout?: number;
+  requestTimeout?: number | string;
   tenantIds?: string[];
 }
 
@@ -54,7 +54,7 @@ export function jobRoutes(v2: V2Context): void {
   v2.route('activateJobs', async (req, res, caller) => {
     const body = req.body as ActivationBody;
     for (const t of body.tenantIds ?? []) checkTenant(t);
-    const requested = body.requestTimeout === undefined || body.requestTimeout === 0 ? DEFAULT_LONG_POLL_MS : body.requestTimeout;
+    const requested = Number(body.requestTimeout ?? 0) === 0 ? DEFAULT_LONG_POLL_MS : Number(body.requestTimeout);
     const waitMs = requested < 0 ? 0 : Math.min(requested, v2.config.camunda.maxLongPollMs);
     const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
     const worker = body.worker || caller.id;
@@ -63,7 +63,7 @@ export function jobRoutes(v2: V2Context): void {
         type: body.type,
         worker,
         maxJobs: body.maxJobsToActivate,
-        lockMs: body.timeout,
+        lockMs: Math.max(1, Number(body.timeout)),
         fetchVariables: body.fetchVariable?.length ? body.fetchVariable : undefined,
       }),
     );
@@ -80,9 +80,13 @@ export function jobRoutes(v2: V2Context): void {
   });
 
   v2.route('failJob', async (req, _res, caller) => {
-    const body = (req.body ?? {}) as { retries?: number; errorMessage?: string; retryBackOff?: number; variables?: Record<string, unknown> };
+    const body = (req.body ?? {}) as { retries?: number; errorMessage?: string; retryBackOff?: number | string; variables?: Record<string, unknown> };
     if (body.variables && Object.keys(body.variables).length) throw badRequest('variables on a job failure are not supported by ProcessDesk');
-    await engine.failJob(await jobKeyOf(req.params.jobKey), { retries: body.retries ?? 0, errorMessage: body.errorMessage, backoffMs: body.retryBackOff }, caller.id);
+    await engine.failJob(
+      await jobKeyOf(req.params.jobKey),
+      { retries: body.retries ?? 0, errorMessage: body.errorMessage, backoffMs: Math.max(0, Number(body.retryBackOff ?? 0)) },
+      caller.id,
+    );
     v2.metrics.jobRetries.inc();
   });
 
@@ -92,7 +96,7 @@ export function jobRoutes(v2: V2Context): void {
   });
 
   v2.route('updateJob', async (req, _res, caller) => {
-    const { changeset } = req.body as { changeset: { retries?: number | null; timeout?: number | null } };
+    const { changeset } = req.body as { changeset: { retries?: number | null; timeout?: number | string | null } };
     if (changeset.timeout !== undefined && changeset.timeout !== null)
       throw badRequest('changeset.timeout is not supported by ProcessDesk (a job keeps the timeout of its activation)');
     if (changeset.retries === undefined || changeset.retries === null) throw badRequest('changeset.retries is required (the only change ProcessDesk makes to a job)');

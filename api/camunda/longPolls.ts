@@ -7,6 +7,9 @@
 import type { Engine } from '../../engine';
 import { ApiError } from '../errors';
 
+/** Pauses between the attempts after a wake-up (jobs on BullMQ); about 1.6 s in all. */
+const SETTLE_MS = [25, 50, 100, 200, 400, 800];
+
 interface Waiter {
   type: string;
   wake: () => void;
@@ -58,9 +61,16 @@ export class LongPolls {
         const outcome = await Promise.race([woken.then(() => 'woken' as const), timeout.then(() => 'timeout' as const), gone.then(() => 'gone' as const)]);
         clearTimeout(timer);
         if (outcome === 'gone') return [];
-        // jobs on BullMQ reach their queue just after the commit: let them get there before activating
-        if (outcome === 'woken') await this.engine.idle();
         if (outcome === 'timeout' || this.closed) return activate();
+        // Jobs on BullMQ reach their queue a moment after the commit (through the sync queue): after a
+        // wake-up, a few attempts spaced out until they are there (bounded; then wait for the next commit).
+        await this.engine.idle();
+        for (const ms of SETTLE_MS) {
+          const found = await activate();
+          if (found.length || this.closed) return found;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(ms, Math.max(0, deadline - Date.now()))));
+          if (Date.now() >= deadline) return activate();
+        }
       } finally {
         this.waiting.delete(waiter);
       }

@@ -14,7 +14,7 @@ import type { V2Context } from './router';
 interface MessageBody {
   name: string;
   correlationKey?: string;
-  timeToLive?: number;
+  timeToLive?: number | string;
   messageId?: string;
   variables?: Record<string, unknown>;
   tenantId?: string;
@@ -39,7 +39,12 @@ export function messageRoutes(v2: V2Context): void {
   v2.route('publishMessage', async (req, _res, caller) => {
     const { name, correlationKey, timeToLive, messageId, variables, tenantId } = req.body as MessageBody;
     checkTenant(tenantId);
-    const result = await engine.publishMessage({ name, correlationKey, variables, timeToLiveMs: timeToLive, messageId }, caller.id, caller, messageFormCheck(engine, name));
+    const result = await engine.publishMessage(
+      { name, correlationKey, variables, timeToLiveMs: timeToLive === undefined ? undefined : Math.max(0, Number(timeToLive)), messageId },
+      caller.id,
+      caller,
+      messageFormCheck(engine, name),
+    );
     return { tenantId: TENANT, messageKey: await keyOf(engine, 'message', result.messageKey) };
   });
 

@@ -70,7 +70,7 @@ interface CreateBody {
   variables?: Record<string, unknown>;
   tenantId?: string;
   awaitCompletion?: boolean;
-  requestTimeout?: number;
+  requestTimeout?: number | string;
   fetchVariables?: string[];
   startInstructions?: unknown[];
   runtimeInstructions?: unknown[];
@@ -117,7 +117,8 @@ export function processInstanceRoutes(v2: V2Context): void {
     } else {
       throw badRequest('processDefinitionId or processDefinitionKey is required');
     }
-    const waitMs = Math.min(body.requestTimeout || v2.config.camunda.maxLongPollMs, v2.config.camunda.maxLongPollMs);
+    const requested = Number(body.requestTimeout ?? 0);
+    const waitMs = requested > 0 ? Math.min(requested, v2.config.camunda.maxLongPollMs) : v2.config.camunda.maxLongPollMs;
     // subscribe before the start: an instance that ends within its first command is seen
     let watch: ReturnType<typeof ended> | undefined;
     let startedId: string | undefined;

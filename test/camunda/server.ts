@@ -16,8 +16,8 @@ import { tempEngine } from '../support/engine';
 export interface V2Server {
   engine: Engine;
   url: string;
-  /** The official client signed in as `user` (Basic, demo password `demo-<user>` unless given). */
-  client: (user: string, password?: string) => CamundaClient;
+  /** The official client signed in as `user` (Basic, demo password `demo-<user>` unless given), strict on requests and answers unless told. */
+  client: (user: string, password?: string, validation?: string) => CamundaClient;
   close: () => Promise<void>;
 }
 
@@ -34,14 +34,14 @@ export async function startV2Server(config: Partial<ApiConfig> = {}, engineOptio
   return {
     engine,
     url,
-    client: (user, password = `demo-${user}`) => {
+    client: (user, password = `demo-${user}`, validation = 'req:strict,res:strict') => {
       const client = createCamundaClient({
         config: {
           CAMUNDA_REST_ADDRESS: url,
           CAMUNDA_AUTH_STRATEGY: 'BASIC',
           CAMUNDA_BASIC_AUTH_USERNAME: user,
           CAMUNDA_BASIC_AUTH_PASSWORD: password,
-          CAMUNDA_SDK_VALIDATION: 'req:strict,res:strict',
+          CAMUNDA_SDK_VALIDATION: validation,
           CAMUNDA_SDK_LOG_LEVEL: 'silent',
         } as never,
       });
