@@ -28,6 +28,11 @@ export async function startV2Server(config: Partial<ApiConfig> = {}, engineOptio
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  const unanswered = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+  });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const clients: CamundaClient[] = [];
@@ -50,9 +55,14 @@ export async function startV2Server(config: Partial<ApiConfig> = {}, engineOptio
     },
     close: async () => {
       for (const c of clients) c.stopAllWorkers();
+      // as api/main.ts stops: waiting activations answer, then the server closes
       endLongPolls(app);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(force);
       await engine.idle();
       await close();
     },
