@@ -38,6 +38,29 @@
  * | self.read          | GET /api/me (who the token is: id, roles, groups)             | x        | x     | x       | x     | x      |
  * | public             | GET /api/health, /api/metrics, /api/openapi.json              | anyone, no token needed                     |
  *
+ * The /v2 API (Camunda 8's REST API, api/camunda/catalog.ts) checks the same permissions, with the same
+ * finer checks (owner*, agent*) through the same Engine calls:
+ *
+ * | permission         | /v2 operations                                                              |
+ * |--------------------|-----------------------------------------------------------------------------|
+ * | deployments.create | POST /v2/deployments                                                        |
+ * | processes.read     | POST /v2/process-definitions/search, GET /:key, /:key/xml                   |
+ * | instances.start    | POST /v2/process-instances, POST /v2/decision-definitions/evaluation        |
+ * | instances.read     | GET /v2/process-instances/:key, POST /v2/process-instances/search,          |
+ * |                    | POST /v2/variables/search, /v2/element-instances/search                     |
+ * | instances.cancel   | POST /v2/process-instances/:key/cancellation                                |
+ * | tasks.read         | POST /v2/user-tasks/search, GET /v2/user-tasks/:key                         |
+ * | tasks.work         | POST /v2/user-tasks/:key/assignment, /completion, DELETE /:key/assignee,    |
+ * |                    | PATCH /v2/user-tasks/:key (501)                                             |
+ * | messages.publish   | POST /v2/messages/publication, /v2/messages/correlation                     |
+ * | signals.broadcast  | POST /v2/signals/broadcast                                                  |
+ * | jobs.work          | POST /v2/jobs/activation, /:key/completion, /:key/failure, /:key/error,     |
+ * |                    | PATCH /v2/jobs/:key                                                         |
+ * | incidents.read     | POST /v2/incidents/search, GET /v2/incidents/:key                           |
+ * | incidents.resolve  | POST /v2/incidents/:key/resolution                                          |
+ * | self.read          | GET /v2/topology                                                            |
+ * | public             | GET /v2/openapi.json                                                        |
+ *
  * owner* = designers who own the process (engine/runtime/ownership.ts: `processdesk.owners` of its
  * latest version, else whoever deployed it): only they cancel its instances, retry its incidents and
  * deploy its next versions (a designer deploys new processes freely). GET /api/process-instances/:id
@@ -50,7 +73,7 @@
  *
  * | public             | POST /api/session (a token -> session cookie), GET (who it is), DELETE (sign out) | anyone |
  *
- * Tokens: `Authorization: Bearer <token>`, or the session cookie a token was traded for (POST
+ * Tokens: `Authorization: Bearer <token>` (also `Basic <user:password>`, see authenticateHeader), or the session cookie a token was traded for (POST
  * /api/session, api/sessions.ts): a cookie-authenticated request that changes something needs the header
  * `X-ProcessDesk-CSRF: 1` (403 otherwise, nothing done); the session's token is authenticated again on
  * every request, so it never outlives its token.
@@ -58,7 +81,7 @@
  *   OIDC_ISSUER): DEMO_USERS with the tokens `demo-<user>`.
  * - Otherwise demo tokens are refused; users come from AUTH_CONFIG, a JSON file
  *   `{ "users": [{ "id", "roles": [...], "groups": [...], "tokenSha256": "<hex sha256 of the token>" }] }`
- *   (`tokensSha256: [...]` for several tokens), and/or JWTs verified against OIDC_ISSUER's JWKS
+ *   (`tokensSha256: [...]` for several tokens; `passwordHash` for HTTP Basic: api/passwords.ts), and/or JWTs verified against OIDC_ISSUER's JWKS
  *   (user = `preferred_username` or `sub`, roles from the `roles` claim, groups from `groups`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -288,15 +311,19 @@ export class Authenticator {
     return async (req, res, next) => {
       if (permission === 'public') return next();
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      const sessionId = match ? undefined : sessionIdOf(req);
-      const principal = match ? await this.authenticate(match[1]) : sessionId ? await this.sessionCaller(sessionId) : undefined;
+      // HTTP Basic (AUTH_CONFIG users with a passwordHash; demo users) signs in here as on /v2
+      const basic = !match && /^Basic\s/i.test(req.get('authorization') ?? '');
+      const sessionId = match || basic ? undefined : sessionIdOf(req);
+      const principal = match || basic ? await this.authenticateHeader(req.get('authorization')) : sessionId ? await this.sessionCaller(sessionId) : undefined;
       if (!principal) {
         res.set('WWW-Authenticate', 'Bearer');
         const why = match
           ? 'invalid or expired bearer token'
-          : sessionId
-            ? 'the session ended (signed out or expired): sign in again'
-            : 'missing bearer token (Authorization: Bearer <token>) or session';
+          : basic
+            ? 'wrong user name or password'
+            : sessionId
+              ? 'the session ended (signed out or expired): sign in again'
+              : 'missing bearer token (Authorization: Bearer <token>) or session';
         return next(unauthorized(why));
       }
       if (sessionId && !passesCsrfCheck(req)) {
