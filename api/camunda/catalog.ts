@@ -280,7 +280,7 @@ export const V2_OPERATIONS = {
     method: 'post',
     path: '/element-instances/search',
     permission: 'instances.read',
-    summary: "Search element instances (from each instance's history)",
+    summary: 'Search the element instances of one instance (filter.processInstanceKey required), read from its history',
     body: searchBody,
     success: 200,
   },

@@ -67,7 +67,6 @@ function checkSubmission(task: TaskRow, form: { json: string; form: unknown }, s
   return withoutReadonly(submitted, readonly);
 }
 
-
 /**
  * The variables a completion writes: with a form, only the fields it declares and valid for them
  * (read-only fields dropped); without one, what was submitted. Shared by /api and /v2.

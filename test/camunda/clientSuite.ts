@@ -90,7 +90,7 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions, te
           if (amount > 100) return job.error({ errorCode: 'DECLINED', errorMessage: 'over the card limit', variables: { declinedReason: 'limit' } });
           charged.push(job.processInstanceKey);
           expect(job.customHeaders).toEqual({ gateway: 'test' });
-          return job.complete({ variables: { charged: amount } });
+          return job.complete({ charged: amount }); // job.complete takes the variables themselves
         },
       });
 
@@ -110,6 +110,8 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions, te
       expect((await alice.getUserTask({ userTaskKey: pack.userTaskKey }, NOW)).assignee).toBe('alice');
       await alice.completeUserTask({ userTaskKey: pack.userTaskKey, variables: { packedBy: 'alice' } });
 
+      const charges = await admin.searchVariables({ filter: { processInstanceKey: paid.processInstanceKey, name: 'charged' } }, NOW);
+      expect(charges.items!.map((v) => JSON.parse(v.value))).toEqual([20]);
       const correlated = await admin.correlateMessage({ name: 'OrderPaid', correlationKey: 'o-1', variables: { paidAt: '2026-01-01' } });
       expect(correlated.processInstanceKey).toBe(paid.processInstanceKey);
       await eventually(async () => expect((await alice.getProcessInstance({ processInstanceKey: paid.processInstanceKey }, NOW)).state).toBe('COMPLETED'));
@@ -151,7 +153,7 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions, te
         maxParallelJobs: 1,
         jobTimeoutMs: 30_000,
         pollIntervalMs: 50,
-        jobHandler: async (job) => (++attempts === 1 ? job.fail({ errorMessage: 'CMDB down', retries: 0 }) : job.complete({ variables: { synced: true } })),
+        jobHandler: async (job) => (++attempts === 1 ? job.fail({ errorMessage: 'CMDB down', retries: 0 }) : job.complete({ synced: true })),
       });
       const started = await admin.createProcessInstance({ processDefinitionId: brand('v2-flaky') });
       const incident = await eventually(async () => {
