@@ -1,8 +1,9 @@
 /**
  * Job activations that wait (Camunda's long polling): a request that found no job registers here and is
  * woken by the engine's commits (Engine.onCommit) that make a job of its type activatable, rather than
- * polling the store in a loop. At most `max` requests wait at once; `close()` (server shutdown) wakes
- * them all so that they answer and the server can stop.
+ * polling the store in a loop. At most `max` requests wait at once, counting instance creations that
+ * await completion (`reserve`); `close()` (server shutdown) wakes them all so that they answer and the
+ * server can stop.
  */
 import type { Engine } from '../../engine';
 import { ApiError } from '../errors';
@@ -18,6 +19,8 @@ interface Waiter {
 export class LongPolls {
   private readonly waiting = new Set<Waiter>();
   private closed = false;
+  /** Requests holding a slot without a waiter of a job type (instance creations awaiting completion): how to end each. */
+  private readonly held = new Set<() => void>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -31,8 +34,22 @@ export class LongPolls {
     });
   }
 
-  get size(): number {
-    return this.waiting.size;
+  /**
+   * Takes a slot of the budget for a request that waits on something else (an instance creation with
+   * awaitCompletion); 429 when none is left. Returns the release.
+   */
+  reserve(end: () => void): () => void {
+    if (this.waiting.size + this.held.size >= this.max) throw this.exhausted();
+    if (this.closed) end();
+    const entry = (): void => end();
+    this.held.add(entry);
+    return () => {
+      this.held.delete(entry);
+    };
+  }
+
+  private exhausted(): ApiError {
+    return new ApiError('TOO_MANY_REQUESTS', `more than ${this.max} requests are waiting (job activations, instances awaiting completion: V2_MAX_LONG_POLLS)`);
   }
 
   /**
@@ -48,7 +65,7 @@ export class LongPolls {
       const waiter: Waiter = { type, wake };
       const waits = ms > 0 && !this.closed;
       if (waits) {
-        if (first && this.waiting.size >= this.max) throw new ApiError('TOO_MANY_REQUESTS', `more than ${this.max} job activations are waiting (V2_MAX_LONG_POLLS)`);
+        if (first && this.waiting.size + this.held.size >= this.max) throw this.exhausted();
         this.waiting.add(waiter);
       }
       first = false;
@@ -82,5 +99,6 @@ export class LongPolls {
     this.closed = true;
     this.unsubscribe();
     for (const w of this.waiting) w.wake();
+    for (const end of this.held) end();
   }
 }

@@ -4,6 +4,7 @@
  * Engine calls as /api with the caller: `startableBy`, ownership for cancel, and an agent sees only
  * the instances Engine.listInstances shows them.
  */
+import type { Response } from 'express';
 import type { DefinitionRow, Engine, InstanceView } from '../../engine';
 import { badRequest } from '../errors';
 import { idOf, keyOf } from './keys';
@@ -77,22 +78,52 @@ interface CreateBody {
   tags?: unknown[];
 }
 
-/** Resolves once the instance has ended, or after `ms` (false then). */
-function ended(engine: Engine, id: string, ms: number): { done: Promise<boolean>; cancel: () => void } {
-  let cancel = (): void => undefined;
-  const done = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => finish(false), ms);
-    const unsubscribe = engine.onCommit((batch) => {
-      if (batch.instance.id === id && (batch.instance.state === 'completed' || batch.instance.state === 'terminated')) finish(true);
-    });
-    function finish(value: boolean): void {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(value);
-    }
-    cancel = () => finish(false);
+/**
+ * Watches commits for instances that end, from before an instance is started until `ended(id)` says
+ * whether that one ended within `ms` (false after `ms`, when the client went away or on `abort`).
+ */
+function endOf(engine: Engine, ms: number, res: Response): { ended: (id: string) => Promise<boolean>; cancel: () => void; abort: () => void } {
+  const done = new Set<string>();
+  let watched: string | undefined;
+  let finish: (value: boolean) => void = () => undefined;
+  const result = new Promise<boolean>((resolve) => (finish = resolve));
+  const unsubscribe = engine.onCommit((batch) => {
+    if (batch.instance.state !== 'completed' && batch.instance.state !== 'terminated') return;
+    done.add(batch.instance.id);
+    if (batch.instance.id === watched) finish(true);
   });
-  return { done, cancel };
+  const timer = setTimeout(() => finish(false), ms);
+  const gone = (): void => finish(false);
+  res.once('close', gone);
+  const cancel = (): void => {
+    clearTimeout(timer);
+    unsubscribe();
+    res.off('close', gone);
+  };
+  return {
+    ended: async (id) => {
+      watched = id;
+      if (done.has(id)) finish(true);
+      try {
+        return await result;
+      } finally {
+        cancel();
+      }
+    },
+    cancel,
+    abort: gone,
+  };
+}
+
+async function creationResult(engine: Engine, instance: InstanceView, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return {
+    processDefinitionId: instance.processId,
+    processDefinitionVersion: instance.version,
+    tenantId: TENANT,
+    variables,
+    processDefinitionKey: await keyOf(engine, 'definition', instance.definitionKey),
+    processInstanceKey: await keyOf(engine, 'instance', instance.id),
+  };
 }
 
 export function processInstanceRoutes(v2: V2Context): void {
@@ -117,46 +148,38 @@ export function processInstanceRoutes(v2: V2Context): void {
     } else {
       throw badRequest('processDefinitionId or processDefinitionKey is required');
     }
+    if (!body.awaitCompletion) {
+      const instance = await engine.startInstance({ processId, version, variables: body.variables ?? {}, caller });
+      return creationResult(engine, instance, {});
+    }
     const requested = Number(body.requestTimeout ?? 0);
     const waitMs = requested > 0 ? Math.min(requested, v2.config.camunda.maxLongPollMs) : v2.config.camunda.maxLongPollMs;
-    // subscribe before the start: an instance that ends within its first command is seen
-    let watch: ReturnType<typeof ended> | undefined;
-    let startedId: string | undefined;
-    const pending: string[] = [];
-    const early = body.awaitCompletion
-      ? engine.onCommit((batch) => {
-          if (batch.instance.state === 'completed' || batch.instance.state === 'terminated') pending.push(batch.instance.id);
-        })
-      : undefined;
-    let instance: InstanceView;
+    // listen before the start: an instance that ends within its first command is seen
+    const wait = endOf(engine, waitMs, res);
+    let release: () => void;
     try {
-      instance = await engine.startInstance({ processId, version, variables: body.variables ?? {}, caller });
-      startedId = instance.id;
-      if (body.awaitCompletion && !pending.includes(startedId)) {
-        watch = ended(engine, startedId, waitMs);
-        res.once('close', () => watch?.cancel());
+      release = v2.longPolls.reserve(wait.abort); // the server stopping ends the wait
+    } catch (err) {
+      wait.cancel();
+      throw err;
+    }
+    try {
+      let instance: InstanceView;
+      try {
+        instance = await engine.startInstance({ processId, version, variables: body.variables ?? {}, caller });
+      } catch (err) {
+        wait.cancel();
+        throw err;
       }
-    } finally {
-      early?.();
-    }
-    if (watch && !(await watch.done) && !pending.includes(startedId)) {
-      const now = await engine.getInstance(startedId);
-      if (now.state !== 'completed' && now.state !== 'terminated') throw new Problem(504, `instance ${await keyOf(engine, 'instance', startedId)} did not end within ${waitMs} ms`);
-    }
-    if (body.awaitCompletion) instance = await engine.getInstance(startedId);
-    const variables = body.awaitCompletion
-      ? body.fetchVariables
+      if (!(await wait.ended(instance.id))) throw new Problem(504, `instance ${await keyOf(engine, 'instance', instance.id)} did not end within ${waitMs} ms`);
+      instance = await engine.getInstance(instance.id);
+      const variables = body.fetchVariables
         ? Object.fromEntries(body.fetchVariables.filter((n) => Object.prototype.hasOwnProperty.call(instance.variables, n)).map((n) => [n, instance.variables[n]]))
-        : instance.variables
-      : {};
-    return {
-      processDefinitionId: instance.processId,
-      processDefinitionVersion: instance.version,
-      tenantId: TENANT,
-      variables,
-      processDefinitionKey: await keyOf(engine, 'definition', instance.definitionKey),
-      processInstanceKey: await keyOf(engine, 'instance', instance.id),
-    };
+        : instance.variables;
+      return creationResult(engine, instance, variables);
+    } finally {
+      release();
+    }
   });
 
   v2.route('getProcessInstance', async (req, _res, caller) => {

@@ -1,8 +1,9 @@
 /**
  * Job activation with `requestTimeout` (long polling): the request is held until a job of its type is
  * committed (woken by the engine's commit, not by a poll loop), answers empty after its timeout, the
- * number of waiting requests is bounded (429 beyond it, V2_MAX_LONG_POLLS), and waiting requests end
- * at once when the server stops (endLongPolls) or when their client goes away.
+ * number of waiting requests is bounded (429 beyond it, V2_MAX_LONG_POLLS, instance creations awaiting
+ * completion included), and waiting requests end at once when the server stops (endLongPolls) or when
+ * their client goes away.
  */
 import { brand, fixtureFile } from './clientSuite';
 import { startV2Server, type V2Server } from './server';
@@ -14,7 +15,7 @@ const activation = (type: string, requestTimeout: number, signal?: AbortSignal) 
 
 beforeAll(async () => {
   s = await startV2Server({ camunda: { maxPageSize: 1000, scanLimit: 10_000, maxLongPolls: 2, maxLongPollMs: 60_000 } });
-  await s.client('admin').createDeployment({ resources: [fixtureFile('v2-flaky.bpmn'), fixtureFile('v2-order.bpmn')] });
+  await s.client('admin').createDeployment({ resources: [fixtureFile('v2-flaky.bpmn'), fixtureFile('v2-order.bpmn'), fixtureFile('v2-wait.bpmn')] });
 });
 afterAll(async () => {
   await s.close();
@@ -60,20 +61,65 @@ test('waiting activations are bounded: one more is a 429 problem', async () => {
   expect(again.status).toBe(200);
 });
 
-test('stopping the server ends waiting activations at once', async () => {
-  const other = await startV2Server();
+const creation = (body: unknown) =>
+  fetch(`${s.url}/v2/process-instances`, {
+    method: 'POST',
+    headers: { ...auth, authorization: `Basic ${Buffer.from('admin:demo-admin').toString('base64')}` },
+    body: JSON.stringify(body),
+  });
+
+test('awaitCompletion of an instance that does not end in time is a 504 problem; the instance runs on', async () => {
   const t0 = Date.now();
+  const res = await creation({ processDefinitionId: 'v2-wait', awaitCompletion: true, requestTimeout: 300 });
+  expect(res.status).toBe(504);
+  const problem = (await res.json()) as { detail: string; title: string };
+  expect(problem.title).toBe('DEADLINE_EXCEEDED');
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+  const key = /instance (\d+) did not end/.exec(problem.detail)![1];
+  expect((await s.engine.getInstance((await s.engine.resolveExternalKey(Number(key)))!.id)).state).toBe('active');
+});
+
+test('instances awaiting completion count against the waiting budget (429 beyond it)', async () => {
+  const a = new AbortController();
+  const first = fetch(`${s.url}/v2/process-instances`, {
+    method: 'POST',
+    signal: a.signal,
+    headers: { ...auth, authorization: `Basic ${Buffer.from('admin:demo-admin').toString('base64')}` },
+    body: JSON.stringify({ processDefinitionId: 'v2-wait', awaitCompletion: true, requestTimeout: 30_000 }),
+  }).catch(() => undefined);
+  const b = new AbortController();
+  const second = activation('v2-none-5', 30_000, b.signal).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 300));
+  const before = (await s.engine.listInstances({ limit: 1000 })).items.length;
+  const third = await creation({ processDefinitionId: 'v2-wait', awaitCompletion: true, requestTimeout: 30_000 });
+  expect(third.status).toBe(429);
+  expect((await s.engine.listInstances({ limit: 1000 })).items.length).toBe(before); // refused before starting anything
+  a.abort();
+  b.abort();
+  await Promise.all([first, second]);
+});
+
+test('stopping the server ends waiting activations and creations at once', async () => {
+  const other = await startV2Server();
+  await other.client('admin').createDeployment({ resources: [fixtureFile('v2-wait.bpmn')] });
   const waiting = fetch(`${other.url}/v2/jobs/activation`, {
     method: 'POST',
     headers: auth,
     body: JSON.stringify({ type: 'v2-never', timeout: 1000, maxJobsToActivate: 1, requestTimeout: 30_000 }),
   });
+  const awaiting = fetch(`${other.url}/v2/process-instances`, {
+    method: 'POST',
+    headers: { ...auth, authorization: `Basic ${Buffer.from('admin:demo-admin').toString('base64')}` },
+    body: JSON.stringify({ processDefinitionId: 'v2-wait', awaitCompletion: true, requestTimeout: 30_000 }),
+  });
   await new Promise((r) => setTimeout(r, 300));
+  const t0 = Date.now();
   const closed = other.close();
   const res = await waiting;
   expect(Date.now() - t0).toBeLessThan(1500);
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ jobs: [] });
+  expect((await awaiting).status).toBe(504);
   await closed;
-  expect(Date.now() - t0).toBeLessThan(1800); // the connection closed with its answer, not by force (2 s)
+  expect(Date.now() - t0).toBeLessThan(1800); // the connections closed with their answers, not by force (2 s)
 });

@@ -2,7 +2,7 @@
  * A real ProcessDesk server for the /v2 tests: createApp on a temporary engine (or one given engine
  * options: Redis, BullMQ jobs), listening on 127.0.0.1 on a free port, and Camunda's own client
  * configured as its users configure it (REST address, Basic auth), validating every request and
- * answer against Camunda's schemas.
+ * answer against Camunda's schemas (`fanatical`: wrong types, missing and unknown fields all fail).
  */
 import type http from 'node:http';
 import { createCamundaClient, type CamundaClient } from '@camunda8/orchestration-cluster-api';
@@ -16,7 +16,7 @@ import { tempEngine } from '../support/engine';
 export interface V2Server {
   engine: Engine;
   url: string;
-  /** The official client signed in as `user` (Basic, demo password `demo-<user>` unless given), strict on requests and answers unless told. */
+  /** The official client signed in as `user` (Basic, demo password `demo-<user>` unless given), fanatical on requests and answers unless told. */
   client: (user: string, password?: string, validation?: string) => CamundaClient;
   close: () => Promise<void>;
 }
@@ -39,7 +39,7 @@ export async function startV2Server(config: Partial<ApiConfig> = {}, engineOptio
   return {
     engine,
     url,
-    client: (user, password = `demo-${user}`, validation = 'req:strict,res:strict') => {
+    client: (user, password = `demo-${user}`, validation = 'req:fanatical,res:fanatical') => {
       const client = createCamundaClient({
         config: {
           CAMUNDA_REST_ADDRESS: url,

@@ -486,6 +486,8 @@ export class SqliteStore implements Store {
   // numeric keys of ids
 
   async externalKey(kind: string, id: string): Promise<number> {
+    const known = this.stmt('SELECT key FROM external_keys WHERE kind = ? AND id = ?').get(kind, id) as { key: number } | undefined;
+    if (known) return known.key; // no write (and no fsync) for a key shown before
     // one transaction: the insert that loses a race to another connection finds the winner's row
     return this.group.run(() => {
       this.stmt('INSERT INTO external_keys (kind, id) VALUES (?, ?) ON CONFLICT (kind, id) DO NOTHING').run(kind, id);
