@@ -3,7 +3,6 @@
  * owners of the instance's process and admins, as through /api.
  */
 import type { Engine, IncidentRow } from '../../engine';
-import { notFound } from '../errors';
 import { idOf, keyOf } from './keys';
 import { definitionReader, TENANT } from './processInstances';
 import type { V2Context } from './router';
@@ -57,7 +56,12 @@ export function incidentRoutes(v2: V2Context): void {
   v2.route('searchIncidents', async (req) => {
     const body = req.body as SearchRequest;
     const keep = await rowFilter(engine, FIELDS, body.filter);
-    const all = (await engine.listIncidents({})).filter(keep);
+    // one instance's or one state's incidents are read alone
+    const { processInstanceKey, state } = body.filter ?? {};
+    const instanceId = typeof processInstanceKey === 'string' ? await idOf(engine, 'instance', processInstanceKey, 'process instance').catch(() => undefined) : undefined;
+    if (typeof processInstanceKey === 'string' && !instanceId) return { items: [], page: { totalItems: 0 } };
+    const rowState = state === 'ACTIVE' ? 'open' : state === 'RESOLVED' ? 'resolved' : undefined;
+    const all = (await engine.listIncidents({ instanceId, state: rowState })).filter(keep);
     const truncated = all.length > v2.search.scanLimit;
     const { rows, page } = pageOf(all.slice(0, v2.search.scanLimit), body, FIELDS, v2.search, truncated);
     const definition = definitionReader(engine);
@@ -67,9 +71,7 @@ export function incidentRoutes(v2: V2Context): void {
   });
 
   v2.route('getIncident', async (req) => {
-    const id = await incidentId(req.params.incidentKey);
-    const incident = (await engine.listIncidents({})).find((i) => i.id === id);
-    if (!incident) throw notFound(`incident ${id}`);
+    const incident = await engine.getIncident(await incidentId(req.params.incidentKey));
     return incidentResult(engine, incident, definitionReader(engine));
   });
 

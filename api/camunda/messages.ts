@@ -5,7 +5,7 @@
  * waiting tasks check the variables, as through /api.
  */
 import type { Engine } from '../../engine';
-import { notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { messageFormCheck } from '../ticketActions';
 import { keyOf } from './keys';
 import { checkTenant, TENANT } from './processInstances';
@@ -45,6 +45,8 @@ export function messageRoutes(v2: V2Context): void {
       caller,
       messageFormCheck(engine, name),
     );
+    // as Camunda: a messageId still buffered is not published twice, and the caller is told so
+    if (result.duplicate) throw conflict(`a message with messageId ${JSON.stringify(messageId)} was already published and is still buffered`);
     return { tenantId: TENANT, messageKey: await keyOf(engine, 'message', result.messageKey) };
   });
 

@@ -758,6 +758,12 @@ export class Engine {
     return this.store.listIncidents(q);
   }
 
+  async getIncident(id: string): Promise<IncidentRow> {
+    const incident = await this.store.getIncident(id);
+    if (!incident) throw notFound(`incident ${id}`);
+    return incident;
+  }
+
   /** Resolves (retries); with `caller`, only an owner of the instance's process or an admin may (ownership.ts). */
   async resolveIncident(id: string, actor = 'engine', caller?: Caller): Promise<IncidentRow> {
     const incident = await this.store.getIncident(id);
