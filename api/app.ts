@@ -14,6 +14,7 @@ import { pinoHttp } from 'pino-http';
 import type { Engine } from '../engine';
 import { Authenticator, DEMO_USERS, demoToken } from './auth';
 import type { ApiConfig } from './config';
+import { problemHandler } from './camunda/problem';
 import { camundaRouter } from './camunda/router';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { IdempotencyStore } from './idempotency';
@@ -138,6 +139,8 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   // Camunda 8's REST API (api/camunda/): its own body parsers (same limit) and problem-detail errors
   const v2 = camundaRouter(context);
   app.use('/v2', v2.router);
+  // what fails before the /v2 router (the rate limit) is a problem detail too
+  app.use('/v2', problemHandler);
   app.locals.closeV2 = v2.close;
   const dashboard = queueDashboard(context);
   if (dashboard) app.use(dashboard);

@@ -5,7 +5,8 @@
  * searched, assigned and completed, a message correlated, an incident resolved, 250 instances paged
  * to the end. Every request and answer passes the client's `fanatical` validation (Camunda's schemas: wrong
  * types, missing fields and unknown fields all fail).
- * Run on the embedded store and with jobs on BullMQ (clientEmbedded.test.ts, clientRedis.test.ts).
+ * Run on the embedded store, with jobs on BullMQ and on PostgreSQL (clientEmbedded.test.ts,
+ * clientRedis.test.ts, clientPostgres.test.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,7 @@ export const brand = (s: string): never => s as never;
 export const fileOf = (file: string): File => new File([fs.readFileSync(file)], path.basename(file));
 export const fixtureFile = (name: string): File => fileOf(path.join(__dirname, 'fixtures', name));
 
-export function clientSuite(name: string, engineOptions: () => EngineOptions, teardown?: () => Promise<void>): void {
+export function clientSuite(name: string, engineOptions: () => EngineOptions | Promise<EngineOptions>, teardown?: () => Promise<void>): void {
   describe(`Camunda 8 client against /v2: ${name}`, () => {
     let s: V2Server;
     let admin: CamundaClient;
@@ -33,7 +34,7 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions, te
     let worker: CamundaClient;
 
     beforeAll(async () => {
-      s = await startV2Server({}, engineOptions());
+      s = await startV2Server({}, await engineOptions());
       admin = s.client('admin');
       alice = s.client('alice');
       bob = s.client('bob');

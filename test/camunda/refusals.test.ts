@@ -2,7 +2,7 @@
  * What /v2 refuses, each answered with an RFC 9457 problem detail and each leaving nothing changed:
  * wrong credentials (401 with a Basic challenge), an agent acting on another group's task, an auditor
  * starting an instance (403), malformed and foreign keys (400, 404), an oversized body (413), unknown
- * paths (404).
+ * paths (404), and the rate limit (429) before the /v2 router.
  */
 import type { Engine } from '../../engine';
 import { brand, fixtureFile, NOW } from './clientSuite';
@@ -112,4 +112,19 @@ test('unknown /v2 paths and unsupported operations answer problems (404, 501)', 
   expect(r.problem).toEqual({ type: 'about:blank', title: 'NOT_FOUND', status: 404, detail: 'no operation GET /no-such-thing in the /v2 API', instance: '/v2/no-such-thing' });
   const patch = await call('PATCH', '/user-tasks/1', basic('admin', 'demo-admin'), { changeset: { priority: 80 } });
   expect(patch.problem).toMatchObject({ status: 501, title: 'NOT_IMPLEMENTED' });
+});
+
+test("the API's rate limit covers /v2 (shared with /api) and answers a 429 problem", async () => {
+  const limited = await startV2Server({ rateLimitPerMinute: 3 });
+  try {
+    const auth = basic('worker', 'demo-worker');
+    for (let i = 0; i < 2; i++) expect((await fetch(`${limited.url}/v2/topology`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${limited.url}/api/me`, { headers: auth })).status).toBe(200);
+    const res = await fetch(`${limited.url}/v2/topology`, { headers: auth });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 429, title: 'RESOURCE_EXHAUSTED', instance: '/v2/topology' });
+  } finally {
+    await limited.close();
+  }
 });
