@@ -46,13 +46,32 @@ function decodeCursor(cursor: string, where: string): number {
   return Number(m[1]);
 }
 
-/** FEEL-free `$like`: `*` any characters, `?` one, case-sensitive as Camunda's. */
-function likeRegex(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 's');
+/**
+ * `$like`: `*` any characters, `?` one, case-sensitive as Camunda's. Matched without a regular
+ * expression (a pattern of many `*` would make one backtrack exponentially): the greedy two-pointer
+ * walk, at most pattern x value steps.
+ */
+export function like(value: string, pattern: string): boolean {
+  let v = 0;
+  let p = 0;
+  let star = -1;
+  let mark = 0;
+  while (v < value.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === value[v])) {
+      v++;
+      p++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = v;
+    } else if (star >= 0) {
+      p = star + 1;
+      v = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -84,7 +103,7 @@ function passes(value: unknown, cond: unknown, field: string): boolean {
               : op === '$notIn'
                 ? Array.isArray(arg) && !arg.some((a) => sameValue(value, a))
                 : op === '$like'
-                  ? typeof value === 'string' && typeof arg === 'string' && likeRegex(arg).test(value)
+                  ? typeof value === 'string' && typeof arg === 'string' && like(value, arg)
                   : value !== undefined &&
                     value !== null &&
                     (op === '$gt' ? compare(value, arg) > 0 : op === '$gte' ? compare(value, arg) >= 0 : op === '$lt' ? compare(value, arg) < 0 : compare(value, arg) <= 0);
