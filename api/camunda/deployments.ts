@@ -69,7 +69,7 @@ export function deploymentRoutes(v2: V2Context): void {
           },
         });
       } else {
-        deployments.push({ resource: { resourceId: r.id, resourceName: r.name, version: 1, tenantId: TENANT, resourceKey: await keyOf(engine, 'form', r.id) } });
+        deployments.push({ resource: { resourceId: r.id, resourceName: r.name, version: 1, tenantId: TENANT, resourceKey: await keyOf(engine, 'resource', r.id) } });
       }
     }
     return { deploymentKey: await keyOf(engine, 'deployment', result.id), tenantId: TENANT, deployments };

@@ -7,7 +7,7 @@
 import type { Engine } from '../../engine';
 import { badRequest, notFound } from '../errors';
 
-export type KeyKind = 'instance' | 'definition' | 'task' | 'job' | 'incident' | 'deployment' | 'element' | 'variable' | 'message' | 'signal' | 'decision' | 'form';
+export type KeyKind = 'instance' | 'definition' | 'task' | 'job' | 'incident' | 'deployment' | 'element' | 'variable' | 'message' | 'signal' | 'decision' | 'form' | 'resource';
 
 /** Keys never change once allocated, so each API process remembers the latest ones it used (bounded). */
 const CACHE_MAX = 50_000;

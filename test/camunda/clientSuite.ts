@@ -52,10 +52,15 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
       expect(t).toMatchObject({ clusterSize: 1, partitionsCount: 1, brokers: [{ partitions: [{ partitionId: 1, role: 'leader', health: 'healthy' }] }] });
     });
 
-    test('a shipped diagram deploys with its forms and its decision; the definition and its XML are found by key', async () => {
+    test('a shipped diagram deploys with its forms, its variable schema and its decision; the definition and its XML are found by key', async () => {
       const dir = path.join(REPO_DIR, 'processes');
       const forms = fs.readdirSync(path.join(dir, 'forms')).filter((f) => f.startsWith('incident-'));
-      const files = [fileOf(path.join(dir, 'incident.bpmn')), ...forms.map((f) => fileOf(path.join(dir, 'forms', f))), fileOf(path.join(dir, 'decisions', 'priority-matrix.dmn'))];
+      const files = [
+        fileOf(path.join(dir, 'incident.bpmn')),
+        fileOf(path.join(dir, 'incident.schema.json')),
+        ...forms.map((f) => fileOf(path.join(dir, 'forms', f))),
+        fileOf(path.join(dir, 'decisions', 'priority-matrix.dmn')),
+      ];
       const result = await admin.createDeployment({ resources: files });
       expect(result.deploymentKey).toMatch(/^\d+$/);
       const process = result.deployments.find((d) => d.processDefinition)!.processDefinition!;
@@ -67,6 +72,7 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
           .sort(),
       ).toEqual(forms.map((f) => f.replace(/\.form$/, '')).sort());
       expect(result.deployments.find((d) => d.decisionDefinition)!.decisionDefinition!.decisionDefinitionId).toBe('priority-matrix');
+      expect(result.deployments.find((d) => d.resource)!.resource).toMatchObject({ resourceName: 'incident.schema.json' });
 
       const found = await admin.searchProcessDefinitions({ filter: { processDefinitionId: brand('incident') } }, NOW);
       expect(found.items).toEqual([expect.objectContaining({ processDefinitionKey: process.processDefinitionKey, version: 1 })]);
