@@ -1,12 +1,12 @@
 /**
  * Camunda 8's official TypeScript client, configured as its users configure it (REST address, Basic
- * sign-in), against a real ProcessDesk: a shipped diagram deployed with its forms and decision, job
- * workers (createJobWorker) completing jobs and throwing a BPMN error a boundary catches, user tasks
- * searched, assigned and completed, a message correlated, an incident resolved, 250 instances paged
- * to the end. Every request and answer passes the client's `fanatical` validation (Camunda's schemas: wrong
- * types, missing fields and unknown fields all fail).
- * Run on the embedded store, with jobs on BullMQ and on PostgreSQL (clientEmbedded.test.ts,
- * clientRedis.test.ts, clientPostgres.test.ts).
+ * sign-in), against a real ProcessDesk: a shipped diagram deployed with its forms, schema and
+ * decision; job workers (createJobWorker), one completing jobs, another throwing a BPMN error a
+ * boundary catches; user tasks searched, assigned and completed; a message correlated; an incident
+ * resolved; 250 instances paged to the end. Every request and answer passes the client's `fanatical`
+ * validation (Camunda's schemas: wrong types, missing fields and unknown fields all fail). Run on the
+ * embedded store, with jobs on BullMQ and on PostgreSQL (clientEmbedded.test.ts, clientRedis.test.ts,
+ * clientPostgres.test.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,6 +86,8 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
     });
 
     test('job workers complete a job and throw a BPMN error a boundary catches; a user task is searched, assigned and completed; a message correlates', async () => {
+      // two workers: small charges go through, large ones go to a review that declines them (the job
+      // type is a FEEL expression of the amount)
       const charged: string[] = [];
       worker.createJobWorker({
         jobType: 'v2-charge',
@@ -94,12 +96,18 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
         pollIntervalMs: 50,
         workerName: 'card-gateway',
         jobHandler: async (job) => {
-          const { amount } = job.variables as { amount: number };
-          if (amount > 100) return job.error({ errorCode: 'DECLINED', errorMessage: 'over the card limit', variables: { declinedReason: 'limit' } });
           charged.push(job.processInstanceKey);
           expect(job.customHeaders).toEqual({ gateway: 'test' });
-          return job.complete({ charged: amount }); // job.complete takes the variables themselves
+          return job.complete({ charged: (job.variables as { amount: number }).amount }); // job.complete takes the variables themselves
         },
+      });
+      worker.createJobWorker({
+        jobType: 'v2-charge-review',
+        maxParallelJobs: 4,
+        jobTimeoutMs: 30_000,
+        pollIntervalMs: 50,
+        workerName: 'fraud-review',
+        jobHandler: async (job) => job.error({ errorCode: 'DECLINED', errorMessage: 'over the card limit', variables: { declinedReason: 'limit' } }),
       });
 
       const paid = await alice.createProcessInstance({ processDefinitionId: brand('v2-order'), variables: { amount: 20, orderId: 'o-1' } });
