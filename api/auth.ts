@@ -51,7 +51,7 @@
  * | instances.cancel   | POST /v2/process-instances/:key/cancellation                                |
  * | tasks.read         | POST /v2/user-tasks/search, GET /v2/user-tasks/:key                         |
  * | tasks.work         | POST /v2/user-tasks/:key/assignment, /completion, DELETE /:key/assignee,    |
- * |                    | PATCH /v2/user-tasks/:key (501)                                             |
+ * |                    | PATCH /v2/user-tasks/:key (candidates: admins only)                         |
  * | messages.publish   | POST /v2/messages/publication, /v2/messages/correlation                     |
  * | signals.broadcast  | POST /v2/signals/broadcast                                                  |
  * | jobs.work          | POST /v2/jobs/activation, /:key/completion, /:key/failure, /:key/error,     |

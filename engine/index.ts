@@ -9,7 +9,7 @@ export { draftSize } from './runtime/drafts';
 export { processHeatmap, processVersions, type ElementCounts, type ProcessHeatmap, type ProcessVersions, type VersionSummary } from './runtime/processStats';
 export type { MappingInstruction, Modification } from './compile/versions';
 export type { Caller } from './runtime/access';
-export type { TaskDesk, TaskNote, AttachmentInfo } from './runtime/taskDesk';
+export type { TaskDesk, TaskNote, AttachmentInfo, TaskChanges } from './runtime/taskDesk';
 export type { MessageAction } from './runtime/messageActions';
 export type { MessageFormCheck } from './runtime/messaging';
 export type { StartableProcess } from './runtime/startForms';

@@ -207,7 +207,8 @@ export const V2_OPERATIONS = {
     method: 'patch',
     path: '/user-tasks/:userTaskKey',
     permission: 'tasks.work',
-    summary: 'Not supported: 501 (ProcessDesk has no update of due dates, candidates or priority)',
+    summary: 'Change due and follow-up dates, priority (who works the task) or candidates (admins)',
+    body: nullable(obj({ changeset: nullable({ type: 'object' }), action: nullable({ type: 'string' }) })),
     success: 204,
   },
   searchIncidents: {

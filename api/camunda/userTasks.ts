@@ -2,10 +2,10 @@
  * User tasks through /v2: search, get, assign, unassign, complete. The same rules as /api's task
  * routes (api/routes/tasks.ts): an agent sees and works only tasks assigned or offered to them or to
  * their groups (any other is a 403), claims only for themselves, and a form checks what a completion
- * writes. Updates of due dates, candidates or priority have no engine operation: 501.
+ * writes. An update changes dates and priority (who works the task) or candidates (admins only).
  */
-import type { Engine, TaskRow } from '../../engine';
-import { forbidden } from '../errors';
+import type { Engine, TaskChanges, TaskRow } from '../../engine';
+import { badRequest, forbidden } from '../errors';
 import { completionVariables, taskFor, visibleTo } from '../routes/tasks';
 import { idOf, keyOf } from './keys';
 import { notImplemented } from './problem';
@@ -56,6 +56,12 @@ async function taskResult(engine: Engine, t: TaskRow, definition: ReturnType<typ
     processInstanceKey: await keyOf(engine, 'instance', t.instanceId),
     ...(t.formId ? { formKey: await keyOf(engine, 'form', `form:${t.formId}`) } : {}),
   };
+}
+
+function dateOf(value: unknown, where: string): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw badRequest(`${where} is not an ISO 8601 date-time`);
+  return ms;
 }
 
 export function userTaskRoutes(v2: V2Context): void {
@@ -114,7 +120,22 @@ export function userTaskRoutes(v2: V2Context): void {
     await engine.completeTask(task.id, variables, me.id, { requireAssignee: !all });
   });
 
-  v2.route('updateUserTask', async () => {
-    throw notImplemented('updating a user task (due date, candidates, priority)');
+  v2.route('updateUserTask', async (req, res) => {
+    const { task, me, all } = await taskFor(engine, res, 'work', await taskId(req.params.userTaskKey));
+    const changeset = ((req.body as { changeset?: Record<string, unknown> | null } | null)?.changeset ?? {}) as Record<string, unknown>;
+    const changes: TaskChanges = {};
+    for (const [field, value] of Object.entries(changeset)) {
+      if (value === undefined) continue;
+      if (field === 'dueDate' || field === 'followUpDate') changes[field] = value === null ? null : dateOf(value, `changeset.${field}`);
+      else if (field === 'priority' && typeof value === 'number') changes.priority = value;
+      else if ((field === 'candidateGroups' || field === 'candidateUsers') && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+        // who a task is offered to decides who sees it: only those who act on every task re-route one
+        if (!all) throw forbidden(`${me.id} may not change the candidates of a task`);
+        changes[field] = value as string[];
+      } else if (!(field === 'priority' && value === null))
+        throw badRequest(`changeset.${field} is not supported (dueDate, followUpDate, priority, candidateGroups, candidateUsers)`);
+    }
+    if (!Object.keys(changes).length) throw badRequest('the changeset changes nothing');
+    await engine.desk.updateTask(task.id, changes, me.id);
   });
 }

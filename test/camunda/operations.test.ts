@@ -2,7 +2,7 @@
  * The finer points of the /v2 operations, through Camunda's client: search filters with operators,
  * sorting both ways, cursors backwards, a filter field a resource does not know; jobs activated with
  * some variables only, their retries updated, failed with a backoff; a task unassigned; a message id
- * published twice; long values marked truncated.
+ * published twice; long values marked truncated; a task's dates, priority and candidates updated.
  */
 import type { CamundaClient } from '@camunda8/orchestration-cluster-api';
 import { eventually } from '../support/engine';
@@ -77,7 +77,7 @@ test('jobs: only the variables asked for, retries updated, a failure with backof
   await expect(worker.completeJob({ jobKey: b.jobKey })).rejects.toMatchObject({ status: 409 });
 });
 
-test('a task assigned and unassigned; a long variable comes back truncated', async () => {
+test('a task assigned, unassigned and updated; a long variable comes back truncated', async () => {
   const alice = s.client('alice');
   const [task] = (
     await eventually(async () => {
@@ -90,6 +90,17 @@ test('a task assigned and unassigned; a long variable comes back truncated', asy
   expect((await alice.getUserTask({ userTaskKey: task.userTaskKey }, NOW)).assignee).toBe('alice');
   await alice.unassignUserTask({ userTaskKey: task.userTaskKey });
   expect((await alice.getUserTask({ userTaskKey: task.userTaskKey }, NOW)).assignee).toBeUndefined();
+  // an update: dates and priority by the agent who works it, candidates by admins only
+  await alice.updateUserTask({ userTaskKey: task.userTaskKey, changeset: { dueDate: '2030-01-02T03:04:05.000Z', priority: 80 } });
+  await expect(alice.updateUserTask({ userTaskKey: task.userTaskKey, changeset: { candidateGroups: ['cab'] } })).rejects.toMatchObject({ status: 403 });
+  expect(await alice.getUserTask({ userTaskKey: task.userTaskKey }, NOW)).toMatchObject({ dueDate: '2030-01-02T03:04:05.000Z', priority: 80, candidateGroups: ['service-desk'] });
+  await admin.updateUserTask({ userTaskKey: task.userTaskKey, changeset: { candidateGroups: ['cab'], dueDate: null } });
+  await expect(alice.getUserTask({ userTaskKey: task.userTaskKey }, NOW)).rejects.toMatchObject({ status: 403 }); // no longer offered to her group
+  const updated = await admin.getUserTask({ userTaskKey: task.userTaskKey }, NOW);
+  expect(updated.candidateGroups).toEqual(['cab']);
+  expect(updated.dueDate).toBeUndefined();
+  const history = await s.engine.getHistory((await s.engine.resolveExternalKey(Number(keys[2])))!.id);
+  expect(history.filter((e) => e.type === 'task.updated').map((e) => e.actor)).toEqual(['alice', 'admin']);
   const [note] = (await admin.searchVariables({ filter: { processInstanceKey: brand(keys[2]), name: 'note' } }, NOW)).items!;
   expect(note.isTruncated).toBe(true);
   expect(note.value).toHaveLength(8192);

@@ -30,7 +30,7 @@ export const V2_POLICY: Record<V2OperationId, Role[]> = {
   assignUserTask: ['agent', 'admin'],
   unassignUserTask: ['agent', 'admin'],
   completeUserTask: ['agent', 'admin'],
-  updateUserTask: ['agent', 'admin'], // (answers 501 to them)
+  updateUserTask: ['agent', 'admin'], // candidates: admins only (checked per request)
   searchIncidents: ['designer', 'auditor', 'admin'],
   getIncident: ['designer', 'auditor', 'admin'],
   resolveIncident: ['designer', 'admin'],
