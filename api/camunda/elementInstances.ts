@@ -2,7 +2,8 @@
  * Element instances through /v2, read from one instance's history (`filter.processInstanceKey` is
  * required: a search never reads every history): each `element.activated` event is an element
  * instance, completed by the next `element.completed` of that element; one still open is ACTIVE while
- * the instance runs and TERMINATED once it ended. Its type comes from the process model.
+ * the instance runs and TERMINATED once it ended. Its type comes from the process model; an active one
+ * with an open incident at its element carries it (`hasIncident`, `incidentKey`).
  */
 import type { DefinitionRow, Engine, HistoryEvent, InstanceView } from '../../engine';
 import { badRequest } from '../errors';
@@ -45,6 +46,8 @@ interface ElementInstance {
   startDate: string;
   endDate?: string;
   state: 'ACTIVE' | 'COMPLETED' | 'TERMINATED';
+  /** The open incident at this element while it is active. */
+  incidentId?: string;
 }
 
 const FIELDS: SearchFields<ElementInstance> = {
@@ -55,6 +58,8 @@ const FIELDS: SearchFields<ElementInstance> = {
   elementName: { get: (e) => e.elementName },
   type: { get: (e) => e.type },
   state: { get: (e) => e.state },
+  hasIncident: { get: (e) => !!e.incidentId },
+  incidentKey: { get: (e) => e.incidentId, key: 'incident' },
   startDate: { get: (e) => e.startDate },
   endDate: { get: (e) => e.endDate },
   tenantId: { get: () => TENANT },
@@ -104,11 +109,12 @@ async function elementResult(engine: Engine, e: ElementInstance, def: Definition
     elementName: e.elementName,
     type: e.type,
     state: e.state,
-    hasIncident: false,
+    hasIncident: !!e.incidentId,
     tenantId: TENANT,
     elementInstanceKey: await keyOf(engine, 'element', e.id),
     processInstanceKey: await keyOf(engine, 'instance', e.instance.id),
     processDefinitionKey: await keyOf(engine, 'definition', def.key),
+    ...(e.incidentId ? { incidentKey: await keyOf(engine, 'incident', e.incidentId) } : {}),
   };
 }
 
@@ -123,7 +129,12 @@ export function elementInstanceRoutes(v2: V2Context): void {
     const instance = await engine.getInstance(id);
     const def = await engine.getProcess(instance.definitionKey);
     const keep = await rowFilter(engine, FIELDS, body.filter);
-    const all = elementsOf(instance, await engine.getHistory(id), def).filter(keep);
+    const elements = elementsOf(instance, await engine.getHistory(id), def);
+    for (const incident of await engine.listIncidents({ instanceId: id, state: 'open' })) {
+      const active = elements.find((e) => e.state === 'ACTIVE' && e.elementId === incident.elementId && !e.incidentId);
+      if (active) active.incidentId = incident.id;
+    }
+    const all = elements.filter(keep);
     const { rows, page } = pageOf(all.slice(0, v2.search.scanLimit), body, FIELDS, v2.search, all.length > v2.search.scanLimit);
     const items = [];
     for (const e of rows) items.push(await elementResult(engine, e, def));

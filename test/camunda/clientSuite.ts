@@ -180,6 +180,8 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
       expect(incident).toMatchObject({ errorType: 'JOB_NO_RETRIES', elementId: 'Sync', processDefinitionId: 'v2-flaky' });
       expect(incident.errorMessage).toContain('CMDB down');
       expect((await admin.getProcessInstance({ processInstanceKey: started.processInstanceKey }, NOW)).hasIncident).toBe(true);
+      const failed = await admin.searchElementInstances({ filter: { processInstanceKey: started.processInstanceKey, hasIncident: true } }, NOW);
+      expect(failed.items!.map((e) => [e.elementId, e.state, e.incidentKey])).toEqual([['Sync', 'ACTIVE', incident.incidentKey]]);
       await admin.resolveIncident({ incidentKey: incident.incidentKey! });
       await eventually(async () => expect((await admin.getProcessInstance({ processInstanceKey: started.processInstanceKey }, NOW)).state).toBe('COMPLETED'), 10_000);
       expect(attempts).toBe(2);
