@@ -47,16 +47,18 @@
  * | processes.read     | POST /v2/process-definitions/search, GET /:key, /:key/xml                   |
  * | instances.start    | POST /v2/process-instances, POST /v2/decision-definitions/evaluation        |
  * | instances.read     | GET /v2/process-instances/:key, POST /v2/process-instances/search,          |
- * |                    | POST /v2/variables/search, /v2/element-instances/search                     |
+ * |                    | POST /v2/variables/search, /v2/element-instances/search, GET /v2/variables/:key |
  * | instances.cancel   | POST /v2/process-instances/:key/cancellation                                |
- * | tasks.read         | POST /v2/user-tasks/search, GET /v2/user-tasks/:key                         |
+ * | tasks.read         | POST /v2/user-tasks/search, GET /v2/user-tasks/:key, /:key/form,            |
+ * |                    | POST /v2/user-tasks/:key/variables/search                                   |
  * | tasks.work         | POST /v2/user-tasks/:key/assignment, /completion, DELETE /:key/assignee,    |
  * |                    | PATCH /v2/user-tasks/:key (candidates: admins only)                         |
  * | messages.publish   | POST /v2/messages/publication, /v2/messages/correlation                     |
  * | signals.broadcast  | POST /v2/signals/broadcast                                                  |
  * | jobs.work          | POST /v2/jobs/activation, /:key/completion, /:key/failure, /:key/error,     |
  * |                    | PATCH /v2/jobs/:key                                                         |
- * | incidents.read     | POST /v2/incidents/search, GET /v2/incidents/:key                           |
+ * | incidents.read     | POST /v2/incidents/search, GET /v2/incidents/:key,                          |
+ * |                    | POST /v2/process-instances/:key/incidents/search                            |
  * | incidents.resolve  | POST /v2/incidents/:key/resolution                                          |
  * | self.read          | GET /v2/topology                                                            |
  * | public             | GET /v2/openapi.json                                                        |

@@ -53,12 +53,20 @@ export function incidentRoutes(v2: V2Context): void {
   const { engine } = v2;
   const incidentId = (key: unknown): Promise<string> => idOf(engine, 'incident', String(key), 'incident');
 
-  v2.route('searchIncidents', async (req) => {
-    const body = req.body as SearchRequest;
+  v2.route('searchProcessInstanceIncidents', async (req) => {
+    const id = await idOf(engine, 'instance', String(req.params.processInstanceKey), 'process instance');
+    const body = (req.body ?? {}) as SearchRequest;
+    return search({ ...body, filter: { ...body.filter, processInstanceKey: String(req.params.processInstanceKey) } }, id);
+  });
+
+  v2.route('searchIncidents', async (req) => search(req.body as SearchRequest));
+
+  async function search(body: SearchRequest, knownInstanceId?: string): Promise<Record<string, unknown>> {
     const keep = await rowFilter(engine, FIELDS, body.filter);
     // one instance's or one state's incidents are read alone
     const { processInstanceKey, state } = body.filter ?? {};
-    const instanceId = typeof processInstanceKey === 'string' ? await idOf(engine, 'instance', processInstanceKey, 'process instance').catch(() => undefined) : undefined;
+    const instanceId =
+      knownInstanceId ?? (typeof processInstanceKey === 'string' ? await idOf(engine, 'instance', processInstanceKey, 'process instance').catch(() => undefined) : undefined);
     if (typeof processInstanceKey === 'string' && !instanceId) return { items: [], page: { totalItems: 0 } };
     const rowState = state === 'ACTIVE' ? 'open' : state === 'RESOLVED' ? 'resolved' : undefined;
     const all = (await engine.listIncidents({ instanceId, state: rowState })).filter(keep);
@@ -68,7 +76,7 @@ export function incidentRoutes(v2: V2Context): void {
     const items = [];
     for (const i of rows) items.push(await incidentResult(engine, i, definition));
     return { items, page };
-  });
+  }
 
   v2.route('getIncident', async (req) => {
     const incident = await engine.getIncident(await incidentId(req.params.incidentKey));

@@ -120,6 +120,16 @@ export function userTaskRoutes(v2: V2Context): void {
     await engine.completeTask(task.id, variables, me.id, { requireAssignee: !all });
   });
 
+  v2.route('getUserTaskForm', async (req, res) => {
+    const { task } = await taskFor(engine, res, 'read', await taskId(req.params.userTaskKey));
+    const form = task.formId ? await engine.getResource(`form:${task.formId}`) : undefined;
+    if (!form) {
+      res.status(204).end(); // Camunda's answer for a task without a form
+      return undefined;
+    }
+    return { tenantId: TENANT, formId: task.formId, schema: JSON.parse(form.content) as unknown, version: 1, formKey: await keyOf(engine, 'form', form.id) };
+  });
+
   v2.route('updateUserTask', async (req, res) => {
     const { task, me, all } = await taskFor(engine, res, 'work', await taskId(req.params.userTaskKey));
     const changeset = ((req.body as { changeset?: Record<string, unknown> | null } | null)?.changeset ?? {}) as Record<string, unknown>;

@@ -39,6 +39,8 @@ const BODIES: Partial<Record<V2OperationId, unknown>> = {
   correlateMessage: { name: 'nothing', correlationKey: 'k' },
   broadcastSignal: { signalName: 'nothing' },
   searchVariables: {},
+  searchUserTaskVariables: {},
+  searchProcessInstanceIncidents: {},
   searchElementInstances: { filter: { processInstanceKey: '1' } },
   evaluateDecision: { decisionDefinitionId: 'nothing' },
 };

@@ -27,17 +27,21 @@ export const V2_POLICY: Record<V2OperationId, Role[]> = {
   updateJob: WORKERS,
   searchUserTasks: READERS, // agents see their own and their groups' only
   getUserTask: READERS,
+  getUserTaskForm: READERS,
+  searchUserTaskVariables: READERS,
   assignUserTask: ['agent', 'admin'],
   unassignUserTask: ['agent', 'admin'],
   completeUserTask: ['agent', 'admin'],
   updateUserTask: ['agent', 'admin'], // candidates: admins only (checked per request)
   searchIncidents: ['designer', 'auditor', 'admin'],
   getIncident: ['designer', 'auditor', 'admin'],
+  searchProcessInstanceIncidents: ['designer', 'auditor', 'admin'],
   resolveIncident: ['designer', 'admin'],
   publishMessage: ['agent', 'admin', 'worker'],
   correlateMessage: ['agent', 'admin', 'worker'],
   broadcastSignal: WORKERS,
   searchVariables: READERS,
+  getVariable: READERS,
   searchElementInstances: READERS,
   evaluateDecision: ['designer', 'agent', 'admin'], // as starting an instance: it runs the business's rules
 };
