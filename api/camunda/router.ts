@@ -9,7 +9,6 @@
  */
 import Ajv, { type ValidateFunction } from 'ajv';
 import express, { Router, type Request, type Response } from 'express';
-import type { ApiConfig } from '../config';
 import { isAllowed, type Permission, type Principal } from '../auth';
 import { badRequest, forbidden, unauthorized } from '../errors';
 import type { ApiContext } from '../operation';
@@ -71,21 +70,9 @@ function validateBody(op: V2Operation): express.RequestHandler {
   };
 }
 
-export interface V2Options {
-  maxPageSize: number;
-  scanLimit: number;
-  maxLongPolls: number;
-  /** The longest a job activation may wait (requestTimeout beyond it is cut to it). */
-  maxLongPollMs: number;
-}
-
-export function v2Options(config: ApiConfig): V2Options {
-  return config.camunda;
-}
-
 export function camundaRouter(ctx: ApiContext): { router: Router; close: () => void } {
   const router = Router();
-  const options = v2Options(ctx.config);
+  const options = ctx.config.camunda; // V2_* settings (api/config.ts)
   const longPolls = new LongPolls(ctx.engine, options.maxLongPolls);
   router.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   // a deployment's files come as multipart/form-data; parsed in deployments.ts within the same limit
