@@ -162,7 +162,7 @@ export const V2_OPERATIONS = {
     method: 'patch',
     path: '/jobs/:jobKey',
     permission: 'jobs.work',
-    summary: 'Change the retries of a job (a new timeout is refused: 400)',
+    summary: 'Change the retries of a job, or the timeout of an activated one (jobs polled from rows; 400 on BullMQ)',
     body: obj({ changeset: obj({ retries: nullable({ type: 'integer', minimum: 0 }), timeout: nullable(long) }), operationReference: long }, ['changeset']),
     success: 204,
   },

@@ -97,9 +97,11 @@ export function jobRoutes(v2: V2Context): void {
 
   v2.route('updateJob', async (req, _res, caller) => {
     const { changeset } = req.body as { changeset: { retries?: number | null; timeout?: number | string | null } };
-    if (changeset.timeout !== undefined && changeset.timeout !== null)
-      throw badRequest('changeset.timeout is not supported by ProcessDesk (a job keeps the timeout of its activation)');
-    if (changeset.retries === undefined || changeset.retries === null) throw badRequest('changeset.retries is required (the only change ProcessDesk makes to a job)');
-    await engine.updateJobRetries(await jobKeyOf(req.params.jobKey), changeset.retries, caller.id);
+    const key = await jobKeyOf(req.params.jobKey);
+    const retries = changeset.retries ?? undefined;
+    const timeout = changeset.timeout === undefined || changeset.timeout === null ? undefined : Number(changeset.timeout);
+    if (retries === undefined && timeout === undefined) throw badRequest('the changeset changes nothing (retries, timeout)');
+    if (retries !== undefined) await engine.updateJobRetries(key, retries, caller.id);
+    if (timeout !== undefined) await engine.updateJobTimeout(key, timeout, caller.id);
   });
 }

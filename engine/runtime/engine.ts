@@ -682,6 +682,16 @@ export class Engine {
     return this.jobs.throwError(key, errorCode, errorMessage, worker, variables);
   }
 
+  /**
+   * Gives an activated job's worker `timeoutMs` from now (Camunda's job timeout update). Jobs polled
+   * from rows only: on BullMQ the lock is the parked queue job's, which this does not move.
+   */
+  updateJobTimeout(key: string, timeoutMs: number, actor = 'engine'): Promise<JobRow> {
+    if (this.delivery) throw invalid('a job on BullMQ keeps the lock of its activation (its timeout cannot be changed)');
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw invalid('timeout must be at least 1 ms');
+    return this.jobs.setLock(key, this.clock() + timeoutMs, actor);
+  }
+
   /** Sets the retries of a live job (Camunda's job update); 0 is refused: failing a job is what raises its incident. */
   updateJobRetries(key: string, retries: number, actor = 'engine'): Promise<JobRow> {
     if (!Number.isInteger(retries) || retries < 1) throw invalid('retries must be at least 1 (fail the job to leave it without retries)');

@@ -160,6 +160,19 @@ export class Jobs implements JobSink {
     return updated!;
   }
 
+  /** Moves the end of an activated job's lock to `lockExpiresAt` (its worker needs more or less time); recorded in history. */
+  async setLock(key: string, lockExpiresAt: number, actor: string): Promise<JobRow> {
+    const job = await this.live(key);
+    let updated: JobRow | undefined;
+    await this.executor.execute(job.instanceId, actor, async (_row, at) => {
+      const current = await this.live(key);
+      if (current.state !== 'activated') throw conflict(`job ${key} is not activated: there is no lock to change`);
+      updated = { ...current, lockExpiresAt };
+      return { event: null, extras: { jobs: [updated], history: [{ type: 'job.updated', elementId: current.elementId, data: { jobKey: key, timeoutMs: lockExpiresAt - at } }] } };
+    });
+    return updated!;
+  }
+
   /** Records that `worker` holds a job until `lockExpiresAt` (a job taken from its queue over HTTP). */
   async lock(key: string, worker: string, lockExpiresAt: number): Promise<JobRow | undefined> {
     const job = await this.store.getJob(key);

@@ -39,7 +39,7 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
       alice = s.client('alice');
       bob = s.client('bob');
       worker = s.client('worker');
-      await admin.createDeployment({ resources: ['v2-order.bpmn', 'v2-flaky.bpmn', 'v2-wait.bpmn', 'v2-quick.bpmn'].map(fixtureFile) });
+      await admin.createDeployment({ resources: ['v2-order.bpmn', 'v2-flaky.bpmn', 'v2-wait.bpmn', 'v2-quick.bpmn', 'v2-notify.bpmn'].map(fixtureFile) });
     }, 30_000);
 
     afterAll(async () => {
@@ -187,6 +187,23 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
       expect(attempts).toBe(2);
       expect((await admin.getIncident({ incidentKey: incident.incidentKey! }, NOW)).state).toBe('RESOLVED');
     }, 30_000);
+
+    test('a job timeout update moves the lock of a job polled from rows; on BullMQ it is refused (400)', async () => {
+      const started = await admin.createProcessInstance({ processDefinitionId: brand('v2-notify') });
+      const { jobs } = await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: 10_000 });
+      expect(jobs.map((j) => j.processInstanceKey)).toEqual([started.processInstanceKey]);
+      const update = worker.updateJob({ jobKey: jobs[0].jobKey, changeset: { timeout: 1 } });
+      if (s.engine.jobsOnBullmq) {
+        await expect(update).rejects.toMatchObject({ status: 400 });
+      } else {
+        await update;
+        // its lock ended at once: another activation gets it
+        const again = await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: 5000 });
+        expect(again.jobs.map((j) => j.jobKey)).toEqual([jobs[0].jobKey]);
+      }
+      await worker.completeJob({ jobKey: jobs[0].jobKey });
+      await eventually(async () => expect((await admin.getProcessInstance({ processInstanceKey: started.processInstanceKey }, NOW)).state).toBe('COMPLETED'));
+    });
 
     test("awaitCompletion answers with the ended instance's variables (fetchVariables)", async () => {
       const done = await alice.createProcessInstance({

@@ -56,15 +56,27 @@ test('a filter field the resource does not know, and a page beyond the largest, 
   expect(((await big.json()) as { detail: string }).detail).toBe('page.limit 5000 is above the largest page, 1000');
 });
 
-test('jobs: only the variables asked for, retries updated, a failure with backoff comes back after it', async () => {
+test('jobs: only the variables asked for, retries and timeout updated, a failure with backoff comes back after it', async () => {
   const { jobs } = await worker.activateJobs({ type: 'v2-charge', timeout: 30_000, maxJobsToActivate: 3, fetchVariable: ['amount'], requestTimeout: 5000, worker: 'w-ops' });
   expect(jobs).toHaveLength(3);
   for (const job of jobs) expect(Object.keys(job.variables)).toEqual(['amount']);
   const [a, b, c] = jobs;
   await worker.updateJob({ jobKey: a.jobKey, changeset: { retries: 7 } });
   const instanceId = (await s.engine.resolveExternalKey(Number(a.processInstanceKey)))!.id;
-  expect((await s.engine.getHistory(instanceId)).filter((e) => e.type === 'job.updated').map((e) => [e.actor, (e.data as { retries: number }).retries])).toEqual([['worker', 7]]);
-  await expect(worker.updateJob({ jobKey: a.jobKey, changeset: { timeout: 5000 } })).rejects.toMatchObject({ status: 400 });
+  expect(
+    (await s.engine.getHistory(instanceId))
+      .filter((e) => e.type === 'job.updated' && 'retries' in (e.data as object))
+      .map((e) => [e.actor, (e.data as { retries: number }).retries]),
+  ).toEqual([['worker', 7]]);
+  // a new timeout moves the lock: the job comes back to activation when it ends
+  await worker.updateJob({ jobKey: a.jobKey, changeset: { timeout: 1 } });
+  const relocked = await eventually(async () => {
+    const r = await worker.activateJobs({ type: 'v2-charge', timeout: 30_000, maxJobsToActivate: 3, requestTimeout: -1, worker: 'w-ops-2' });
+    expect(r.jobs.map((j) => j.jobKey)).toEqual([a.jobKey]);
+    return r.jobs[0];
+  });
+  expect(relocked.worker).toBe('w-ops-2');
+  await expect(worker.updateJob({ jobKey: a.jobKey, changeset: {} })).rejects.toMatchObject({ status: 400 });
   await worker.failJob({ jobKey: a.jobKey, retries: 6, errorMessage: 'gateway busy', retryBackOff: 800 });
   expect((await worker.activateJobs({ type: 'v2-charge', timeout: 30_000, maxJobsToActivate: 3, requestTimeout: -1 })).jobs).toEqual([]);
   const again = await eventually(async () => {
