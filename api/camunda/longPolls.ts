@@ -8,8 +8,13 @@
 import type { Engine } from '../../engine';
 import { ApiError } from '../errors';
 
-/** Pauses between the attempts after a wake-up (jobs on BullMQ); about 1.6 s in all. */
-const SETTLE_MS = [25, 50, 100, 200, 400, 800];
+/**
+ * Pauses between the attempts after a wake-up (jobs on BullMQ): quick at first, then once a second,
+ * about 9.5 s in all (a loaded machine, or a job given back by an incident's resolution that reaches
+ * its queue at the next resync). Only after a commit said a job of the type exists, and never past
+ * the request's deadline.
+ */
+const SETTLE_MS = [25, 50, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000];
 
 interface Waiter {
   type: string;
@@ -19,6 +24,9 @@ interface Waiter {
 export class LongPolls {
   private readonly waiting = new Set<Waiter>();
   private closed = false;
+  private endAll!: () => void;
+  /** Resolves when the server stops (close). */
+  private readonly ending = new Promise<void>((resolve) => (this.endAll = resolve));
   /** Requests holding a slot without a waiter of a job type (instance creations awaiting completion): how to end each. */
   private readonly held = new Set<() => void>();
   private readonly unsubscribe: () => void;
@@ -80,13 +88,18 @@ export class LongPolls {
         if (outcome === 'gone') return [];
         if (outcome === 'timeout' || this.closed) return activate();
         // Jobs on BullMQ reach their queue a moment after the commit (through the sync queue): after a
-        // wake-up, a few attempts spaced out until they are there (bounded; then wait for the next commit).
+        // wake-up, attempts spaced out until they are there (bounded; then wait for the next commit).
         await this.engine.idle();
-        for (const ms of SETTLE_MS) {
+        // (rows are activatable as soon as committed: there, a job taken by another worker means wait again)
+        for (const ms of this.engine.jobsOnBullmq ? SETTLE_MS : []) {
           const found = await activate();
           if (found.length || this.closed) return found;
-          await new Promise((resolve) => setTimeout(resolve, Math.min(ms, Math.max(0, deadline - Date.now()))));
-          if (Date.now() >= deadline) return activate();
+          let pause: NodeJS.Timeout | undefined;
+          const paused = new Promise<'paused'>((resolve) => (pause = setTimeout(() => resolve('paused'), Math.min(ms, Math.max(0, deadline - Date.now())))));
+          const why = await Promise.race([paused, gone.then(() => 'gone' as const), this.ending.then(() => 'closed' as const)]);
+          clearTimeout(pause);
+          if (why === 'gone') return []; // nobody to hand a job to: take none
+          if (why === 'closed' || Date.now() >= deadline) return activate();
         }
       } finally {
         this.waiting.delete(waiter);
@@ -97,6 +110,7 @@ export class LongPolls {
   /** Wakes every waiting activation (it answers what it finds) and takes no more waits. */
   close(): void {
     this.closed = true;
+    this.endAll();
     this.unsubscribe();
     for (const w of this.waiting) w.wake();
     for (const end of this.held) end();
