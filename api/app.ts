@@ -13,7 +13,10 @@ import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Engine } from '../engine';
 import { Authenticator, DEMO_USERS, demoToken } from './auth';
+import { ScheduleGate } from './changeSchedule';
 import type { ApiConfig } from './config';
+import { problemHandler } from './camunda/problem';
+import { camundaRouter } from './camunda/router';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { IdempotencyStore } from './idempotency';
 import { ApiMetrics } from './metrics';
@@ -69,6 +72,11 @@ function cacheHeaders(res: express.Response, file: string): void {
   res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
 }
 
+/** Ends the /v2 job activations that wait (long polls), so that the server can close: call before server.close(). */
+export function endLongPolls(app: express.Express): void {
+  (app.locals.closeV2 as (() => void) | undefined)?.();
+}
+
 export function createApp(engine: Engine, config: ApiConfig): express.Express {
   const app = express();
   const metrics = new ApiMetrics().watch(engine);
@@ -78,6 +86,7 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     metrics,
     auth: new Authenticator(config, new SessionStore(config.sessionTtlMs, config.maxSessions)),
     idempotency: new IdempotencyStore(config.idempotencyTtlMs, config.idempotencyMaxEntries),
+    schedules: new ScheduleGate(),
   };
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -96,8 +105,9 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   // gzip or brotli, as the client accepts (brotli preferred); bodies under 1 KB go as they are
   app.use(compression());
   if (config.rateLimitPerMinute > 0) {
+    // one budget per client for /api and /v2 together
     app.use(
-      '/api',
+      ['/api', '/v2'],
       rateLimit({
         windowMs: 60_000,
         limit: config.rateLimitPerMinute,
@@ -134,6 +144,12 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     app.use(router(context));
   }
   app.use('/api', notFoundHandler);
+  // Camunda 8's REST API (api/camunda/): its own body parsers (same limit) and problem-detail errors
+  const v2 = camundaRouter(context);
+  app.use('/v2', v2.router);
+  // what fails before the /v2 router (the rate limit) is a problem detail too
+  app.use('/v2', problemHandler);
+  app.locals.closeV2 = v2.close;
   const dashboard = queueDashboard(context);
   if (dashboard) app.use(dashboard);
 

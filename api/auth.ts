@@ -42,6 +42,31 @@
  * | self.read          | GET /api/me (who the token is: id, roles, groups)             | x        | x     | x       | x     | x      |
  * | public             | GET /api/health, /api/metrics, /api/openapi.json              | anyone, no token needed                     |
  *
+ * The /v2 API (Camunda 8's REST API, api/camunda/catalog.ts) checks the same permissions, with the same
+ * finer checks (owner*, agent*) through the same Engine calls:
+ *
+ * | permission         | /v2 operations                                                              |
+ * |--------------------|-----------------------------------------------------------------------------|
+ * | deployments.create | POST /v2/deployments                                                        |
+ * | processes.read     | POST /v2/process-definitions/search, GET /:key, /:key/xml                   |
+ * | instances.start    | POST /v2/process-instances, POST /v2/decision-definitions/evaluation        |
+ * | instances.read     | GET /v2/process-instances/:key, POST /v2/process-instances/search,          |
+ * |                    | POST /v2/variables/search, /v2/element-instances/search, GET /v2/variables/:key |
+ * | instances.cancel   | POST /v2/process-instances/:key/cancellation                                |
+ * | tasks.read         | POST /v2/user-tasks/search, GET /v2/user-tasks/:key, /:key/form,            |
+ * |                    | POST /v2/user-tasks/:key/variables/search                                   |
+ * | tasks.work         | POST /v2/user-tasks/:key/assignment, /completion, DELETE /:key/assignee,    |
+ * |                    | PATCH /v2/user-tasks/:key (candidates: admins only)                         |
+ * | messages.publish   | POST /v2/messages/publication, /v2/messages/correlation                     |
+ * | signals.broadcast  | POST /v2/signals/broadcast                                                  |
+ * | jobs.work          | POST /v2/jobs/activation, /:key/completion, /:key/failure, /:key/error,     |
+ * |                    | PATCH /v2/jobs/:key                                                         |
+ * | incidents.read     | POST /v2/incidents/search, GET /v2/incidents/:key,                          |
+ * |                    | POST /v2/process-instances/:key/incidents/search                            |
+ * | incidents.resolve  | POST /v2/incidents/:key/resolution                                          |
+ * | self.read          | GET /v2/topology                                                            |
+ * | public             | GET /v2/openapi.json                                                        |
+ *
  * owner* = designers who own the process (engine/runtime/ownership.ts: `processdesk.owners` of its
  * latest version, else whoever deployed it): only they cancel its instances, retry its incidents and
  * deploy its next versions (a designer deploys new processes freely). GET /api/process-instances/:id
@@ -56,7 +81,7 @@
  *
  * | public             | POST /api/session (a token -> session cookie), GET (who it is), DELETE (sign out) | anyone |
  *
- * Tokens: `Authorization: Bearer <token>`, or the session cookie a token was traded for (POST
+ * Tokens: `Authorization: Bearer <token>` (also `Basic <user:password>`, see authenticateHeader), or the session cookie a token was traded for (POST
  * /api/session, api/sessions.ts): a cookie-authenticated request that changes something needs the header
  * `X-ProcessDesk-CSRF: 1` (403 otherwise, nothing done); the session's token is authenticated again on
  * every request, so it never outlives its token.
@@ -64,10 +89,11 @@
  *   OIDC_ISSUER): DEMO_USERS with the tokens `demo-<user>`.
  * - Otherwise demo tokens are refused; users come from AUTH_CONFIG, a JSON file
  *   `{ "users": [{ "id", "roles": [...], "groups": [...], "tokenSha256": "<hex sha256 of the token>" }] }`
- *   (`tokensSha256: [...]` for several tokens), and/or JWTs verified against OIDC_ISSUER's JWKS
+ *   (`tokensSha256: [...]` for several tokens; `passwordHash` for HTTP Basic: api/passwords.ts), and/or JWTs verified against OIDC_ISSUER's JWKS
  *   (user = `preferred_username` or `sub`, roles from the `roles` claim, groups from `groups`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { verifyPassword } from './passwords';
 import fs from 'node:fs';
 import type { RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -148,6 +174,8 @@ interface ConfiguredUser {
   principal: Principal;
   hashes: Buffer[];
   manager?: string;
+  /** For HTTP Basic (the /v2 API's clients): `scrypt$N$r$p$<salt>$<hash>` (api/passwords.ts). */
+  passwordHash?: string;
 }
 
 /** Reads and checks the AUTH_CONFIG users file; throws with a clear message when it is wrong. */
@@ -166,7 +194,16 @@ export function readUsersFile(file: string): ConfiguredUser[] {
     const roles = asRoles(u.roles);
     if (!roles.length) throw new Error(`AUTH_CONFIG ${file}: users[${i}] (${u.id}) has no known role (${ROLES.join(', ')})`);
     const manager = typeof u.manager === 'string' && u.manager ? u.manager : undefined;
-    return { principal: { id: u.id, roles, groups: asStrings(u.groups), via: 'token' as const }, hashes: hashes.map((h) => Buffer.from(h, 'hex')), manager };
+    const passwordHash = typeof u.passwordHash === 'string' ? u.passwordHash : undefined;
+    if (u.passwordHash !== undefined && !(passwordHash && /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(passwordHash))) {
+      throw new Error(`AUTH_CONFIG ${file}: users[${i}] passwordHash must be scrypt$N$r$p$<salt base64>$<hash base64> (npm run hash-password)`);
+    }
+    return {
+      principal: { id: u.id, roles, groups: asStrings(u.groups), via: 'token' as const },
+      hashes: hashes.map((h) => Buffer.from(h, 'hex')),
+      manager,
+      ...(passwordHash ? { passwordHash } : {}),
+    };
   });
 }
 
@@ -237,6 +274,34 @@ export class Authenticator {
     return undefined;
   }
 
+  /**
+   * The caller of HTTP Basic credentials: an AUTH_CONFIG user with a `passwordHash` and that password,
+   * or in demo mode a demo user with the password `demo-<user>` (their demo token).
+   */
+  async authenticateBasic(userId: string, password: string): Promise<Principal | undefined> {
+    if (this.demo) {
+      const user = DEMO_USERS.find((u) => u.id === userId);
+      const expected = sha256(demoToken(userId));
+      const given = sha256(password);
+      return user && timingSafeEqual(expected, given) ? { ...user, roles: [...user.roles], groups: [...user.groups], via: 'demo' } : undefined;
+    }
+    const user = this.users.find((u) => u.principal.id === userId);
+    if (!user?.passwordHash) return undefined;
+    return (await verifyPassword(password, user.passwordHash)) ? { ...user.principal } : undefined;
+  }
+
+  /** The caller of an `Authorization` header: `Bearer <token>` or `Basic <base64 user:password>`. */
+  async authenticateHeader(header: string | undefined): Promise<Principal | undefined> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (bearer) return this.authenticate(bearer[1]);
+    const basic = /^Basic\s+([A-Za-z0-9+/=]{1,2000})\s*$/i.exec(header ?? '');
+    if (!basic) return undefined;
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) return undefined;
+    return this.authenticateBasic(decoded.slice(0, colon), decoded.slice(colon + 1));
+  }
+
   /** The caller of a session cookie and when the session ends: its token authenticated again; a refused token ends the session. */
   async sessionCaller(sessionId: string): Promise<(Principal & { expiresAt: number }) | undefined> {
     const session = this.sessions?.lookup(sessionId);
@@ -258,15 +323,19 @@ export class Authenticator {
     return async (req, res, next) => {
       if (permission === 'public') return next();
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      const sessionId = match ? undefined : sessionIdOf(req);
-      const principal = match ? await this.authenticate(match[1]) : sessionId ? await this.sessionCaller(sessionId) : undefined;
+      // HTTP Basic (AUTH_CONFIG users with a passwordHash; demo users) signs in here as on /v2
+      const basic = !match && /^Basic\s/i.test(req.get('authorization') ?? '');
+      const sessionId = match || basic ? undefined : sessionIdOf(req);
+      const principal = match || basic ? await this.authenticateHeader(req.get('authorization')) : sessionId ? await this.sessionCaller(sessionId) : undefined;
       if (!principal) {
         res.set('WWW-Authenticate', 'Bearer');
         const why = match
           ? 'invalid or expired bearer token'
-          : sessionId
-            ? 'the session ended (signed out or expired): sign in again'
-            : 'missing bearer token (Authorization: Bearer <token>) or session';
+          : basic
+            ? 'wrong user name or password'
+            : sessionId
+              ? 'the session ended (signed out or expired): sign in again'
+              : 'missing bearer token (Authorization: Bearer <token>) or session';
         return next(unauthorized(why));
       }
       if (sessionId && !passesCsrfCheck(req)) {

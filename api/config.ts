@@ -58,6 +58,10 @@
  * | CHANGE_MAX_WINDOW_HOURS | 72           | longest planned change window (start to end); longer is a 400    |
  * | CHANGE_SCAN_LIMIT     | 5000           | most open changes one schedule check or change calendar reads   |
  * | CHANGE_CALENDAR_MAX_DAYS | 92          | longest range GET /api/change-calendar answers (more is a 400)  |
+ * | V2_PAGE_MAX           | 1000           | largest `page.limit` of a /v2 search (more is a 400)            |
+ * | V2_SEARCH_SCAN_LIMIT  | 10000          | most rows one /v2 search reads (beyond: `hasMoreTotalItems`)    |
+ * | V2_MAX_LONG_POLLS     | 1000           | most /v2 job activations waiting at once (one more is a 429)    |
+ * | V2_MAX_LONG_POLL_MS   | 60000          | longest a /v2 job activation waits (`requestTimeout` is cut to it) |
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,7 +75,16 @@ export interface OidcConfig {
   jwksUri?: string;
 }
 
+/** The /v2 API's limits (api/camunda/). */
+export interface CamundaSettings {
+  maxPageSize: number;
+  scanLimit: number;
+  maxLongPolls: number;
+  maxLongPollMs: number;
+}
+
 export interface ApiConfig {
+  camunda: CamundaSettings;
   port: number;
   host?: string;
   dataDir: string;
@@ -252,6 +265,7 @@ export const DEFAULT_CONFIG: ApiConfig = {
   sessionCookieSecure: 'auto',
   maxSessions: 10_000,
   change: DEFAULT_CHANGE_SETTINGS,
+  camunda: { maxPageSize: 1000, scanLimit: 10_000, maxLongPolls: 1000, maxLongPollMs: 60_000 },
 };
 
 /** HISTORY_KEY_FILE, or the key file in DATA_DIR: the API and every worker on one store use the same key. */
@@ -364,6 +378,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionCookieSecure: cookieSecure(env.SESSION_COOKIE_SECURE),
     maxSessions: intFrom(env.MAX_SESSIONS, DEFAULT_CONFIG.maxSessions, 'MAX_SESSIONS'),
     change: changeSettings(env, (file) => path.resolve(cwd, file)),
+    camunda: {
+      maxPageSize: intFrom(env.V2_PAGE_MAX, DEFAULT_CONFIG.camunda.maxPageSize, 'V2_PAGE_MAX'),
+      scanLimit: intFrom(env.V2_SEARCH_SCAN_LIMIT, DEFAULT_CONFIG.camunda.scanLimit, 'V2_SEARCH_SCAN_LIMIT'),
+      maxLongPolls: intFrom(env.V2_MAX_LONG_POLLS, DEFAULT_CONFIG.camunda.maxLongPolls, 'V2_MAX_LONG_POLLS'),
+      maxLongPollMs: intFrom(env.V2_MAX_LONG_POLL_MS, DEFAULT_CONFIG.camunda.maxLongPollMs, 'V2_MAX_LONG_POLL_MS'),
+    },
   };
   if (config.maxBulkRetry < 1) throw new Error('MAX_BULK_RETRY must be at least 1');
   if (!config.demo && !users) {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { DEMO_JOB_TYPES, DeploymentError, Engine, startDemoWorkers } from '../engine';
-import { createApp } from './app';
+import { createApp, endLongPolls } from './app';
 import { DEMO_USERS, demoToken } from './auth';
 import { loadConfig, storeDescription, type ApiConfig } from './config';
 import { buildDirectory } from './directory';
@@ -117,6 +117,7 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     console.log(`[processdesk] ${signal}: finishing in-flight requests`);
     const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     force.unref();
+    endLongPolls(app); // waiting /v2 job activations answer now instead of holding the close
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;

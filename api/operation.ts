@@ -6,6 +6,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Engine } from '../engine';
 import type { Authenticator } from './auth';
+import type { ScheduleGate } from './changeSchedule';
 import type { ApiConfig } from './config';
 import type { IdempotencyStore } from './idempotency';
 import type { ApiMetrics } from './metrics';
@@ -19,6 +20,8 @@ export interface ApiContext {
   auth: Authenticator;
   idempotency: IdempotencyStore;
   metrics: ApiMetrics;
+  /** Change schedules are checked one at a time, whichever API completes the task (api/changeSchedule.ts). */
+  schedules: ScheduleGate;
 }
 
 export type Handler = (req: Request, res: Response) => unknown;

@@ -23,6 +23,8 @@ export const query = (properties: Record<string, unknown>): Schema => ({ type: '
 
 /** 5 MB of BPMN or form JSON per resource (the body limit is a little more). */
 export const MAX_RESOURCE_CHARS = 5 * 1024 * 1024;
+/** Most files one deployment carries (POST /api/deployments, POST /v2/deployments). */
+export const MAX_DEPLOY_FILES = 100;
 
 /** Fields the task list sorts by (engine TASK_SORT_FIELDS); `-field` sorts descending. */
 export const TASK_SORTS = ['createdAt', 'dueDate', 'priority', 'name', 'subject', 'businessKey'] as const;

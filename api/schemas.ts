@@ -13,7 +13,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { changeRequests, changeResponses } from './changeSchemas';
 import { deskRequests, deskResponses } from './deskSchemas';
-import { cursor, id, isoTime, limit, MAX_RESOURCE_CHARS, name, obj, optionalIsoTime, page, query, type Schema, taskSearch, variables } from './schemaParts';
+import { cursor, id, isoTime, limit, MAX_DEPLOY_FILES, MAX_RESOURCE_CHARS, name, obj, optionalIsoTime, page, query, type Schema, taskSearch, variables } from './schemaParts';
 
 export type { Schema } from './schemaParts';
 
@@ -31,7 +31,7 @@ export const requests = {
       resources: {
         type: 'array',
         minItems: 1,
-        maxItems: 100,
+        maxItems: MAX_DEPLOY_FILES,
         items: obj({ name: { ...name, description: 'file name: *.bpmn, *.dmn, *.form or *.schema.json' }, content: { type: 'string', maxLength: MAX_RESOURCE_CHARS } }, [
           'name',
           'content',

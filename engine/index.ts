@@ -10,7 +10,7 @@ export { SLA_GROUP_KEYS, type SlaGroupKey, type SlaReport, type SlaReportRow } f
 export { processHeatmap, processVersions, type ElementCounts, type ProcessHeatmap, type ProcessVersions, type VersionSummary } from './runtime/processStats';
 export type { MappingInstruction, Modification } from './compile/versions';
 export type { Caller } from './runtime/access';
-export type { TaskDesk, TaskNote, AttachmentInfo } from './runtime/taskDesk';
+export type { TaskDesk, TaskNote, AttachmentInfo, TaskChanges } from './runtime/taskDesk';
 export type { TicketLinks } from './runtime/ticketLinks';
 export type { MessageAction } from './runtime/messageActions';
 export type { MessageFormCheck } from './runtime/messaging';

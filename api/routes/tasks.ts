@@ -8,7 +8,7 @@
 import { Router, type Response } from 'express';
 import type { Engine, TaskRow } from '../../engine';
 import { principalOf, type Principal } from '../auth';
-import { CHANGE_SCHEDULE_FORM, checkSchedule, ScheduleGate } from '../changeSchedule';
+import { CHANGE_SCHEDULE_FORM, checkSchedule } from '../changeSchedule';
 import { badRequest, conflict, forbidden } from '../errors';
 import { describeError } from '../validate';
 import { formValidator, withoutReadonly } from '../forms';
@@ -44,35 +44,49 @@ export async function taskFor(
   return { task, me, all };
 }
 
+async function formOf(engine: Engine, task: TaskRow): Promise<{ json: string; form: unknown } | undefined> {
+  if (!task.formId) return undefined;
+  const resource = await engine.getResource(`form:${task.formId}`);
+  if (!resource) return undefined;
+  try {
+    return { json: resource.content, form: JSON.parse(resource.content) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A form's submission: only the fields the form declares (anything else is a 400 naming it), valid
+ * for them; read-only fields are shown by the form and never written.
+ */
+function checkSubmission(task: TaskRow, form: { json: string; form: unknown }, submitted: Variables): Variables {
+  const { validate, readonly } = formValidator(form.json, form.form);
+  if (!validate(submitted)) {
+    const details = (validate.errors ?? []).map((e) => ({ ...e, in: 'body', instancePath: `/variables${e.instancePath}` }));
+    throw badRequest(`variables do not match form ${task.formId}: ${details.map(describeError).join('; ')}`, details);
+  }
+  return withoutReadonly(submitted, readonly);
+}
+
+/**
+ * Completes a task as /api and /v2 both do: with a form, only the fields it declares and valid for them
+ * (read-only fields dropped), without one what was submitted; a change's schedule is checked against its
+ * rules and the change calendar first (api/changeSchedule.ts), one schedule at a time (the gate is the
+ * app's, shared by both APIs, so neither is a way around the other's check).
+ */
+export async function completeChecked(ctx: ApiContext, task: TaskRow, submitted: Variables, me: Principal, all: boolean): Promise<TaskRow> {
+  const { engine } = ctx;
+  const form = await formOf(engine, task);
+  const variables = form ? checkSubmission(task, form, submitted) : submitted;
+  const complete = (vars: Variables): Promise<TaskRow> => engine.completeTask(task.id, vars, me.id, { requireAssignee: !all });
+  if (task.formId === CHANGE_SCHEDULE_FORM && form) return ctx.schedules.run(async () => complete(await checkSchedule(engine, ctx.config.change, task.instanceId, variables, me)));
+  return complete(variables);
+}
+
 export function tasksRouter(ctx: ApiContext): Router {
   const router = Router();
   const { engine } = ctx;
   const taskOf = (res: Response, mode: 'read' | 'work') => taskFor(engine, res, mode);
-  const schedules = new ScheduleGate();
-
-  async function formOf(task: TaskRow): Promise<{ json: string; form: unknown } | undefined> {
-    if (!task.formId) return undefined;
-    const resource = await engine.getResource(`form:${task.formId}`);
-    if (!resource) return undefined;
-    try {
-      return { json: resource.content, form: JSON.parse(resource.content) };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * A form's submission: only the fields the form declares (anything else is a 400 naming it), valid
-   * for them; read-only fields are shown by the form and never written.
-   */
-  function checkSubmission(task: TaskRow, form: { json: string; form: unknown }, submitted: Variables): Variables {
-    const { validate, readonly } = formValidator(form.json, form.form);
-    if (!validate(submitted)) {
-      const details = (validate.errors ?? []).map((e) => ({ ...e, in: 'body', instancePath: `/variables${e.instancePath}` }));
-      throw badRequest(`variables do not match form ${task.formId}: ${details.map(describeError).join('; ')}`, details);
-    }
-    return withoutReadonly(submitted, readonly);
-  }
 
   mount(router, ctx, OPERATIONS.listTasks, async (_req, res) => {
     const me = principalOf(res);
@@ -96,7 +110,7 @@ export function tasksRouter(ctx: ApiContext): Router {
 
   mount(router, ctx, OPERATIONS.getTask, async (_req, res) => {
     const { task } = await taskOf(res, 'read');
-    const form = await formOf(task);
+    const form = await formOf(engine, task);
     const slaPaused = (await engine.desk.slaPaused([task.instanceId])).get(task.instanceId) ?? null;
     res.json({ ...taskView(task), slaPaused, form: form?.form ?? null, variables: await engine.taskVariables(task) });
   });
@@ -123,15 +137,7 @@ export function tasksRouter(ctx: ApiContext): Router {
     const { task, me, all } = await taskOf(res, 'work');
     if (task.state !== 'created') throw conflict(`task ${task.id} is already ${task.state}`);
     const submitted = inputOf<never, never, { variables?: Variables }>(res).body.variables ?? {};
-    const form = await formOf(task);
-    const variables = form ? checkSubmission(task, form, submitted) : submitted;
-    const complete = (vars: Variables) => engine.completeTask(task.id, vars, me.id, { requireAssignee: !all });
-    // a change's schedule: its rules and the change calendar first (api/changeSchedule.ts)
-    const done =
-      task.formId === CHANGE_SCHEDULE_FORM && form
-        ? await schedules.run(async () => complete(await checkSchedule(engine, ctx.config.change, task.instanceId, variables, me)))
-        : await complete(variables);
-    res.json(taskView(done));
+    res.json(taskView(await completeChecked(ctx, task, submitted, me, all)));
   });
 
   return router;

@@ -10,7 +10,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { DECISION_JOB_TYPE } from '../compile/elements/tasks/jobTask';
-import { type DmnModel, evaluateDecision, parseDmn } from '../dmn';
+import { type DecisionResult, type DmnModel, evaluateDecision, parseDmn } from '../dmn';
 import type { JobRow, ResourceRow } from '../store/types';
 
 export { DECISION_JOB_TYPE };
@@ -116,6 +116,12 @@ export class DecisionWorker {
       return;
     }
     await this.host.completeJob(job.key, variables, DECISION_WORKER);
+  }
+
+  /** Evaluates the latest deployed version of a decision against variables (undefined: not deployed). */
+  async evaluate(decisionId: string, variables: Record<string, unknown>): Promise<DecisionResult | undefined> {
+    const resource = await this.host.getResource(`dmn:${decisionId}`);
+    return resource && evaluateDecision(await this.model(resource), decisionId, variables);
   }
 
   /** Evaluates the job's decision: `{ [resultVariable]: result }`, or an UnrecoverableError that says why not. */

@@ -701,8 +701,28 @@ export class Engine {
     return this.jobs.fail(key, req.retries, req.errorMessage, req.backoffMs ?? 0, worker);
   }
 
-  throwJobError(key: string, errorCode: string, errorMessage?: string, worker = 'worker'): Promise<void> {
-    return this.jobs.throwError(key, errorCode, errorMessage, worker);
+  async throwJobError(key: string, errorCode: string, errorMessage?: string, worker = 'worker', variables?: Record<string, unknown>): Promise<void> {
+    if (variables) {
+      this.checkDepth(variables, 'job variables');
+      await this.checkJobVariables(key, variables);
+    }
+    return this.jobs.throwError(key, errorCode, errorMessage, worker, variables);
+  }
+
+  /**
+   * Gives an activated job's worker `timeoutMs` from now (Camunda's job timeout update). Jobs polled
+   * from rows only: on BullMQ the lock is the parked queue job's, which this does not move.
+   */
+  updateJobTimeout(key: string, timeoutMs: number, actor = 'engine'): Promise<JobRow> {
+    if (this.delivery) throw invalid('a job on BullMQ keeps the lock of its activation (its timeout cannot be changed)');
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw invalid('timeout must be at least 1 ms');
+    return this.jobs.setLock(key, this.clock() + timeoutMs, actor);
+  }
+
+  /** Sets the retries of a live job (Camunda's job update); 0 is refused: failing a job is what raises its incident. */
+  updateJobRetries(key: string, retries: number, actor = 'engine'): Promise<JobRow> {
+    if (!Number.isInteger(retries) || retries < 1) throw invalid('retries must be at least 1 (fail the job to leave it without retries)');
+    return this.jobs.setRetries(key, retries, actor);
   }
 
   /**
@@ -778,6 +798,12 @@ export class Engine {
 
   listIncidents(q: { instanceId?: string; state?: IncidentRow['state'] }): Promise<IncidentRow[]> {
     return this.store.listIncidents(q);
+  }
+
+  async getIncident(id: string): Promise<IncidentRow> {
+    const incident = await this.store.getIncident(id);
+    if (!incident) throw notFound(`incident ${id}`);
+    return incident;
   }
 
   /** Resolves (retries); with `caller`, only an owner of the instance's process or an admin may (ownership.ts). */
@@ -873,6 +899,39 @@ export class Engine {
   async checkStoreIntegrity(): Promise<string | undefined> {
     this.integrity = { checkedAt: Date.now(), problem: await this.store.checkIntegrity() };
     return this.integrity.problem;
+  }
+
+  // ---- decisions -----------------------------------------------------------------------------
+
+  /**
+   * Evaluates the latest deployed version of a decision (a `.dmn` resource) against variables, as a
+   * business rule task would: NOT_FOUND when it is not deployed, INVALID when the evaluation fails.
+   */
+  async evaluateDecision(decisionId: string, variables: Record<string, unknown>): Promise<{ decisionId: string; result: unknown; matchedRules: string[] }> {
+    this.checkDepth(variables, 'decision variables');
+    let result;
+    try {
+      result = await this.decisions.evaluate(decisionId, variables);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+    if (!result) throw notFound(`decision ${decisionId}`);
+    return result;
+  }
+
+  // ---- numeric keys --------------------------------------------------------------------------
+
+  /**
+   * The numeric key of an entity (kind `instance`, `task`, `job`...; id its ProcessDesk id), allocated
+   * on first use and stable from then on: what APIs with numeric keys (Camunda 8's /v2) show.
+   */
+  externalKey(kind: string, id: string): Promise<number> {
+    return this.store.externalKey(kind, id);
+  }
+
+  /** What a numeric key names, or undefined for a key never allocated. */
+  resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined> {
+    return this.store.resolveExternalKey(key);
   }
 
   /** The scheduler in use (health checks, lateness statistics of the BullMQ adapter). */

@@ -84,12 +84,13 @@ export class Jobs implements JobSink {
     });
   }
 
-  async throwError(key: string, errorCode: string, errorMessage: string | undefined, worker: string): Promise<void> {
+  /** A BPMN error from the job's element; `variables` are set in its scope first (a catching boundary sees them). */
+  async throwError(key: string, errorCode: string, errorMessage: string | undefined, worker: string, variables?: Record<string, unknown>): Promise<void> {
     const job = await this.live(key);
     await this.executor.execute(job.instanceId, worker, async (_row, at) => {
       const current = await this.live(key);
       return {
-        event: { type: 'JOB_ERROR', waitId: current.waitId, errorCode, errorMessage, at, actor: worker },
+        event: { type: 'JOB_ERROR', waitId: current.waitId, errorCode, errorMessage, at, actor: worker, ...(variables && Object.keys(variables).length ? { variables } : {}) },
         extras: { jobs: [{ ...current, state: 'errored', errorMessage, worker, lockExpiresAt: undefined }] },
       };
     });
@@ -145,6 +146,31 @@ export class Jobs implements JobSink {
       return { event: null, extras: { jobs: [updated], incidents: [incident], history, jobIncidents: { add: [incident.id] } } };
     });
     return updated;
+  }
+
+  /** Gives a live job another number of retries (an operator's or a worker's correction); recorded in history. */
+  async setRetries(key: string, retries: number, actor: string): Promise<JobRow> {
+    const job = await this.live(key);
+    let updated: JobRow | undefined;
+    await this.executor.execute(job.instanceId, actor, async () => {
+      const current = await this.live(key);
+      updated = { ...current, retries };
+      return { event: null, extras: { jobs: [updated], history: [{ type: 'job.updated', elementId: current.elementId, data: { jobKey: key, retries } }] } };
+    });
+    return updated!;
+  }
+
+  /** Moves the end of an activated job's lock to `lockExpiresAt` (its worker needs more or less time); recorded in history. */
+  async setLock(key: string, lockExpiresAt: number, actor: string): Promise<JobRow> {
+    const job = await this.live(key);
+    let updated: JobRow | undefined;
+    await this.executor.execute(job.instanceId, actor, async (_row, at) => {
+      const current = await this.live(key);
+      if (current.state !== 'activated') throw conflict(`job ${key} is not activated: there is no lock to change`);
+      updated = { ...current, lockExpiresAt };
+      return { event: null, extras: { jobs: [updated], history: [{ type: 'job.updated', elementId: current.elementId, data: { jobKey: key, timeoutMs: lockExpiresAt - at } }] } };
+    });
+    return updated!;
   }
 
   /** Records that `worker` holds a job until `lockExpiresAt` (a job taken from its queue over HTTP). */

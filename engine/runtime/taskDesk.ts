@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AttachmentRow, Store, TaskRow, TaskSearch, TaskViewRow } from '../store/types';
-import { notFound } from './errors';
+import { conflict, invalid, notFound } from './errors';
 import type { Clock, Executor } from './executor';
 import { persisted } from './snapshot';
 
@@ -18,6 +18,15 @@ export interface TaskNote {
 }
 
 export type AttachmentInfo = Omit<AttachmentRow, 'content'>;
+
+/** What a task update changes; absent fields stay, `null` dates are cleared. */
+export interface TaskChanges {
+  dueDate?: number | null;
+  followUpDate?: number | null;
+  priority?: number;
+  candidateGroups?: string[];
+  candidateUsers?: string[];
+}
 
 export class TaskDesk {
   constructor(
@@ -56,6 +65,31 @@ export class TaskDesk {
   /** Deletes the view if `owner` owns it: another user's view is as unknown as a missing one (404). */
   async deleteView(id: string, owner: string): Promise<void> {
     if (!(await this.store.deleteTaskView(id, owner))) throw notFound(`task view ${id}`);
+  }
+
+  /**
+   * Changes an open task's dates, priority or candidates (what Camunda's user task update changes):
+   * the task row and a `task.updated` history event with the changes, in one command. `null` clears a
+   * date. Who may change what is the caller's to check (the API lets only admins change candidates).
+   */
+  async updateTask(id: string, changes: TaskChanges, actor: string): Promise<TaskRow> {
+    const task = await this.store.getTask(id);
+    if (!task) throw notFound(`task ${id}`);
+    if (changes.priority !== undefined && !(Number.isInteger(changes.priority) && changes.priority >= 0 && changes.priority <= 100)) throw invalid('priority is 0 to 100');
+    let updated: TaskRow | undefined;
+    await this.executor.execute(task.instanceId, actor, async () => {
+      const current = await this.store.getTask(id);
+      if (!current || current.state !== 'created') throw conflict(`task ${id} is already ${current?.state ?? 'gone'}`);
+      const next: TaskRow = { ...current };
+      if (changes.dueDate !== undefined) next.dueDate = changes.dueDate ?? undefined;
+      if (changes.followUpDate !== undefined) next.followUpDate = changes.followUpDate ?? undefined;
+      if (changes.priority !== undefined) next.priority = changes.priority;
+      if (changes.candidateGroups !== undefined) next.candidateGroups = [...changes.candidateGroups];
+      if (changes.candidateUsers !== undefined) next.candidateUsers = [...changes.candidateUsers];
+      updated = next;
+      return { event: null, extras: { tasks: [next], history: [{ type: 'task.updated', elementId: current.elementId, data: { taskId: id, ...changes } }] } };
+    });
+    return updated!;
   }
 
   /** Appends one event to the instance's history; its seq and time come from the commit, not a re-read of the history. */

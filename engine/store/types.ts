@@ -394,6 +394,18 @@ export const SLA_RECORDS = {
   completedAt: int(),
 } as const;
 export type SlaRecordRow = RowOf<typeof SLA_RECORDS>;
+/**
+ * Numeric keys for ids the engine names with strings (instances, tasks, jobs, incidents...): clients of
+ * APIs that only take numbers (Camunda 8's `/v2`, api/camunda/) address entities by these. A key is
+ * allocated the first time an entity is shown, from a sequence, once per (kind, id), and never changes.
+ */
+export const EXTERNAL_KEYS = {
+  key: int(1),
+  /** What the id names: `instance`, `task`, `job`, `incident`, `definition`... */
+  kind: text(),
+  id: text(),
+} as const;
+export type ExternalKeyRow = RowOf<typeof EXTERNAL_KEYS>;
 
 /** Every table by name, with its spec. */
 export const TABLES = {
@@ -414,6 +426,7 @@ export const TABLES = {
   attachments: ATTACHMENTS,
   links: LINKS,
   sla_records: SLA_RECORDS,
+  external_keys: EXTERNAL_KEYS,
 } as const;
 export type TableName = keyof typeof TABLES;
 
@@ -436,6 +449,7 @@ export interface RowTypes {
   attachments: AttachmentRow;
   links: LinkRow;
   sla_records: SlaRecordRow;
+  external_keys: ExternalKeyRow;
 }
 
 /** Everything one command changes, applied atomically. */
@@ -655,4 +669,12 @@ export interface Store {
 
   // SLA records (reports)
   listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]>;
+  // numeric keys of ids (EXTERNAL_KEYS)
+  /**
+   * The key of (kind, id), allocated from the sequence on first use. Atomic: two concurrent calls for
+   * one (kind, id), in one process or several, answer the same key.
+   */
+  externalKey(kind: string, id: string): Promise<number>;
+  /** What a key names, or undefined when no key was allocated with that number. */
+  resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined>;
 }

@@ -14,6 +14,7 @@ import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
 import { slaRecordsContract } from './slaRecordsContract';
+import { externalKeysContract } from './externalKeysContract';
 import { taskDeskContract } from './taskDeskContract';
 import { ticketContract } from './ticketContract';
 
@@ -44,6 +45,15 @@ if (MONGODB_URL) {
     dropCollections,
   );
   slaRecordsContract(label, makeStore, dropCollections);
+  externalKeysContract(
+    label,
+    async () => {
+      const store = await makeStore();
+      const samePrefix = prefix;
+      return { store, reopen: () => new MongoStore({ url: MONGODB_URL, prefix: samePrefix }) };
+    },
+    dropCollections,
+  );
 } else {
   describe('Store contract: mongodb - skipped: MONGODB_URL not set', () => {
     beforeAll(() => {
@@ -84,6 +94,7 @@ describe('MongoDB store without a server: schemas and mapping', () => {
     checkpoints: { seq: 4, at: T0, heads: [{ instanceId: 'i1', seq: 3, hash: 'c'.repeat(64) }], prevHash: 'b'.repeat(64), hash: 'd'.repeat(64), signature: 'c2ln', keyId: 'k1' },
     sla_records: f.slaRecord('i1', 'resolution', { status: 'breached', pausedSeconds: 120 }),
     task_views: { id: 'v1', owner: 'alice', name: 'Mine', query: { assignee: 'alice', sort: 'dueDate' }, createdAt: T0 },
+    external_keys: { key: 42, kind: 'instance', id: 'i1' },
     attachments: {
       id: 'a1',
       taskId: 't1',

@@ -13,6 +13,7 @@ import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
 import { slaRecordsContract } from './slaRecordsContract';
+import { externalKeysContract } from './externalKeysContract';
 import { taskDeskContract } from './taskDeskContract';
 import { ticketContract } from './ticketContract';
 
@@ -69,6 +70,16 @@ slaRecordsContract(
   async () => {
     contractSchema = `contract_${n++}`;
     return new PostgresStore({ url: db.url, schema: contractSchema, poolMax: 4 });
+  },
+  () => dropSchema(contractSchema),
+);
+
+externalKeysContract(
+  'postgresql (a schema per test)',
+  async () => {
+    const schema = (contractSchema = `contract_${n++}`);
+    const open = () => new PostgresStore({ url: db.url, schema, poolMax: 4 });
+    return { store: open(), reopen: open };
   },
   () => dropSchema(contractSchema),
 );

@@ -10,6 +10,7 @@ import * as f from './factories';
 import { T0 } from './factories';
 import { storeContract } from './storeContract';
 import { slaRecordsContract } from './slaRecordsContract';
+import { externalKeysContract } from './externalKeysContract';
 import { taskDeskContract } from './taskDeskContract';
 import { ticketContract } from './ticketContract';
 
@@ -41,6 +42,14 @@ ticketContract(
   removeTmpDirs,
 );
 slaRecordsContract('sqlite (temp file)', async () => new SqliteStore({ file: tmpFile() }), removeTmpDirs);
+externalKeysContract(
+  'sqlite (temp file)',
+  async () => {
+    const file = tmpFile();
+    return { store: new SqliteStore({ file }), reopen: () => new SqliteStore({ file }) };
+  },
+  removeTmpDirs,
+);
 
 describe('SqliteStore specifics', () => {
   const open: SqliteStore[] = [];

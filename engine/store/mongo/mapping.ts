@@ -10,7 +10,7 @@
  *   the roll-forward of an interrupted commit only replaces documents written by older commits.
  */
 import type { Field } from '../tableSpec';
-import { TABLES, type CheckpointRow, type HistoryEvent, type RowTypes, type TableName } from '../types';
+import { TABLES, type CheckpointRow, type ExternalKeyRow, type HistoryEvent, type RowTypes, type TableName } from '../types';
 
 export type { RowTypes };
 export type Doc = Record<string, unknown> & { _id: string };
@@ -35,7 +35,14 @@ const IDS: { [C in CollectionName]: (keyof RowTypes[C] & string) | ((row: RowTyp
   attachments: 'id',
   links: 'id',
   sla_records: 'id',
+  // (kind, id) is the document's _id: the unique index that makes allocation idempotent
+  external_keys: (k: ExternalKeyRow) => externalKeyId(k.kind, k.id),
 };
+
+/** The _id of the external key of (kind, id): kinds have no NUL. */
+export function externalKeyId(kind: string, id: string): string {
+  return `${kind}\u0000${id}`;
+}
 
 /** The row field that becomes a collection's `_id`, if it is one field. */
 export function idField(collection: CollectionName): string | undefined {

@@ -68,7 +68,7 @@ import {
   type TimerRow,
 } from '../types';
 import { decodeCursor, pageSize, toPage, type CursorPosition } from '../sqlite/paging';
-import { fromDoc, toDoc, type CollectionName, type Doc, type RowTypes } from './mapping';
+import { externalKeyId, fromDoc, toDoc, type CollectionName, type Doc, type RowTypes } from './mapping';
 import { pendingWrites, type PendingWrites } from './pendingWrites';
 import * as sealing from './sealing';
 import { takeTicketNumber } from './tickets';
@@ -111,7 +111,7 @@ export class MongoStore implements Store {
     return this.m;
   }
 
-  private col(name: CollectionName | 'consumption' | 'ticket_counters') {
+  private col(name: CollectionName | 'consumption' | 'ticket_counters' | 'counters') {
     return this.models[name].collection;
   }
 
@@ -623,6 +623,33 @@ export class MongoStore implements Store {
 
   listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]> {
     return slaRecords.listSlaRecords(this.models, q);
+  }
+
+  // numeric keys of ids
+
+  async externalKey(kind: string, id: string): Promise<number> {
+    const _id = externalKeyId(kind, id);
+    const existing = await this.col('external_keys').findOne({ _id } as never);
+    if (existing) return existing.key as number;
+    // a number from the counter, then the insert: the unique _id lets one allocation of (kind, id) win;
+    // the loser's number stays unused (keys have gaps, as sequences do)
+    const counter = await this.col('counters').findOneAndUpdate({ _id: 'external_keys' } as never, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+    const key = (counter as { seq: number } | null)?.seq;
+    if (!key) throw new Error('MongoStore: the external key counter did not answer');
+    try {
+      await this.col('external_keys').insertOne(toDoc('external_keys', { key, kind, id }) as never);
+      return key;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      const winner = await this.col('external_keys').findOne({ _id } as never);
+      if (!winner) throw err;
+      return winner.key as number;
+    }
+  }
+
+  async resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined> {
+    const doc = await this.col('external_keys').findOne({ key } as never);
+    return doc ? { kind: String(doc.kind), id: String(doc.id) } : undefined;
   }
 
   // helpers

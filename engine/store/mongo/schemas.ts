@@ -41,7 +41,7 @@ function specSchema(collection: CollectionName, bookkeeping: Record<string, unkn
   return schema({ ...Object.fromEntries(fields.map(([name, f]) => [name, fieldSchema(f)])), ...bookkeeping });
 }
 
-export const SCHEMAS: Record<CollectionName | 'consumption' | 'ticket_counters', Schema> = {
+export const SCHEMAS: Record<CollectionName | 'consumption' | 'ticket_counters' | 'counters', Schema> = {
   definitions: specSchema('definitions'),
   resources: specSchema('resources'),
   instances: specSchema('instances', {
@@ -68,6 +68,9 @@ export const SCHEMAS: Record<CollectionName | 'consumption' | 'ticket_counters',
   /** The last ticket number taken per prefix (`_id`), moved by commits (tickets.ts). */
   ticket_counters: schema({ value: { type: Number, required: true } }),
   sla_records: specSchema('sla_records'),
+  external_keys: specSchema('external_keys'),
+  /** Sequences (`_id` the sequence's name, `seq` its last value): the external keys' numbers. */
+  counters: schema({ seq: { type: Number, required: true } }),
 };
 
 SCHEMAS.definitions.index({ processId: 1, version: -1 }, { unique: true });
@@ -106,6 +109,7 @@ SCHEMAS.attachments.index({ instanceId: 1, uploadedAt: 1 });
 SCHEMAS.links.index({ fromId: 1, createdAt: 1, _id: 1 });
 SCHEMAS.links.index({ toId: 1, createdAt: 1, _id: 1 });
 SCHEMAS.sla_records.index({ completedAt: 1, _id: 1 });
+SCHEMAS.external_keys.index({ key: 1 }, { unique: true });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModel = Model<any>;

@@ -397,4 +397,19 @@ export class PostgresStore implements Store {
       map.reader('sla_records'),
     );
   }
+
+  // numeric keys of ids
+
+  async externalKey(kind: string, id: string): Promise<number> {
+    const known = await this.pool.query('SELECT key FROM external_keys WHERE kind = $1 AND id = $2', [kind, id]);
+    if (known.rows.length) return known.rows[0].key as number;
+    // ON CONFLICT waits for a concurrent insert of the same (kind, id) to commit, then the select sees it
+    const inserted = await this.pool.query('INSERT INTO external_keys (kind, id) VALUES ($1, $2) ON CONFLICT (kind, id) DO NOTHING RETURNING key', [kind, id]);
+    if (inserted.rows.length) return inserted.rows[0].key as number;
+    return (await this.pool.query('SELECT key FROM external_keys WHERE kind = $1 AND id = $2', [kind, id])).rows[0].key as number;
+  }
+
+  async resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined> {
+    return this.one('SELECT kind, id FROM external_keys WHERE key = $1', [key], (r) => ({ kind: String(r.kind), id: String(r.id) }));
+  }
 }

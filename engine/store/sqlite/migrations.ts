@@ -375,6 +375,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sla_records_completed ON sla_records (completed_at, id);
     `,
   },
+  {
+    version: 11,
+    description: 'external keys: numeric keys of string ids, for numeric-key APIs (Camunda 8 /v2)',
+    sql: `
+      CREATE TABLE external_keys (
+        key  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        id   TEXT NOT NULL,
+        UNIQUE (kind, id)
+      );
+    `,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -505,4 +505,20 @@ export class SqliteStore implements Store {
   async listSlaRecords(q: SlaRecordQuery): Promise<SlaRecordRow[]> {
     return this.all('SELECT * FROM sla_records WHERE completed_at >= ? AND completed_at < ? ORDER BY completed_at, id LIMIT ?', [q.from, q.to, q.limit], map.reader('sla_records'));
   }
+
+  // numeric keys of ids
+
+  async externalKey(kind: string, id: string): Promise<number> {
+    const known = this.stmt('SELECT key FROM external_keys WHERE kind = ? AND id = ?').get(kind, id) as { key: number } | undefined;
+    if (known) return known.key; // no write (and no fsync) for a key shown before
+    // one transaction: the insert that loses a race to another connection finds the winner's row
+    return this.group.run(() => {
+      this.stmt('INSERT INTO external_keys (kind, id) VALUES (?, ?) ON CONFLICT (kind, id) DO NOTHING').run(kind, id);
+      return (this.stmt('SELECT key FROM external_keys WHERE kind = ? AND id = ?').get(kind, id) as { key: number }).key;
+    });
+  }
+
+  async resolveExternalKey(key: number): Promise<{ kind: string; id: string } | undefined> {
+    return this.one('SELECT kind, id FROM external_keys WHERE key = ?', [key], (r) => ({ kind: String(r.kind), id: String(r.id) }));
+  }
 }
