@@ -97,8 +97,8 @@ describe('approval route by risk', () => {
 
   test('high risk: the CAB, then the ECAB; the implementer (a CAB member) votes in neither', async () => {
     const id = await steps.submit('normal', HIGH);
+    const cab = await steps.votesOf(id, 2); // the risk is assessed by the decision worker before the CAB is asked
     expect((await instance(itsm.app, id)).variables.risk).toEqual({ riskScore: 90, riskLevel: 'high' });
-    const cab = await steps.votesOf(id, 2);
     expect(cab.votes.map((t) => t.assignee).sort()).toEqual(['bob', 'erin']);
     await steps.castVotes(cab.votes);
     // the CAB's approval is over; the ECAB's starts
