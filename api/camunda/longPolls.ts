@@ -1,12 +1,19 @@
 /**
  * Job activations that wait (Camunda's long polling): a request that found no job registers here and is
- * woken by the engine's commits (Engine.onCommit) that make a job of its type activatable, rather than
- * polling the store in a loop. At most `max` requests wait at once, counting instance creations that
+ * woken by the engine's commits (Engine.onCommit) that make a job of its type activatable; it looks
+ * again every RECHECK_MS for jobs that no commit here announces. At most `max` requests wait at once, counting instance creations that
  * await completion (`reserve`); `close()` (server shutdown) wakes them all so that they answer and the
  * server can stop.
  */
 import type { Engine } from '../../engine';
 import { ApiError } from '../errors';
+
+/**
+ * A waiting activation also looks again this often: a job can become activatable without a commit in
+ * this process (another process's commit, a retry's backoff running out), and should not wait for the
+ * end of the request's timeout.
+ */
+const RECHECK_MS = 1000;
 
 /**
  * Pauses between the attempts after a wake-up (jobs on BullMQ): quick at first, then once a second,
@@ -82,11 +89,12 @@ export class LongPolls {
         const left = deadline - Date.now();
         if (jobs.length || !waits || left <= 0 || this.closed) return jobs;
         let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, left)));
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, RECHECK_MS))));
         const outcome = await Promise.race([woken.then(() => 'woken' as const), timeout.then(() => 'timeout' as const), gone.then(() => 'gone' as const)]);
         clearTimeout(timer);
         if (outcome === 'gone') return [];
-        if (outcome === 'timeout' || this.closed) return activate();
+        if (this.closed || (outcome === 'timeout' && Date.now() >= deadline)) return activate();
+        if (outcome === 'timeout') continue; // look again: a job may have become activatable without a commit here
         // Jobs on BullMQ reach their queue a moment after the commit (through the sync queue): after a
         // wake-up, attempts spaced out until they are there (bounded; then wait for the next commit).
         await this.engine.idle();

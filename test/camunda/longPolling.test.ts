@@ -1,6 +1,7 @@
 /**
  * Job activation with `requestTimeout` (long polling): the request is held until a job of its type is
- * committed (woken by the engine's commit, not by a poll loop), answers empty after its timeout, the
+ * committed (woken by the engine's commit, not by a poll loop), finds a job no commit here announced (a
+ * retry's backoff ran out) by looking again every second, answers empty after its timeout, the
  * number of waiting requests is bounded (429 beyond it, V2_MAX_LONG_POLLS, instance creations awaiting
  * completion included), and waiting requests end at once when the server stops (endLongPolls) or when
  * their client goes away.
@@ -32,6 +33,19 @@ test('a waiting activation answers as soon as a job of its type is committed', a
   expect(Date.now() - startedAt).toBeLessThan(5000);
   await s.client('worker').completeJob({ jobKey: jobs[0].jobKey });
 });
+
+test('a job back from its retry backoff (no commit announces it) reaches a waiting activation long before its requestTimeout', async () => {
+  const worker = s.client('worker');
+  const started = await s.client('admin').createProcessInstance({ processDefinitionId: brand('v2-flaky') });
+  const [job] = (await worker.activateJobs({ type: 'v2-flaky', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: -1, worker: 'w1' })).jobs;
+  expect(job.processInstanceKey).toBe(started.processInstanceKey);
+  await worker.failJob({ jobKey: job.jobKey, retries: 1, errorMessage: 'CMDB busy', retryBackOff: 1500 });
+  const t0 = Date.now();
+  const { jobs } = await worker.activateJobs({ type: 'v2-flaky', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 30_000, worker: 'w2' });
+  expect(jobs.map((j) => [j.jobKey, j.worker])).toEqual([[job.jobKey, 'w2']]);
+  expect(Date.now() - t0).toBeLessThan(10_000); // found by the waiting activation's own look, not at its 30 s timeout
+  await worker.completeJob({ jobKey: jobs[0].jobKey });
+}, 20_000);
 
 test('without a job, it answers empty after its requestTimeout; a negative one answers at once', async () => {
   const t0 = Date.now();
