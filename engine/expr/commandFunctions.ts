@@ -12,7 +12,7 @@
  *   groupMembers(group)               user ids of the group's members in the engine's directory
  *   managerOf(user)                   the user's manager in the directory, or null
  *   groupsOf(user)                    the user's groups in the directory, in directory order ([] when unknown)
- *   slaSeconds, slaDue, slaBetween, slaStart, slaUsed, slaPause, slaResume, slaRetarget, slaStageOf
+ *   slaSeconds, slaDue, slaBetween, slaStart, slaUsed, slaPause, slaResume, slaRetarget, slaStageOf, slaWarningAfter, slaWarningSeconds
  *                                     SLA clock arithmetic (slaFunctions.ts)
  * No variable shadows them (the token game puts them last in every context).
  * "now" is the time of the command being applied (never the wall clock), so the token game stays

@@ -14,6 +14,9 @@
  *   slaRetarget(clock, target, calendar)      the clock for a new target (a priority change): the time
  *                                             used stays used, running or stopped as it was
  *   slaStageOf(used, total)                   "ok", "warning" (75 % used) or "breached"
+ *   slaWarningAfter(target)                   when a clock for `target` warns, as a duration (75 % of it:
+ *                                             "PT4H" -> "PT10800S"), whole seconds, for a timer
+ *   slaWarningSeconds(total)                  the same in seconds of a total given in seconds
  *   slaStageMin(a, b), slaStageMax(a, b)      the lower / higher of two stages (null counts as "ok")
  * `calendar` is "24x7" (every second counts), "business" or null (the engine's calendar), or the name of
  * a named calendar; an unknown name is an error (an incident on the element), never a silent 24x7.
@@ -129,6 +132,8 @@ export function slaFunctions(now: number, calendarOf: (name: unknown) => Busines
     },
     slaStageMin: (a: unknown, b: unknown) => STAGES[Math.min(rank(a, 'slaStageMin'), rank(b, 'slaStageMin'))],
     slaStageMax: (a: unknown, b: unknown) => STAGES[Math.max(rank(a, 'slaStageMax'), rank(b, 'slaStageMax'))],
+    slaWarningAfter: (target: unknown) => `PT${Math.floor(slaSeconds(target) * WARNING_SHARE)}S`,
+    slaWarningSeconds: (total: unknown) => Math.floor(num(total, 'slaWarningSeconds total') * WARNING_SHARE),
     slaStageOf: (usedSeconds: unknown, total: unknown) => {
       const u = num(usedSeconds, 'slaStageOf used');
       const t = num(total, 'slaStageOf total');

@@ -52,10 +52,17 @@ test('slaRetarget keeps the time used under the new target, running or paused as
   expect(feel('=slaRetarget(c, "PT1H", "24x7")', { c: paused })).toEqual({ total: 3600, budget: 3500, pausedAt: '2026-11-27T15:00:00Z', running: false, paused: 0 });
 });
 
-test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %', () => {
+test('slaStageOf: ok below 75 %, warning from 75 %, breached at 100 %; slaWarningAfter: 75 % of a target', () => {
   expect(feel('=slaStageOf(74, 100)')).toBe('ok');
   expect(feel('=slaStageOf(75, 100)')).toBe('warning');
   expect(feel('=slaStageOf(100, 100)')).toBe('breached');
+  // the warning point of a target: the same 75 %, in whole seconds (4 h -> 3 h; 15 min -> 675 s; P2D -> 36 h)
+  expect(feel('=slaWarningAfter("PT4H")')).toBe('PT10800S');
+  expect(feel('=slaWarningAfter("PT15M")')).toBe('PT675S');
+  expect(feel('=slaWarningAfter("P2D")')).toBe('PT129600S');
+  expect(feel('=slaWarningAfter("PT1S")')).toBe('PT0S');
+  expect(feel('=slaWarningSeconds(14400)')).toBe(10800);
+  expect(() => feel('=slaWarningSeconds("4h")')).toThrow(/slaWarningSeconds total must be a number/);
   expect(feel('=slaStageMin("breached", "warning")')).toBe('warning');
   expect(feel('=slaStageMin(null, "breached")')).toBe('ok');
   expect(feel('=slaStageMax(null, "warning")')).toBe('warning');
