@@ -14,6 +14,10 @@ interface Template {
 const TICKET = '{{incidentId}}{{changeId}}{{requestId}}';
 
 const DEFAULTS: Record<string, Template> = {
+  'incident-assigned': {
+    subject: `${TICKET} (P{{priority}}) is assigned to your group: {{summary}}`,
+    text: 'A P{{priority}} incident is waiting for your group ({{assignmentGroup}}) to acknowledge it: {{summary}}. Respond by {{slaResponseDueAt}}.',
+  },
   'sla-response-warning': {
     subject: `SLA warning: ${TICKET} not acknowledged yet`,
     text: '75 % of the response time of {{summary}} (P{{priority}}) has passed. Response due at {{slaResponseDueAt}}.',

@@ -107,7 +107,12 @@ describe('incident management', () => {
     await publish(itsm.app, 'ResolutionConfirmed', incidentId, { satisfaction: 5 });
     const done = await waitCompleted(itsm.app, id);
     expect(done.variables).toMatchObject({ closure: 'confirmed', satisfaction: 5, slaStage: 'ok' });
-    expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['major-incident', 'resolution-confirmation', 'incident-closed']);
+    expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual([
+      'incident-assigned',
+      'major-incident',
+      'resolution-confirmation',
+      'incident-closed',
+    ]);
     const completed = await completedElements(itsm.app, id);
     expect(completed).toEqual(
       expect.arrayContaining([
@@ -140,8 +145,10 @@ describe('incident management', () => {
     const breached = await waitFor(itsm.app, id, (i) => i.variables.slaStage === 'breached', 'response breach', 4000);
     expect(breached.activeElements).toContain('AcknowledgeIncident');
     expect((await waitTasks(itsm.app, id, 'AcknowledgeIncident'))[0].dueStage).toBe('breached');
-    await waitFor(itsm.app, id, () => itsm.notifications.filter((n) => n.instanceId === id).length === 2, 'notifications');
+    await waitFor(itsm.app, id, () => itsm.notifications.filter((n) => n.instanceId === id).length === 3, 'notifications');
     expect(itsm.notifications.filter((n) => n.instanceId === id)).toEqual([
+      // the group the incident was routed to is told first (no `to`: the assignment group)
+      { template: 'incident-assigned', to: undefined, instanceId: id },
       { template: 'sla-response-warning', to: undefined, instanceId: id },
       { template: 'sla-response-breached', to: 'incident-managers', instanceId: id },
     ]);
@@ -254,7 +261,7 @@ describe('incident management', () => {
     expect((await instance(itsm.app, id)).variables.customerAnswer).toBe('the ThinkPad');
     await completeTask(itsm.app, id, 'InvestigateAndResolve', { outcome: 'resolved' });
     await waitActive(itsm.app, id, 'AwaitConfirmation');
-    expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['customer-info-request', 'resolution-confirmation']);
+    expect(itsm.notifications.filter((n) => n.instanceId === id).map((n) => n.template)).toEqual(['incident-assigned', 'customer-info-request', 'resolution-confirmation']);
   });
 
   test('the resolution clock pauses while the incident waits for the customer and resumes with the time left', async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { DEMO_USERS } from '../../api/auth';
 import { buildDirectory } from '../../api/directory';
+import { runJobHandlers } from '../../api/jobRunner';
 import { runNotifier } from '../../api/notify/notifier';
 import { notifySettingsOf } from '../../api/notify/settings';
 import { bearer, deploy, startApi, testConfig, type TestApi } from '../api/helpers';
@@ -23,6 +24,33 @@ let stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.reverse()) await stop();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("an incident over HTTP: the group it is routed to is told, by its members' addresses, with the ticket number", async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
+  const people = path.join(dir, 'people.json');
+  fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
+  const smtp = await startSmtp();
+  api = await startApi({ directoryFile: people });
+  stops = [smtp.close, api.close];
+  const directory = buildDirectory(testConfig({ directoryFile: people }));
+  const runner = { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined };
+  stops.push(await runNotifier(api.engine, notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' } }), directory, runner));
+  stops.push(await runJobHandlers(api.engine, { 'cmdb-lookup': () => ({}) }, { ...runner, workerId: 'cmdb' })); // no item known: routed by category
+  await deploy(api.app, shippedResources());
+
+  const id = await start(api.app, 'incident', {}, 'alice');
+  const [log] = await waitTasks(api.app, id, 'LogIncident');
+  await request(api.app).post(`/api/tasks/${log.id}/claim`).set(bearer('erin')).expect(200);
+  await request(api.app)
+    .post(`/api/tasks/${log.id}/complete`)
+    .set(bearer('erin'))
+    .send({ variables: { summary: 'Printer jam on floor 3', category: 'hardware', impact: 3, urgency: 3 } })
+    .expect(200);
+  await waitTasks(api.app, id, 'AcknowledgeIncident');
+  await eventually(async () => expect(smtp.mails).toHaveLength(1), 10_000);
+  // hardware goes to the service desk: its members alice and erin (no group address configured)
+  expect(smtp.mails[0]).toMatchObject({ to: ['alice@example.org', 'erin@example.org'], subject: 'INC0000001 (P5) is assigned to your group: Printer jam on floor 3' });
 });
 
 test('a service request over HTTP: the manager is asked to vote, the requester told it is fulfilled', async () => {
