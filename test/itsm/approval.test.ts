@@ -9,19 +9,7 @@
 import request from 'supertest';
 import { bearer, deploy, expectError } from '../api/helpers';
 import { offsetClock, type TestClock } from '../support/clock';
-import { childInstance, eventually, expectValidChain, history, instance, openTasks, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
-
-/** Calls the approval with all of its own variables (propagateAllParentVariables), nothing mapped back. */
-const CALLER = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs_caller" targetNamespace="http://processdesk.test">
-  <bpmn:process id="approvalCaller" isExecutable="true">
-    <bpmn:startEvent id="Start" />
-    <bpmn:callActivity id="CallApproval"><bpmn:extensionElements><zeebe:calledElement processId="approval" propagateAllChildVariables="false" /></bpmn:extensionElements></bpmn:callActivity>
-    <bpmn:endEvent id="End" />
-    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="CallApproval" />
-    <bpmn:sequenceFlow id="F2" sourceRef="CallApproval" targetRef="End" />
-  </bpmn:process>
-</bpmn:definitions>`;
+import { APPROVAL_CALLER, childInstance, eventually, expectValidChain, history, instance, openTasks, start, startItsm, waitCompleted, waitTasks, type Itsm } from './helpers';
 
 let itsm: Itsm;
 /** The engine's clock: real time, moved forward where a test needs time to pass (test/support/clock.ts). */
@@ -29,7 +17,7 @@ let time: TestClock;
 beforeEach(async () => {
   time = offsetClock();
   itsm = await startItsm({ clock: time.clock });
-  await deploy(itsm.app, [{ name: 'approval-caller.bpmn', content: CALLER }]);
+  await deploy(itsm.app, [{ name: 'approval-caller.bpmn', content: APPROVAL_CALLER }]);
 });
 afterEach(async () => {
   await itsm.close();

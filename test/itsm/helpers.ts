@@ -179,3 +179,15 @@ export async function expectValidChain(app: express.Express, id: string): Promis
   const res = await request(app).get(`/api/process-instances/${id}/history/verify`).set(bearer('admin'));
   expect(res.body.valid).toBe(true);
 }
+
+/** Process `approvalCaller`: calls the approval with all of its own variables (propagateAllParentVariables), nothing mapped back. */
+export const APPROVAL_CALLER = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs_caller" targetNamespace="http://processdesk.test">
+  <bpmn:process id="approvalCaller" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:callActivity id="CallApproval"><bpmn:extensionElements><zeebe:calledElement processId="approval" propagateAllChildVariables="false" /></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:endEvent id="End" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="CallApproval" />
+    <bpmn:sequenceFlow id="F2" sourceRef="CallApproval" targetRef="End" />
+  </bpmn:process>
+</bpmn:definitions>`;

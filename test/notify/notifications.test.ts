@@ -9,7 +9,7 @@ import { StaticDirectory, type Engine } from '../../engine';
 import { runNotifier } from '../../api/notify/notifier';
 import { notifySettingsOf, type NotifySettings } from '../../api/notify/settings';
 import { bpmn, chain, endEvent, serviceTask, startEvent } from '../engine/helpers';
-import { shippedResources } from '../itsm/helpers';
+import { APPROVAL_CALLER, shippedResources } from '../itsm/helpers';
 import { eventually, tempEngine } from '../support/engine';
 import { startSmtp, startWebhookReceiver } from './receivers';
 
@@ -111,18 +111,11 @@ test('the shipped approval asks its eligible voters when the vote opens: the req
   stops.push(smtp.close);
   await notifyWith(notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' }, groups: { cab: 'cab@example.org' } }), Date.now);
   // a caller hands the approval its variables, as the change and request processes do
-  const caller = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="D" targetNamespace="t">
-  <bpmn:process id="asksApproval" isExecutable="true">
-    <bpmn:startEvent id="Start" />
-    <bpmn:callActivity id="Call"><bpmn:extensionElements><zeebe:calledElement processId="approval" propagateAllChildVariables="false" /></bpmn:extensionElements></bpmn:callActivity>
-    <bpmn:endEvent id="End" />
-    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Call" />
-    <bpmn:sequenceFlow id="F2" sourceRef="Call" targetRef="End" />
-  </bpmn:process>
-</bpmn:definitions>`;
-  await engine.deploy([...shippedResources(), { name: 'asks.bpmn', content: caller }]);
-  await engine.startInstance({ processId: 'asksApproval', variables: { approvers: ['bob', 'alice'], approverGroups: ['cab'], requester: 'alice', approvalSubject: 'New laptop' } });
+  await engine.deploy([...shippedResources(), { name: 'approval-caller.bpmn', content: APPROVAL_CALLER }]);
+  await engine.startInstance({
+    processId: 'approvalCaller',
+    variables: { approvers: ['bob', 'alice'], approverGroups: ['cab'], requester: 'alice', approvalSubject: 'New laptop' },
+  });
   await eventually(async () => expect(smtp.mails).toHaveLength(1), 10_000);
   expect(smtp.mails[0]).toMatchObject({ to: ['bob@example.org', 'cab@example.org'], subject: 'Your vote is asked: New laptop' });
 });
