@@ -12,7 +12,7 @@ import { createApp, endLongPolls } from './app';
 import { DEMO_USERS, demoToken } from './auth';
 import { loadConfig, storeDescription, type ApiConfig } from './config';
 import { buildDirectory } from './directory';
-import { runNotifier } from './notify/notifier';
+import { runNotifier, taskAssignedNotifier } from './notify/notifier';
 import { readNotifySettings } from './notify/settings';
 
 function findResources(dir: string): string[] {
@@ -43,6 +43,10 @@ export async function deployShipped(engine: Engine, dir: string): Promise<string
 
 export async function main(config: ApiConfig = loadConfig()): Promise<http.Server> {
   const directory = buildDirectory(config);
+  const log = (line: string): void => console.log(`[processdesk] ${line}`);
+  // NOTIFY_CONFIG: the notify jobs go out by e-mail and webhooks (api/notify) instead of the demo worker's
+  // log line, and whoever is given a task by someone else is told
+  const notify = process.env.NOTIFY_CONFIG ? readNotifySettings(path.resolve(process.env.NOTIFY_CONFIG)) : undefined;
   // Timers and jobs on BullMQ when REDIS_URL is set (docs/architecture.md, "The adapters"); `npm run worker` processes share them.
   const engine = await new Engine({
     dataDir: config.dataDir,
@@ -59,11 +63,10 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     integrityCheckMs: config.integrityCheckMs,
     sqlite: config.sqlite,
     jobQueues: config.jobQueues,
+    onTaskAssigned: notify && taskAssignedNotifier(notify, directory, log),
   }).start();
   console.log(`[processdesk] data in ${storeDescription(config)}`);
   console.log(`[processdesk] ${await deployShipped(engine, config.processesDir)}`);
-  // NOTIFY_CONFIG: the notify jobs go out by e-mail and webhooks (api/notify) instead of the demo worker's log line
-  const notify = process.env.NOTIFY_CONFIG ? readNotifySettings(path.resolve(process.env.NOTIFY_CONFIG)) : undefined;
   const stopDemoWorkers =
     process.env.DEMO_WORKERS === 'off'
       ? undefined
@@ -71,7 +74,6 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
           engine,
           DEMO_JOB_TYPES.filter((t) => !notify || t !== 'notify'),
         );
-  const log = (line: string): void => console.log(`[processdesk] ${line}`);
   const stopNotifier = notify
     ? await runNotifier(engine, notify, directory, {
         workerId: 'notifier',

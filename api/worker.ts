@@ -54,7 +54,7 @@ import {
 } from './config';
 import { buildDirectory } from './directory';
 import { runJobHandlers } from './jobRunner';
-import { runNotifier } from './notify/notifier';
+import { runNotifier, taskAssignedNotifier } from './notify/notifier';
 import { readNotifySettings, type NotifySettings } from './notify/settings';
 import { readJobQueueSettings } from './jobQueuesConfig';
 
@@ -167,6 +167,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     jobQueues,
+    onTaskAssigned: config.notify && taskAssignedNotifier(config.notify, directory, (line) => console.log(`[processdesk worker ${config.workerId}] ${line}`)),
   }).start();
   const stopDemoWorkers = config.demoWorkers
     ? startDemoWorkers(

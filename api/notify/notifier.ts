@@ -6,7 +6,7 @@
  * job; after a crash a repeat is possible (at least once: the Message-ID and `X-ProcessDesk-Delivery`
  * carry the job key so that receivers can drop it).
  */
-import type { Directory, Engine, JobHandler } from '../../engine';
+import type { Directory, Engine, JobHandler, TaskAssignedNotice } from '../../engine';
 import { runJobHandlers, type JobRunnerOptions } from '../jobRunner';
 import { mailer, postWebhook, wants, type Notice } from './deliver';
 import { recipientsOf } from './recipients';
@@ -89,5 +89,35 @@ export async function runNotifier(
   return async () => {
     await stop();
     close();
+  };
+}
+
+/**
+ * Engine's onTaskAssigned with NOTIFY_CONFIG's settings: the person someone else gave a task to (assigned,
+ * delegated) gets an e-mail at their directory address, and the webhooks that want `task-assigned` a POST.
+ * Someone without an address is not told (a line says so); a delivery that fails throws, and the engine
+ * tries the notice again at its next sweep.
+ */
+export function taskAssignedNotifier(settings: NotifySettings, directory: Directory, log: (line: string) => void = () => undefined): (n: TaskAssignedNotice) => Promise<void> {
+  const mail = settings.email ? mailer(settings.email, settings.timeoutMs) : undefined;
+  return async (n) => {
+    const what = n.subject ?? n.name ?? n.elementId;
+    const ticket = n.businessKey ? `${n.businessKey}: ` : '';
+    const notice: Notice = {
+      id: `task-assigned.${n.taskId}.${n.assignee}`,
+      template: 'task-assigned',
+      subject: `${ticket}${what} ${n.how === 'delegated' ? 'is delegated' : 'is assigned'} to you`.replace(/[\r\n]+/g, ' ').slice(0, 500),
+      text: `${n.by} ${n.how === 'delegated' ? 'delegated' : 'assigned'} the task "${what}" to you${n.dueDate !== undefined ? `; it is due at ${new Date(n.dueDate).toISOString()}` : ''}.\n\n(ProcessDesk, process ${n.processId}, instance ${n.instanceId}, task ${n.taskId})\n`,
+      to: [],
+      instanceId: n.instanceId,
+      processId: n.processId,
+      elementId: n.elementId,
+      at: new Date().toISOString(),
+    };
+    const address = directory.user(n.assignee)?.email;
+    const hooks = settings.webhooks.filter((h) => wants(h, 'task-assigned'));
+    if (mail && address) await mail.send({ ...notice, to: [address] });
+    else if (!hooks.length) log(`task ${n.taskId} given to ${n.assignee}: no address to tell them at`);
+    for (const hook of hooks) await postWebhook(hook, { ...notice, to: address ? [address] : [] }, settings.timeoutMs);
   };
 }

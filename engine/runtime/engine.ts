@@ -34,6 +34,7 @@ import type {
   ResourceRow,
   Store,
   TaskQuery,
+  TaskAssignedNotice,
   TaskRow,
   TimerRow,
 } from '../store/types';
@@ -117,6 +118,13 @@ export interface EngineOptions {
   /** Called with errors of background work (timers, outbox); default: console.error. */
   onError?: (err: unknown, context: string) => void;
   /**
+   * Tells a user that someone else gave them a task (assigned it, delegated it): a `task.assigned` outbox
+   * row committed with the assignment is handed here after the commit, and again (at least once) until
+   * this resolves; it runs beside the other dispatch, so a slow mail server holds nothing up. Every
+   * process sharing a store should be given the same (the API and the workers: NOTIFY_CONFIG).
+   */
+  onTaskAssigned?: (notice: TaskAssignedNotice) => Promise<void>;
+  /**
    * The Ed25519 key that seals history heads and checkpoints: a HistoryKey, or the path of its PEM file
    * (created with mode 0600 when missing). Default `history-key.pem` in `dataDir`; a key for the
    * process's lifetime when the engine keeps nothing on disk (`:memory:`, or a `store` without `dataDir`).
@@ -197,6 +205,7 @@ export class Engine {
   private readonly decisions: DecisionWorker;
   private readonly key: HistoryKey;
   private readonly directory: Directory;
+  private readonly onTaskAssigned?: (notice: TaskAssignedNotice) => Promise<void>;
   readonly limits: Limits;
   /** The modeler's drafts per user and process id (drafts.ts). */
   readonly drafts: Drafts;
@@ -222,6 +231,7 @@ export class Engine {
           ? openStore({ file: ':memory:', ...options.sqlite })
           : openStore({ dataDir: options.dataDir ?? 'data', ...options.sqlite }));
     this.directory = options.directory ?? EMPTY_DIRECTORY;
+    this.onTaskAssigned = options.onTaskAssigned;
     this.limits = limitsOf(options.limits);
     this.drafts = new Drafts(this.store, this.clock);
     sandbox.configure({ timeoutMs: this.limits.feelTimeoutMs, maxResultBytes: this.limits.maxFeelResultBytes });
@@ -269,7 +279,14 @@ export class Engine {
     this.jobs = new Jobs(this.store, this.executor, this.clock, this.delivery);
     this.timers = new Timers(this.store, this.executor, this.definitions, this.clock);
     this.decisions = new DecisionWorker(this, { onError, pollMs: options.decisionPollMs });
-    this.outbox.bind({ executor: this.executor, definitions: this.definitions, messaging: this.messaging, scheduler: this.scheduler, clock: this.clock });
+    this.outbox.bind({
+      executor: this.executor,
+      definitions: this.definitions,
+      messaging: this.messaging,
+      scheduler: this.scheduler,
+      clock: this.clock,
+      taskAssigned: this.onTaskAssigned,
+    });
   }
 
   /** Opens the store, re-dispatches what a crash left in the outbox and starts the timer loop. */
@@ -664,9 +681,30 @@ export class Engine {
       if (current.state !== 'created') throw conflict(`task ${id} is already ${current.state}`);
       await check(current);
       updated = { ...current, assignee };
+      // someone else gave the task to `assignee`: they hear of it (a claim of one's own needs no word)
+      const notice: TaskAssignedNotice | undefined =
+        this.onTaskAssigned && assignee && assignee !== actor
+          ? {
+              taskId: id,
+              instanceId: current.instanceId,
+              processId: current.processId,
+              elementId: current.elementId,
+              ...(current.name ? { name: current.name } : {}),
+              ...(current.subject ? { subject: current.subject } : {}),
+              ...(current.businessKey ? { businessKey: current.businessKey } : {}),
+              ...(current.dueDate !== undefined ? { dueDate: current.dueDate } : {}),
+              assignee,
+              by: actor,
+              how: event === 'task.delegated' ? 'delegated' : 'assigned',
+            }
+          : undefined;
       return {
         event: null,
-        extras: { tasks: [updated], history: [{ type: event, elementId: current.elementId, data: { taskId: id, from: current.assignee ?? null, assignee } }] },
+        extras: {
+          tasks: [updated],
+          history: [{ type: event, elementId: current.elementId, data: { taskId: id, from: current.assignee ?? null, assignee } }],
+          outbox: notice ? [{ kind: 'task.assigned', payload: notice }] : [],
+        },
       };
     });
     return updated!;

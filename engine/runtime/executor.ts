@@ -5,7 +5,18 @@
  * retry on conflict. Nothing is acknowledged before the commit.
  */
 import type { Effect, MachineEvent } from '../compile/state';
-import { ConflictError, type CommitBatch, type IncidentRow, type InstanceRow, type JobRow, type LinkRow, type Store, type TaskRow, type TimerRow } from '../store/types';
+import {
+  ConflictError,
+  type CommitBatch,
+  type IncidentRow,
+  type InstanceRow,
+  type JobRow,
+  type LinkRow,
+  type OutboxEntry,
+  type Store,
+  type TaskRow,
+  type TimerRow,
+} from '../store/types';
 import type { DefinitionCache, LoadedDefinition } from './definitions';
 import { emptyParts, toBatch, translate } from './effects';
 import { conflict, notFound } from './errors';
@@ -33,6 +44,8 @@ export interface CommandExtras {
   jobIncidents?: { add?: string[]; remove?: string[] };
   /** Links between tickets this command records; each also records a `ticket.linked` history event. */
   links?: LinkRow[];
+  /** Outbox entries of the command itself (not of the token game): committed with it, dispatched after. */
+  outbox?: OutboxEntry[];
 }
 
 /** What a command wants to do, decided against the freshly loaded instance row. */
@@ -234,6 +247,7 @@ export class Executor {
     for (const j of extras.jobs ?? []) parts.jobs.set(j.key, j);
     for (const t of extras.timers ?? []) parts.timers.set(t.id, t);
     for (const i of extras.incidents ?? []) parts.incidents.set(i.id, i);
+    (extras.outbox ?? []).forEach((entry, n) => parts.outbox.push({ ...entry, id: `${instance.id}.x${n}@${instance.rev}`, createdAt: at }));
     await translate(effects, { instance, store: this.store, at, actor, history, parts });
     for (const link of extras.links ?? []) history.append('ticket.linked', at, actor, undefined, linkedEvent(link, instance.id));
     jobIncidents = jobIncidents.filter((id) => !parts.jobIncidentsRemoved.includes(id));

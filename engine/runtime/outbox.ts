@@ -5,7 +5,7 @@
  * sweep. Every handler is idempotent: child ids are derived from the parent's wait, parent
  * notifications are refused once the parent no longer waits.
  */
-import type { OutboxEntry, OutboxRow, Store } from '../store/types';
+import type { OutboxEntry, OutboxRow, Store, TaskAssignedNotice } from '../store/types';
 import type { Scheduler } from '../queue/types';
 import type { DefinitionCache } from './definitions';
 import { EngineError } from './errors';
@@ -18,7 +18,12 @@ interface Deps {
   messaging: Messaging;
   scheduler: Scheduler;
   clock: Clock;
+  /** Tells someone a task was given to them (Engine option onTaskAssigned); none: the row is done. */
+  taskAssigned?: (notice: TaskAssignedNotice) => Promise<void>;
 }
+
+/** A task notice that keeps failing is given up after this many tries (each sweep tries once). */
+const MAX_NOTICE_TRIES = 20;
 
 type ChildStart = Extract<OutboxEntry, { kind: 'child.start' }>['payload'];
 
@@ -43,6 +48,10 @@ export class OutboxDispatcher {
   private readonly queued = new Map<string, number>();
   private sweeper?: NodeJS.Timeout;
   private stopped = true;
+  /** Task notices being sent (beside the chain: a slow mail server holds no timer or child up), by row id. */
+  private readonly notices = new Map<string, Promise<void>>();
+  /** Failed tries of task notices still pending, by row id. */
+  private readonly noticeTries = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -73,7 +82,8 @@ export class OutboxDispatcher {
     for (;;) {
       const current = this.chain;
       await current;
-      if (current === this.chain && this.inFlight === 0) return;
+      await Promise.all(this.notices.values());
+      if (current === this.chain && this.inFlight === 0 && this.notices.size === 0) return;
     }
   }
 
@@ -85,7 +95,7 @@ export class OutboxDispatcher {
    */
   enqueue(rows: OutboxRow[], swept = false): void {
     if (this.stopped) return; // the next start's sweep picks them up
-    if (swept) rows = rows.filter((r) => !this.queued.has(r.id));
+    if (swept) rows = rows.filter((r) => !this.queued.has(r.id) && !this.notices.has(r.id));
     if (!rows.length) return;
     for (const r of rows) this.queued.set(r.id, (this.queued.get(r.id) ?? 0) + 1);
     this.inFlight++;
@@ -126,6 +136,10 @@ export class OutboxDispatcher {
   private async dispatch(rows: OutboxRow[]): Promise<void> {
     const done: string[] = [];
     for (const row of rows) {
+      if (row.kind === 'task.assigned' && this.deps!.taskAssigned) {
+        this.notice(row, row.payload, this.deps!.taskAssigned);
+        continue;
+      }
       try {
         await this.handle(row);
         done.push(row.id);
@@ -134,6 +148,31 @@ export class OutboxDispatcher {
       }
     }
     if (done.length) await this.store.markOutboxDone(done);
+  }
+
+  /**
+   * Sends a task notice beside the chain and marks its row done once it went out. A failure leaves the
+   * row pending for the next sweep (at least once); after MAX_NOTICE_TRIES it is given up, with an error.
+   */
+  private notice(row: OutboxRow, notice: TaskAssignedNotice, send: (n: TaskAssignedNotice) => Promise<void>): void {
+    if (this.notices.has(row.id)) return;
+    const work = (async () => {
+      try {
+        await send(notice);
+        this.noticeTries.delete(row.id);
+        await this.store.markOutboxDone([row.id]);
+      } catch (err) {
+        const tries = (this.noticeTries.get(row.id) ?? 0) + 1;
+        this.noticeTries.set(row.id, tries);
+        if (tries < MAX_NOTICE_TRIES) return this.onError(err, `task notice to ${notice.assignee} (try ${tries}; again at the next sweep)`);
+        this.noticeTries.delete(row.id);
+        this.onError(err, `task notice to ${notice.assignee}: given up after ${tries} tries`);
+        await this.store.markOutboxDone([row.id]).catch((e) => this.onError(e, 'outbox'));
+      } finally {
+        this.notices.delete(row.id);
+      }
+    })();
+    this.notices.set(row.id, work);
   }
 
   /** Does what one entry asks; the switch covers every kind of OutboxEntry (store/types.ts). */

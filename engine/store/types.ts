@@ -300,7 +300,24 @@ export type OutboxEntry =
   | { kind: 'parent.error'; payload: { parentInstanceId: string; waitId: string; errorCode: string; errorMessage?: string } }
   | { kind: 'parent.escalation'; payload: { parentInstanceId: string; waitId: string; escalationCode: string } }
   /** The command reached its step budget: another command runs the rest. */
-  | { kind: 'instance.continue'; payload: { instanceId: string } };
+  | { kind: 'instance.continue'; payload: { instanceId: string } }
+  /** A user task was given to someone by someone else (assigned, delegated): they are told (Engine onTaskAssigned). */
+  | { kind: 'task.assigned'; payload: TaskAssignedNotice };
+
+/** Who got which task from whom: what a task.assigned outbox row hands to Engine's onTaskAssigned. */
+export interface TaskAssignedNotice {
+  taskId: string;
+  instanceId: string;
+  processId: string;
+  elementId: string;
+  name?: string;
+  subject?: string;
+  businessKey?: string;
+  dueDate?: number;
+  assignee: string;
+  by: string;
+  how: 'assigned' | 'delegated';
+}
 
 export type OutboxRow = OutboxEntry & {
   id: string;

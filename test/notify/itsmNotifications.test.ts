@@ -2,7 +2,8 @@
  * The shipped processes' notifications end to end over HTTP, sent for real: a service request started,
  * approved and fulfilled through the API while the notifier (NOTIFY_CONFIG's handler) sends e-mail to an
  * SMTP server started by the test, to the addresses of DIRECTORY_FILE. Who hears what, in order: the
- * manager is asked to vote, the requester hears the request is fulfilled; nobody else gets a mail.
+ * manager is asked to vote, the person an admin gives the fulfilment to hears of it, the requester hears
+ * the request is fulfilled; nobody else gets a mail.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import request from 'supertest';
 import { DEMO_USERS } from '../../api/auth';
 import { buildDirectory } from '../../api/directory';
 import { runJobHandlers } from '../../api/jobRunner';
-import { runNotifier } from '../../api/notify/notifier';
+import { runNotifier, taskAssignedNotifier } from '../../api/notify/notifier';
 import { notifySettingsOf } from '../../api/notify/settings';
 import { bearer, deploy, startApi, testConfig, type TestApi } from '../api/helpers';
 import { eventually } from '../support/engine';
@@ -53,15 +54,15 @@ test("an incident over HTTP: the group it is routed to is told, by its members' 
   expect(smtp.mails[0]).toMatchObject({ to: ['alice@example.org', 'erin@example.org'], subject: 'INC0000001 (P5) is assigned to your group: Printer jam on floor 3' });
 });
 
-test('a service request over HTTP: the manager is asked to vote, the requester told it is fulfilled', async () => {
+test('a service request over HTTP: the manager is asked to vote, the fulfiller told an admin gave them the task, the requester told it is fulfilled', async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
   const people = path.join(dir, 'people.json');
   fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
   const smtp = await startSmtp();
-  api = await startApi({ directoryFile: people });
-  stops = [smtp.close, api.close];
   const directory = buildDirectory(testConfig({ directoryFile: people }));
   const settings = notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' } });
+  api = await startApi({ directoryFile: people }, { onTaskAssigned: taskAssignedNotifier(settings, directory) });
+  stops = [smtp.close, api.close];
   stops.push(await runNotifier(api.engine, settings, directory, { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined }));
   await deploy(api.app, shippedResources());
 
@@ -76,15 +77,19 @@ test('a service request over HTTP: the manager is asked to vote, the requester t
     .send({ variables: { decision: 'approve' } })
     .expect(200);
   const [fulfil] = await waitTasks(api.app, id, 'FulfilItem');
-  await request(api.app).post(`/api/tasks/${fulfil.id}/claim`).set(bearer('dave')).expect(200);
+  // an admin gives the fulfilment to dave: dave is told
+  await request(api.app).post(`/api/tasks/${fulfil.id}/claim`).set(bearer('admin')).send({ assignee: 'dave' }).expect(200);
+  await eventually(async () => expect(smtp.mails).toHaveLength(2), 10_000);
+  expect(smtp.mails[1]).toMatchObject({ to: ['dave@example.org'], subject: 'REQ0000001: VPN access for alice (access-request) is assigned to you' });
+  expect(smtp.mails[1].text).toContain('admin assigned the task "VPN access for alice (access-request)" to you; it is due at');
   await request(api.app)
     .post(`/api/tasks/${fulfil.id}/complete`)
     .set(bearer('dave'))
     .send({ variables: { fulfilmentNotes: 'VPN profile issued' } })
     .expect(200);
   await waitCompleted(api.app, id);
-  await eventually(async () => expect(smtp.mails).toHaveLength(2), 10_000);
-  expect(smtp.mails[1]).toMatchObject({ to: ['alice@example.org'], subject: 'Your request for access-request is fulfilled' });
+  await eventually(async () => expect(smtp.mails).toHaveLength(3), 10_000);
+  expect(smtp.mails[2]).toMatchObject({ to: ['alice@example.org'], subject: 'Your request for access-request is fulfilled' });
   // the notifier completed the notify jobs, as the history shows
   const events = (await request(api.app).get(`/api/process-instances/${id}/history`).set(bearer('admin')).expect(200)).body.events as {
     type: string;
