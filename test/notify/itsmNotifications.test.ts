@@ -5,6 +5,7 @@
  * manager is asked to vote, the person an admin gives the fulfilment to hears of it, the requester hears
  * the request is fulfilled; nobody else gets a mail.
  */
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { notifySettingsOf } from '../../api/notify/settings';
 import { bearer, deploy, startApi, testConfig, type TestApi } from '../api/helpers';
 import { eventually } from '../support/engine';
 import { childInstance, shippedResources, start, waitCompleted, waitTasks } from '../itsm/helpers';
-import { startSmtp } from './receivers';
+import { startSmtp, startWebhookReceiver } from './receivers';
 
 let dir: string;
 let api: TestApi;
@@ -52,6 +53,48 @@ test("an incident over HTTP: the group it is routed to is told, by its members' 
   await eventually(async () => expect(smtp.mails).toHaveLength(1), 10_000);
   // hardware goes to the service desk: its members alice and erin (no group address configured)
   expect(smtp.mails[0]).toMatchObject({ to: ['alice@example.org', 'erin@example.org'], subject: 'INC0000001 (P5) is assigned to your group: Printer jam on floor 3' });
+});
+
+test('a P1 incident over HTTP: the major incident team address, its on-call person of the moment and the chat webhook (signed) are told', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
+  const people = path.join(dir, 'people.json');
+  fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
+  const smtp = await startSmtp();
+  const hook = await startWebhookReceiver();
+  api = await startApi({ directoryFile: people });
+  stops = [smtp.close, hook.close, api.close];
+  const directory = buildDirectory(testConfig({ directoryFile: people }));
+  const runner = { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined };
+  // the rota started half a turn ago: dave's turn (the first)
+  const rotaStart = new Date(Date.now() - 12 * 3_600_000).toISOString();
+  const settings = notifySettingsOf({
+    email: { smtpUrl: smtp.url, from: 'desk@example.org' },
+    webhooks: [{ name: 'chat', url: hook.url, secret: 'the-chat-webhook-secret', templates: ['major-*'] }],
+    groups: { 'incident-managers': 'major@example.org' },
+    onCall: { 'incident-managers': { start: rotaStart, period: 'P1D', users: ['dave', 'erin'] } },
+  });
+  stops.push(await runNotifier(api.engine, settings, directory, runner));
+  stops.push(await runJobHandlers(api.engine, { 'cmdb-lookup': () => ({}) }, { ...runner, workerId: 'cmdb' }));
+  await deploy(api.app, shippedResources());
+
+  const id = await start(api.app, 'incident', {}, 'alice');
+  const [log] = await waitTasks(api.app, id, 'LogIncident');
+  await request(api.app).post(`/api/tasks/${log.id}/claim`).set(bearer('erin')).expect(200);
+  await request(api.app)
+    .post(`/api/tasks/${log.id}/complete`)
+    .set(bearer('erin'))
+    .send({ variables: { summary: 'Core switch down', category: 'hardware', impact: 1, urgency: 1 } })
+    .expect(200);
+  const [ack] = await waitTasks(api.app, id, 'AcknowledgeIncident');
+  await request(api.app).post(`/api/tasks/${ack.id}/claim`).set(bearer('erin')).expect(200);
+  await request(api.app).post(`/api/tasks/${ack.id}/complete`).set(bearer('erin')).send({ variables: {} }).expect(200);
+  await eventually(async () => expect(smtp.mails.map((m) => m.subject)).toContain('Major incident INC0000001: Core switch down'), 10_000);
+  const major = smtp.mails.find((m) => m.subject.startsWith('Major incident'))!;
+  expect(major.to).toEqual(['dave@example.org', 'major@example.org']);
+  await eventually(async () => expect(hook.deliveries).toHaveLength(1));
+  const [delivery] = hook.deliveries;
+  expect(delivery.signature).toBe(`sha256=${createHmac('sha256', 'the-chat-webhook-secret').update(delivery.body).digest('hex')}`);
+  expect(JSON.parse(delivery.body)).toMatchObject({ template: 'major-incident', subject: 'Major incident INC0000001: Core switch down', processId: 'incident' });
 });
 
 test('a service request over HTTP: the manager is asked to vote, the fulfiller told an admin gave them the task, the requester told it is fulfilled', async () => {
