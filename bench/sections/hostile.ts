@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from '../../api/app';
 import { DEFAULT_CONFIG } from '../../api/config';
-import { Engine } from '../../engine';
+import { Engine, startDemoWorkers } from '../../engine';
 import { type Row, type SectionContext, type SectionResult, pick, tempDir } from '../lib/common';
 import { percentile, round } from '../lib/stats';
 
@@ -51,6 +51,8 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
   const dir = tempDir('hostile');
   const engine = await new Engine({ dataDir: dir, checkpointIntervalMs: 0, onError: (err, where) => ctx.log(`engine error (${where}): ${String(err)}`) }).start();
   const app = createApp(engine, { ...DEFAULT_CONFIG, demo: true, dataDir: dir, logLevel: 'silent', rateLimitPerMinute: 0, staticDir: path.join(dir, 'none') });
+  // notifications go out as with `npm start` (the demo notify worker): the approval asks its voters first
+  const stopNotify = startDemoWorkers(engine, ['notify'], () => undefined, 20);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -105,7 +107,8 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
       const startMs = performance.now() - t0;
       if (res.status !== 201) throw new Error(`${s.name}: start answered ${res.status} ${await res.text()}`);
       const { id } = (await res.json()) as { id: string };
-      for (;;) {
+      for (const deadline = Date.now() + 300_000; ;) {
+        if (Date.now() > deadline) throw new Error(`${s.name}: not settled after 300 s`);
         const open = await engine.listTasks({ instanceId: id, state: 'created', limit: 1000 });
         let count = open.items.length;
         if (open.next) count += (await engine.listTasks({ instanceId: id, state: 'created', limit: 1000, cursor: open.next })).items.length;
@@ -141,6 +144,7 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
     }
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stopNotify();
     await engine.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
