@@ -9,7 +9,6 @@
  * run twice only if the killed worker had it in hand (reported, bounded by its batch), as may the
  * conflicts the surviving worker logs.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,48 +17,12 @@ import { dropPrefix } from '../queue/jobQueues';
 import { openStore } from '../../engine/store';
 import { REPO_DIR } from '../support/paths';
 import { freePort, runTs, type Proc } from '../support/processes';
+import { api, callsResent, pool } from './http';
 import { readLedger } from './ledger';
 
 const INSTANCES = 1000;
 const JOB_BATCH = 50;
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const AUTH = { authorization: 'Bearer demo-admin', 'content-type': 'application/json' };
-
-/** Connection-level failures retried (each POST carries an Idempotency-Key, so a retry is never applied twice). */
-let networkRetries = 0;
-
-/**
- * One API call as a careful client makes it: a kept-alive connection the server closes just as it is
- * reused (a loaded machine makes that race likely) fails with ECONNRESET / "other side closed" before any
- * answer; such a call is sent again, a few times, with the same Idempotency-Key.
- */
-async function api(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const headers: Record<string, string> = { ...AUTH, ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}) };
-  for (let attempt = 1; ; attempt++) {
-    let res: Response;
-    try {
-      res = await fetch(base + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      if (attempt < 4 && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(String(cause?.code))) {
-        networkRetries++;
-        continue;
-      }
-      throw err;
-    }
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
-}
-
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
 
 test('one API and two workers on one SQLite file + Redis: SIGKILL of a worker loses and doubles nothing', async () => {
   const t0 = Date.now();
@@ -189,7 +152,7 @@ test('one API and two workers on one SQLite file + Redis: SIGKILL of a worker lo
       ).toEqual([]);
       console.log(
         `scale: ${INSTANCES} instances, ${tasksDone} tasks via API; jobs completed by ${JSON.stringify(jobWorkers)}; ` +
-          `start-up ${tStarted - t0} ms, run ${tDone - tStarted} ms (${Math.round((INSTANCES * 2 * 1000) / (tDone - tStarted))} jobs/s); ${networkRetries} calls sent again after a reset connection`,
+          `start-up ${tStarted - t0} ms, run ${tDone - tStarted} ms (${Math.round((INSTANCES * 2 * 1000) / (tDone - tStarted))} jobs/s); ${callsResent()} calls sent again after a reset connection`,
       );
     } finally {
       await store.close();

@@ -23,10 +23,10 @@ import { dropPrefix } from '../queue/jobQueues';
 import { openStore } from '../../engine/store';
 import { REPO_DIR } from '../support/paths';
 import { createTestDatabase, startPrivatePostgres, type PrivatePostgres } from '../support/postgres';
+import { api, pool } from './http';
 
 const INSTANCES = 1000;
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const AUTH = { authorization: 'Bearer demo-admin', 'content-type': 'application/json' };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,22 +56,6 @@ function run(script: string, env: Record<string, string>): Proc {
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, output: () => out, exited };
-}
-
-/** One API call; a refused connection or a reset (never expected here) is status 0. */
-async function api(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(base + url, { method, headers: AUTH, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
-
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
