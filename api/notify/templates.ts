@@ -11,7 +11,8 @@ interface Template {
   text: string;
 }
 
-const TICKET = '{{incidentId}}{{changeId}}{{requestId}}';
+/** The ticket a text names: the incident's id (its number unless the reporter gave one), else the number the engine gave. */
+const TICKET = '{{ticket}}';
 
 const DEFAULTS: Record<string, Template> = {
   'incident-assigned': {
@@ -63,7 +64,7 @@ export function render(
   const template = job.customHeaders.template ?? 'message';
   const t = overrides[template] ??
     DEFAULTS[template] ?? { subject: `ProcessDesk: ${template}`, text: `Notification "${template}" of process {{processId}}, instance {{instanceId}}.` };
-  const vars = { processId: job.processId, instanceId: job.instanceId, ...job.variables };
+  const vars = { processId: job.processId, instanceId: job.instanceId, ticket: job.variables.incidentId ?? job.variables.ticketNumber, ...job.variables };
   // one line: a variable must not add headers to the subject
   const subject = fill(t.subject, vars)
     .replace(/[\r\n]+/g, ' ')
