@@ -20,26 +20,46 @@ import { eventually } from '../support/engine';
 import { childInstance, shippedResources, start, waitCompleted, waitTasks } from '../itsm/helpers';
 import { startSmtp, startWebhookReceiver } from './receivers';
 
+type Smtp = Awaited<ReturnType<typeof startSmtp>>;
+
 let dir: string;
 let api: TestApi;
 let stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.reverse()) await stop();
+  stops = [];
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("an incident over HTTP: the group it is routed to is told, by its members' addresses, with the ticket number", async () => {
+/**
+ * A server with the shipped processes deployed; DIRECTORY_FILE gives every demo user `<id>@example.org`;
+ * the notifier runs NOTIFY_CONFIG `extra` with e-mail to the test's SMTP server, whoever is given a task
+ * is told, and cmdb-lookup jobs are answered "nothing known" (incidents are routed by category).
+ */
+async function serve(smtp: Smtp, extra: Record<string, unknown> = {}): Promise<void> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
   const people = path.join(dir, 'people.json');
   fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
-  const smtp = await startSmtp();
-  api = await startApi({ directoryFile: people });
-  stops = [smtp.close, api.close];
   const directory = buildDirectory(testConfig({ directoryFile: people }));
+  const settings = notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' }, ...extra });
+  api = await startApi({ directoryFile: people }, { onTaskAssigned: taskAssignedNotifier(settings, directory) });
+  stops.push(api.close);
   const runner = { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined };
-  stops.push(await runNotifier(api.engine, notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' } }), directory, runner));
-  stops.push(await runJobHandlers(api.engine, { 'cmdb-lookup': () => ({}) }, { ...runner, workerId: 'cmdb' })); // no item known: routed by category
+  stops.push(await runNotifier(api.engine, settings, directory, runner));
+  stops.push(await runJobHandlers(api.engine, { 'cmdb-lookup': () => ({}) }, { ...runner, workerId: 'cmdb' }));
   await deploy(api.app, shippedResources());
+}
+
+/** The test's SMTP server, closed after the test. */
+async function smtpServer(): Promise<Smtp> {
+  const smtp = await startSmtp();
+  stops.push(smtp.close);
+  return smtp;
+}
+
+test("an incident over HTTP: the group it is routed to is told, by its members' addresses, with the ticket number", async () => {
+  const smtp = await smtpServer();
+  await serve(smtp);
 
   const id = await start(api.app, 'incident', {}, 'alice');
   const [log] = await waitTasks(api.app, id, 'LogIncident');
@@ -56,26 +76,16 @@ test("an incident over HTTP: the group it is routed to is told, by its members' 
 });
 
 test('a P1 incident over HTTP: the major incident team address, its on-call person of the moment and the chat webhook (signed) are told', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
-  const people = path.join(dir, 'people.json');
-  fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
-  const smtp = await startSmtp();
+  const smtp = await smtpServer();
   const hook = await startWebhookReceiver();
-  api = await startApi({ directoryFile: people });
-  stops = [smtp.close, hook.close, api.close];
-  const directory = buildDirectory(testConfig({ directoryFile: people }));
-  const runner = { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined };
+  stops.push(hook.close);
   // the rota started half a turn ago: dave's turn (the first)
   const rotaStart = new Date(Date.now() - 12 * 3_600_000).toISOString();
-  const settings = notifySettingsOf({
-    email: { smtpUrl: smtp.url, from: 'desk@example.org' },
+  await serve(smtp, {
     webhooks: [{ name: 'chat', url: hook.url, secret: 'the-chat-webhook-secret', templates: ['major-*'] }],
     groups: { 'incident-managers': 'major@example.org' },
     onCall: { 'incident-managers': { start: rotaStart, period: 'P1D', users: ['dave', 'erin'] } },
   });
-  stops.push(await runNotifier(api.engine, settings, directory, runner));
-  stops.push(await runJobHandlers(api.engine, { 'cmdb-lookup': () => ({}) }, { ...runner, workerId: 'cmdb' }));
-  await deploy(api.app, shippedResources());
 
   const id = await start(api.app, 'incident', {}, 'alice');
   const [log] = await waitTasks(api.app, id, 'LogIncident');
@@ -98,16 +108,8 @@ test('a P1 incident over HTTP: the major incident team address, its on-call pers
 });
 
 test('a service request over HTTP: the manager is asked to vote, the fulfiller told an admin gave them the task, the requester told it is fulfilled', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-itsm-notify-'));
-  const people = path.join(dir, 'people.json');
-  fs.writeFileSync(people, JSON.stringify({ users: DEMO_USERS.map((u) => ({ ...u, email: `${u.id}@example.org` })) }));
-  const smtp = await startSmtp();
-  const directory = buildDirectory(testConfig({ directoryFile: people }));
-  const settings = notifySettingsOf({ email: { smtpUrl: smtp.url, from: 'desk@example.org' } });
-  api = await startApi({ directoryFile: people }, { onTaskAssigned: taskAssignedNotifier(settings, directory) });
-  stops = [smtp.close, api.close];
-  stops.push(await runNotifier(api.engine, settings, directory, { workerId: 'notifier', jobBatch: 10, jobLockMs: 10_000, log: () => undefined, onError: () => undefined }));
-  await deploy(api.app, shippedResources());
+  const smtp = await smtpServer();
+  await serve(smtp);
 
   const id = await start(api.app, 'request', { catalogItem: 'access-request', items: [{ sku: 'VPN', name: 'VPN access' }] }, 'alice');
   const approvalId = await childInstance(api.app, id, 'approval');
