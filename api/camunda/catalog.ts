@@ -1,10 +1,13 @@
 /**
  * The one description of the /v2 operations ProcessDesk serves (Camunda 8's Orchestration Cluster REST
- * API): method, path, permission (api/auth.ts, the same as /api's), the JSON schema of the body, the
- * success status. The router validates bodies with ajv from it, `GET /v2/openapi.json` is built from
- * it, and docs/camunda.md's table is checked against it (test/camunda/catalog.test.ts).
+ * API): method, path, permission (api/auth.ts, the same as /api's), ProcessDesk's limits on the body,
+ * the success status. The shape of each body is Camunda's own schema (camundaSchemas.json, generated
+ * from Camunda's client by `npm run camunda:schemas`); the router validates bodies with ajv against
+ * both, `GET /v2/openapi.json` is built from them, and docs/camunda.md's table is checked against the
+ * catalog (test/camunda/catalog.test.ts).
  */
 import type { Permission } from '../auth';
+import camundaSchemas from './camundaSchemas.json';
 import { searchBody } from './search';
 
 export interface V2Operation {
@@ -335,7 +338,7 @@ export function v2OpenApi(): Record<string, unknown> {
       op.operationId === 'createDeployment'
         ? { content: { 'multipart/form-data': { schema: { type: 'object', properties: { resources: { type: 'array', items: { type: 'string', format: 'binary' } } } } } } }
         : op.body
-          ? { content: { 'application/json': { schema: op.body } } }
+          ? { content: { 'application/json': { schema: { allOf: [(camundaSchemas.operations as Record<string, unknown>)[op.operationId], op.body] } } } }
           : undefined;
     (paths[path] ??= {})[op.method] = {
       operationId: op.operationId,

@@ -3,17 +3,19 @@
  * /api. Mounted by api/app.ts under /v2 with its own JSON parser (the same body limit), behind the same
  * rate limit. Each operation of the catalog (catalog.ts) is mounted in the same order:
  *   caller (Bearer token or HTTP Basic; 401 with a Basic challenge) -> permission (403) -> body
- *   depth -> body schema (400) -> handler,
+ *   depth -> Camunda's body schema (400) -> ProcessDesk's limits on it (400) -> handler,
  * and every failure is a problem detail (problem.ts). Handlers call the same Engine methods as /api,
  * with the caller as actor, so history records who did what exactly as through /api.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import express, { Router, type Request, type Response } from 'express';
 import { isAllowed, type Permission, type Principal } from '../auth';
 import { badRequest, forbidden, unauthorized } from '../errors';
 import type { ApiContext } from '../operation';
 import { bodyDepthGuard, describeError } from '../validate';
 import { V2_OPERATIONS, v2OpenApi, type V2Operation, type V2OperationId } from './catalog';
+import camundaSchemas from './camundaSchemas.json';
 import { deploymentRoutes } from './deployments';
 import { decisionRoutes } from './decisions';
 import { elementInstanceRoutes } from './elementInstances';
@@ -40,6 +42,9 @@ export interface V2Context extends ApiContext {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+/** Camunda's own request body schemas, generated from its client (`npm run camunda:schemas`). */
+const CAMUNDA_BODIES = camundaSchemas.operations as Record<string, Record<string, unknown> | undefined>;
 
 /** The signed-in caller of a /v2 request (set by the router before any handler runs). */
 export const callerOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -57,14 +62,26 @@ function requireCaller(ctx: ApiContext, permission: Permission): express.Request
   };
 }
 
+/**
+ * A body is checked twice: against Camunda's schema of the operation (the shape, names, enums and
+ * formats Camunda's clients send), then against ProcessDesk's (catalog.ts: the size limits a hostile
+ * caller meets, and the fields ProcessDesk acts on).
+ */
 function validateBody(op: V2Operation): express.RequestHandler {
-  const validate: ValidateFunction | undefined = op.body && ajv.compile(op.body);
+  const camunda = CAMUNDA_BODIES[op.operationId];
+  if (op.body && !camunda) throw new Error(`no Camunda schema for ${op.operationId}: run npm run camunda:schemas`);
+  const checks: { label: string; validate: ValidateFunction }[] = op.body
+    ? [
+        { label: "Camunda's schema", validate: ajv.compile(camunda as object) },
+        { label: 'ProcessDesk limits', validate: ajv.compile(op.body) },
+      ]
+    : [];
   return (req, _res, next) => {
-    if (!validate) return next();
     const body: unknown = req.body === undefined ? null : req.body;
-    if (!validate(body)) {
+    for (const { label, validate } of checks) {
+      if (validate(body)) continue;
       const details = (validate.errors ?? []).map((e) => ({ ...e, in: 'body' as const }));
-      return next(badRequest(`invalid request: ${details.map(describeError).join('; ')}`, details));
+      return next(badRequest(`invalid request (${label}): ${details.map(describeError).join('; ')}`, details));
     }
     next();
   };
