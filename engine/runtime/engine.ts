@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { MachineConfig } from '../compile/machine';
+import type { DecisionResult } from '../dmn';
 import { validateCalendar, validateCalendars, type BusinessCalendarConfig } from '../expr/businessCalendar';
 import type { Queue } from 'bullmq';
 import { createScheduler } from '../queue';
@@ -945,7 +946,7 @@ export class Engine {
    * Evaluates the latest deployed version of a decision (a `.dmn` resource) against variables, as a
    * business rule task would: NOT_FOUND when it is not deployed, INVALID when the evaluation fails.
    */
-  async evaluateDecision(decisionId: string, variables: Record<string, unknown>): Promise<{ decisionId: string; result: unknown; matchedRules: string[] }> {
+  async evaluateDecision(decisionId: string, variables: Record<string, unknown>): Promise<DecisionResult> {
     this.checkDepth(variables, 'decision variables');
     let result;
     try {

@@ -82,7 +82,37 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
 
       const decision = await alice.evaluateDecision({ decisionDefinitionId: brand('priority-matrix'), variables: { impact: 1, urgency: 2 } });
       expect(JSON.parse(decision.output)).toBe(2);
-      expect(decision.evaluatedDecisions[0].matchedRules).toEqual([expect.objectContaining({ ruleId: 'R12' })]);
+      expect(decision.evaluatedDecisions).toHaveLength(1);
+      expect(decision.evaluatedDecisions[0]).toMatchObject({
+        decisionDefinitionId: 'priority-matrix',
+        decisionDefinitionType: 'DECISION_TABLE',
+        output: '2',
+        evaluatedInputs: [
+          { inputId: 'InputImpact', inputName: 'Impact (1 high - 3 low)', inputValue: '1' },
+          { inputId: 'InputUrgency', inputName: 'Urgency (1 high - 3 low)', inputValue: '2' },
+        ],
+        matchedRules: [{ ruleId: 'R12', ruleIndex: 2, evaluatedOutputs: [{ outputId: 'OutputPriority', outputName: 'priority', outputValue: '2' }] }],
+      });
+      // a decision with a required one: both are listed, the required one first, each with its own keys
+      await admin.createDeployment({ resources: [fileOf(path.join(dir, 'decisions', 'change-risk.dmn'))] });
+      const risk = await alice.evaluateDecision({ decisionDefinitionId: brand('change-risk'), variables: { impact: 'medium', affectedServices: 3 } });
+      expect(JSON.parse(risk.output)).toEqual({ riskScore: 70, riskLevel: 'high' });
+      expect(risk.evaluatedDecisions.map((d) => [d.decisionDefinitionId, JSON.parse(d.output ?? 'undefined')])).toEqual([
+        ['riskPoints', 70],
+        ['change-risk', { riskScore: 70, riskLevel: 'high' }],
+      ]);
+      const [points, level] = risk.evaluatedDecisions;
+      expect(points.matchedRules?.map((r) => [r.ruleId, r.ruleIndex, r.evaluatedOutputs?.[0].outputValue])).toEqual([
+        ['riskPoints_r2', 2, '20'],
+        ['riskPoints_r5', 5, '15'],
+        ['riskPoints_r6', 6, '20'],
+        ['riskPoints_r7', 7, '15'],
+      ]);
+      expect(points.evaluatedInputs?.map((i) => i.inputValue)).toEqual(['"medium"', '3', 'null', 'null']);
+      expect(level.evaluatedInputs).toEqual([{ inputId: 'I_change-risk_0', inputName: 'Risk points', inputValue: '70' }]);
+      expect(level.decisionEvaluationInstanceKey).toBe(risk.decisionEvaluationKey);
+      expect(points.decisionEvaluationInstanceKey).not.toBe(risk.decisionEvaluationKey);
+      expect(points.decisionDefinitionKey).not.toBe(level.decisionDefinitionKey);
     });
 
     test('job workers complete a job and throw a BPMN error a boundary catches; a user task is searched, assigned and completed; a message correlates', async () => {

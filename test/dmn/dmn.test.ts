@@ -68,6 +68,37 @@ describe('expressions', () => {
     expect(run('greeting', { customer: { name: 'Ada' } })).toBe('Hello Ada');
   });
 
+  test('an evaluation reports each decision it evaluated, required ones first: input values, matched rules with their index and output values', () => {
+    const { evaluated } = evaluateDecision(policies, 'withRequired', { amount: 500, customer: { name: 'ACME' } });
+    expect(evaluated).toEqual([
+      {
+        decisionId: 'first',
+        decisionName: 'first',
+        kind: 'table',
+        result: 'medium',
+        inputs: [{ id: 'I_first_0', name: 'Amount', value: 500 }],
+        matchedRules: [{ id: 'first_r2', index: 2, outputs: [{ id: 'O_first_0', name: 'level', value: 'medium' }] }],
+      },
+      {
+        decisionId: 'withRequired',
+        decisionName: 'withRequired',
+        kind: 'table',
+        result: 'ok',
+        inputs: [
+          { id: 'I_withRequired_0', name: 'First level', value: 'medium' },
+          { id: 'I_withRequired_1', name: 'Customer', value: 'ACME' },
+        ],
+        matchedRules: [{ id: 'withRequired_r2', index: 2, outputs: [{ id: 'O_withRequired_0', name: 'message', value: 'ok' }] }],
+      },
+    ]);
+    expect(evaluateDecision(policies, 'greeting', { customer: { name: 'Ada' } }).evaluated).toEqual([
+      { decisionId: 'greeting', decisionName: 'greeting', kind: 'literal', result: 'Hello Ada', inputs: [], matchedRules: [] },
+    ]);
+    // no rule matched: the inputs are still reported
+    const none = evaluateDecision(policies, 'first', { amount: null }).evaluated;
+    expect(none).toEqual([expect.objectContaining({ inputs: [{ id: 'I_first_0', name: 'Amount', value: null }] })]);
+  });
+
   test('an unknown decision is an evaluation error', () => {
     expect(() => run('nope', {})).toThrow(/decision nope is not in this DMN document/);
   });
