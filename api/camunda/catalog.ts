@@ -311,7 +311,7 @@ export const V2_OPERATIONS = {
     method: 'post',
     path: '/element-instances/search',
     permission: 'instances.read',
-    summary: 'Search the element instances of one instance (filter.processInstanceKey required), read from its history',
+    summary: 'Search the element instances of one instance (filter.processInstanceKey, elementInstanceKey or incidentKey names it), read from its history',
     body: searchBody,
     success: 200,
   },

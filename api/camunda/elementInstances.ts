@@ -1,5 +1,6 @@
 /**
- * Element instances through /v2, read from one instance's history (`filter.processInstanceKey` is
+ * Element instances through /v2, read from one instance's history: the instance is the filter's
+ * `processInstanceKey`, or the one an `elementInstanceKey` or `incidentKey` belongs to (one of them is
  * required: a search never reads every history): each `element.activated` event is an element
  * instance, completed by the next `element.completed` of that element; one still open is ACTIVE while
  * the instance runs and TERMINATED once it ended. Its type comes from the process model; an active one
@@ -118,13 +119,23 @@ async function elementResult(engine: Engine, e: ElementInstance, def: Definition
   };
 }
 
+/** The one instance a search reads: named by the filter, or the one its element instance or incident belongs to. */
+async function instanceOf(engine: Engine, filter: SearchRequest['filter']): Promise<string> {
+  const { processInstanceKey, elementInstanceKey, incidentKey } = filter ?? {};
+  if (typeof processInstanceKey === 'string') return idOf(engine, 'instance', processInstanceKey, 'process instance');
+  if (typeof elementInstanceKey === 'string') {
+    const element = await idOf(engine, 'element', elementInstanceKey, 'element instance');
+    return element.slice(0, element.lastIndexOf('#')); // `${instanceId}#${seq}`
+  }
+  if (typeof incidentKey === 'string') return (await engine.getIncident(await idOf(engine, 'incident', incidentKey, 'incident'))).instanceId;
+  throw badRequest("filter.processInstanceKey, filter.elementInstanceKey or filter.incidentKey (one key) is required: element instances are read from one instance's history");
+}
+
 export function elementInstanceRoutes(v2: V2Context): void {
   const { engine } = v2;
   v2.route('searchElementInstances', async (req, _res, caller) => {
     const body = req.body as SearchRequest;
-    const instanceKey = body.filter?.processInstanceKey;
-    if (typeof instanceKey !== 'string') throw badRequest("filter.processInstanceKey (one key) is required: element instances are read from one instance's history");
-    const id = await idOf(engine, 'instance', instanceKey, 'process instance');
+    const id = await instanceOf(engine, body.filter);
     await engine.checkMayActOn(id, caller);
     const instance = await engine.getInstance(id);
     const def = await engine.getProcess(instance.definitionKey);

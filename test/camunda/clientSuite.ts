@@ -212,6 +212,12 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
       expect((await admin.getProcessInstance({ processInstanceKey: started.processInstanceKey }, NOW)).hasIncident).toBe(true);
       const failed = await admin.searchElementInstances({ filter: { processInstanceKey: started.processInstanceKey, hasIncident: true } }, NOW);
       expect(failed.items!.map((e) => [e.elementId, e.state, e.incidentKey])).toEqual([['Sync', 'ACTIVE', incident.incidentKey]]);
+      // the incident, or the element instance alone, names the instance to read
+      const byIncident = await admin.searchElementInstances({ filter: { incidentKey: incident.incidentKey } }, NOW);
+      expect(byIncident.items!.map((e) => [e.elementId, e.processInstanceKey])).toEqual([['Sync', started.processInstanceKey]]);
+      const byElement = await admin.searchElementInstances({ filter: { elementInstanceKey: failed.items![0].elementInstanceKey } }, NOW);
+      expect(byElement.items!.map((e) => [e.elementId, e.elementInstanceKey])).toEqual([['Sync', failed.items![0].elementInstanceKey]]);
+      await expect(admin.searchElementInstances({ filter: { elementId: brand('Sync') } }, NOW)).rejects.toMatchObject({ status: 400 });
       await admin.resolveIncident({ incidentKey: incident.incidentKey! });
       await eventually(async () => expect((await admin.getProcessInstance({ processInstanceKey: started.processInstanceKey }, NOW)).state).toBe('COMPLETED'), 10_000);
       expect(attempts).toBe(2);
