@@ -749,13 +749,21 @@ export class Engine {
   }
 
   /**
-   * Gives an activated job's worker `timeoutMs` from now (Camunda's job timeout update). Jobs polled
-   * from rows only: on BullMQ the lock is the parked queue job's, which this does not move.
+   * Gives an activated job's worker `timeoutMs` from now (Camunda's job timeout update). On BullMQ the
+   * parked queue job of an HTTP worker's activation waits until the new end too; a job a queue worker
+   * holds keeps its BullMQ lock (a 409).
    */
-  updateJobTimeout(key: string, timeoutMs: number, actor = 'engine'): Promise<JobRow> {
-    if (this.delivery) throw invalid('a job on BullMQ keeps the lock of its activation (its timeout cannot be changed)');
+  async updateJobTimeout(key: string, timeoutMs: number, actor = 'engine'): Promise<JobRow> {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw invalid('timeout must be at least 1 ms');
-    return this.jobs.setLock(key, this.clock() + timeoutMs, actor);
+    const now = this.clock();
+    const lockExpiresAt = now + timeoutMs;
+    if (this.delivery) {
+      const job = await this.jobs.getJob(key);
+      if (!job) throw notFound(`job ${key}`);
+      if (job.state !== 'activated') throw conflict(`job ${key} is not activated: there is no lock to change`);
+      if (!(await this.delivery.moveLock(job, lockExpiresAt))) throw conflict(`job ${key} is not held by an HTTP worker's activation (its lock ended, or a queue worker holds it): its timeout cannot be changed`);
+    }
+    return this.jobs.setLock(key, timeoutMs, now, actor);
   }
 
   /** Sets the retries of a live job (Camunda's job update); 0 is refused: failing a job is what raises its incident. */

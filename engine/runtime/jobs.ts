@@ -160,15 +160,16 @@ export class Jobs implements JobSink {
     return updated!;
   }
 
-  /** Moves the end of an activated job's lock to `lockExpiresAt` (its worker needs more or less time); recorded in history. */
-  async setLock(key: string, lockExpiresAt: number, actor: string): Promise<JobRow> {
+  /** Moves the end of an activated job's lock to `timeoutMs` after `from` (its worker needs more or less time); recorded in history as asked. */
+  async setLock(key: string, timeoutMs: number, from: number, actor: string): Promise<JobRow> {
+    const lockExpiresAt = from + timeoutMs;
     const job = await this.live(key);
     let updated: JobRow | undefined;
-    await this.executor.execute(job.instanceId, actor, async (_row, at) => {
+    await this.executor.execute(job.instanceId, actor, async () => {
       const current = await this.live(key);
       if (current.state !== 'activated') throw conflict(`job ${key} is not activated: there is no lock to change`);
       updated = { ...current, lockExpiresAt };
-      return { event: null, extras: { jobs: [updated], history: [{ type: 'job.updated', elementId: current.elementId, data: { jobKey: key, timeoutMs: lockExpiresAt - at } }] } };
+      return { event: null, extras: { jobs: [updated], history: [{ type: 'job.updated', elementId: current.elementId, data: { jobKey: key, timeoutMs } }] } };
     });
     return updated!;
   }

@@ -224,19 +224,25 @@ export function clientSuite(name: string, engineOptions: () => EngineOptions | P
       expect((await admin.getIncident({ incidentKey: incident.incidentKey! }, NOW)).state).toBe('RESOLVED');
     }, 30_000);
 
-    test('a job timeout update moves the lock of a job polled from rows; on BullMQ it is refused (400)', async () => {
+    test('a job timeout update moves the lock of an activated job (a row lock, or the parked queue job on BullMQ)', async () => {
       const started = await admin.createProcessInstance({ processDefinitionId: brand('v2-notify') });
       const { jobs } = await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: 10_000 });
       expect(jobs.map((j) => j.processInstanceKey)).toEqual([started.processInstanceKey]);
-      const update = worker.updateJob({ jobKey: jobs[0].jobKey, changeset: { timeout: 1 } });
-      if (s.engine.jobsOnBullmq) {
-        await expect(update).rejects.toMatchObject({ status: 400 });
-      } else {
-        await update;
-        // its lock ended at once: another activation gets it
-        const again = await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: 5000 });
-        expect(again.jobs.map((j) => j.jobKey)).toEqual([jobs[0].jobKey]);
-      }
+      // held for a minute: another activation gets nothing
+      expect((await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: -1 })).jobs).toEqual([]);
+      await worker.updateJob({ jobKey: jobs[0].jobKey, changeset: { timeout: 1 } });
+      // its lock ended at once: another activation gets it
+      const again = await eventually(async () => {
+        const r = await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: 2000 });
+        expect(r.jobs.map((j) => j.jobKey)).toEqual([jobs[0].jobKey]);
+        return r.jobs[0];
+      });
+      // and it can be lengthened: with a minute more, nobody else gets it
+      await worker.updateJob({ jobKey: again.jobKey, changeset: { timeout: 120_000 } });
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await worker.activateJobs({ type: 'notify', timeout: 60_000, maxJobsToActivate: 1, requestTimeout: -1 })).jobs).toEqual([]);
+      const history = await s.engine.getHistory((await s.engine.listInstances({ limit: 1000 })).items.find((i) => i.processId === 'v2-notify')!.id);
+      expect(history.filter((e) => e.type === 'job.updated').map((e) => (e.data as { timeoutMs: number }).timeoutMs)).toEqual([1, 120_000]);
       await worker.completeJob({ jobKey: jobs[0].jobKey });
       await eventually(async () => expect((await admin.getProcessInstance({ processInstanceKey: started.processInstanceKey }, NOW)).state).toBe('COMPLETED'));
     });

@@ -35,6 +35,8 @@ describe('workers inside an engine process, on BullMQ', () => {
   const seen: JobRow[] = [];
   const workerLog: string[] = [];
   let stop: () => Promise<void>;
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
 
   beforeAll(async () => {
     env = await bullmqEngine(prefix, { types: { hook: { backoff: { type: 'fixed', delayMs: 50 } } } });
@@ -47,6 +49,7 @@ describe('workers inside an engine process, on BullMQ', () => {
         const mode = job.variables.mode;
         if (mode === 'flaky' && job.retries > 1) throw new Error(`flaky ${job.retries}`);
         if (mode === 'broken') throw new BpmnError('HOOK_FAILED', 'hook rejected the change');
+        if (mode === 'hold') await held;
         return { hooked: job.variables.target };
       },
       { workerId: 'w-inside', log: (line) => workerLog.push(line) },
@@ -117,5 +120,23 @@ describe('workers inside an engine process, on BullMQ', () => {
     } finally {
       await queue.close();
     }
+  });
+
+  test('a job a queue worker holds keeps its BullMQ lock: a timeout update is a conflict and changes nothing', async () => {
+    const { id } = await engine.startInstance({ processId: 'hook', variables: { target: 'x', timeout: 'PT1H', mode: 'hold' } });
+    await until(async () => seen.some((j) => j.instanceId === id), 10_000, 'the worker to hold the job');
+    const job = seen.find((j) => j.instanceId === id)!;
+    const before = await env.store.getJob(job.key);
+    try {
+      await expect(engine.updateJobTimeout(job.key, 5000, 'someone')).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: `job ${job.key} is not activated: there is no lock to change`,
+      });
+      expect(await env.store.getJob(job.key)).toEqual(before);
+      expect((await engine.getHistory(id)).filter((e) => e.type === 'job.updated')).toEqual([]);
+    } finally {
+      release();
+    }
+    await ended(id);
   });
 });

@@ -160,6 +160,10 @@ export class BullmqJobDelivery implements JobDelivery {
     return running.pull.take(req.type, req.worker, req.max, req.lockMs ?? this.settings.of(req.type).timeoutMs);
   }
 
+  async moveLock(job: JobRow, lockExpiresAt: number): Promise<boolean> {
+    return this.require().pull.moveLock(job.type, job.key, lockExpiresAt);
+  }
+
   async work(type: string, handler: JobHandler, options: WorkOptions = {}): Promise<() => Promise<void>> {
     const running = this.require();
     running.events.watch(type);

@@ -4,13 +4,14 @@
  * the HTTP worker and when its lock ends (an engine command); then the BullMQ job is parked as a
  * delayed job until that time. No worker gets it while the lock holds, and a lock that ends without
  * an answer offers it again (BullMQ promotes it). The HTTP worker's complete, fail or error goes to
- * the engine as always, and the sync removes the parked job or queues it afresh.
+ * the engine as always, and the sync removes the parked job or queues it afresh. A worker that needs
+ * more (or less) time moves its lock: the parked job's delay moves with it (moveLock).
  */
 import { randomUUID } from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobRow } from '../../store/types';
-import { engineJobKey, jobQueueName } from './names';
+import { bullmqJobId, engineJobKey, jobQueueName } from './names';
 import type { JobQueues } from './queues';
 import { SYNC_PRIORITY, type SyncRequest } from './sync';
 import type { JobSink, ProcessDeskJobData, Quietly } from './types';
@@ -25,7 +26,7 @@ const MAX_TAKERS = 32;
 
 export interface JobPullDeps {
   connection: Redis;
-  queues: Pick<JobQueues, 'isKnown'>;
+  queues: Pick<JobQueues, 'isKnown' | 'queue'>;
   prefix: string;
   sink: JobSink;
   clock: () => number;
@@ -60,6 +61,20 @@ export class JobPull {
       else if (key) await request([{ key, type }], SYNC_PRIORITY.commit); // finished or canceled meanwhile: the sync removes it
     }
     return taken;
+  }
+
+  /** Moves a taken job's parked delay to `lockExpiresAt`; false when it is not parked by an HTTP worker (any more). */
+  async moveLock(type: string, key: string, lockExpiresAt: number): Promise<boolean> {
+    const queue = await this.deps.queues.queue(type);
+    const job = await queue.getJob(bullmqJobId(key));
+    if (!job?.data?.pulledBy || !(await job.isDelayed())) return false;
+    try {
+      await job.changeDelay(Math.max(0, lockExpiresAt - this.deps.clock()));
+    } catch {
+      return false; // promoted (its lock ended) between the check and the change
+    }
+    await job.updateData({ ...job.data, lockExpiresAt });
+    return true;
   }
 
   private taker(type: string): Worker<ProcessDeskJobData> {

@@ -89,6 +89,11 @@ export interface JobDelivery {
   idle(): Promise<void>;
   /** Takes up to `max` queued jobs of a type for an HTTP worker, each locked until `lockMs` from now. */
   take(req: { type: string; worker: string; max: number; lockMs?: number }): Promise<JobRow[]>;
+  /**
+   * Moves the end of the lock of a job an HTTP worker took (its parked queue job waits until then);
+   * false when the job is not parked: its lock already ended, or a queue worker holds it.
+   */
+  moveLock(job: JobRow, lockExpiresAt: number): Promise<boolean>;
   /** Runs `handler` on the type's queue in this process; resolves to a function that stops it. */
   work(type: string, handler: JobHandler, options?: WorkOptions): Promise<() => Promise<void>>;
   stats(): Promise<JobQueueStats[]>;
