@@ -761,7 +761,8 @@ export class Engine {
       const job = await this.jobs.getJob(key);
       if (!job) throw notFound(`job ${key}`);
       if (job.state !== 'activated') throw conflict(`job ${key} is not activated: there is no lock to change`);
-      if (!(await this.delivery.moveLock(job, lockExpiresAt))) throw conflict(`job ${key} is not held by an HTTP worker's activation (its lock ended, or a queue worker holds it): its timeout cannot be changed`);
+      if (!(await this.delivery.moveLock(job, lockExpiresAt)))
+        throw conflict(`job ${key} is not held by an HTTP worker's activation (its lock ended, or a queue worker holds it): its timeout cannot be changed`);
     }
     return this.jobs.setLock(key, timeoutMs, now, actor);
   }
