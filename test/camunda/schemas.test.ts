@@ -49,7 +49,7 @@ test("every operation with a JSON body has Camunda's schema", () => {
   expect(withBody).toEqual(expect.arrayContaining(['createProcessInstance', 'activateJobs', 'publishMessage', 'completeUserTask', 'evaluateDecision']));
 });
 
-test("an empty tenant id is refused by Camunda's schema (ProcessDesk's own allowed it): 400, nothing started", async () => {
+test("an empty tenant id is refused by Camunda's schema before any handler runs: 400, nothing started", async () => {
   const before = await instanceCount(s.engine);
   const r = await post('alice', '/process-instances', { processDefinitionId: 'v2-order', tenantId: '', variables: { amount: 1 } });
   expect(r.status).toBe(400);
@@ -74,6 +74,14 @@ test("a message with a malformed tenant id is refused by Camunda's schema: 400, 
   // had the refused one been buffered, its messageId would make this a duplicate (409)
   expect((await post('admin', '/messages/publication', message)).status).toBe(200);
   expect((await post('admin', '/messages/publication', message)).status).toBe(409);
+});
+
+test("a task search by a state Camunda does not have is refused by Camunda's schema, not answered with an empty page", async () => {
+  const r = await post('alice', '/user-tasks/search', { filter: { state: 'OPEN' } });
+  expect(r.status).toBe(400);
+  expect(r.problem.detail).toMatch(/^invalid request \(Camunda's schema\): .*state/);
+  const ok = await post('alice', '/user-tasks/search', { filter: { state: 'CREATED' } });
+  expect(ok.status).toBe(200);
 });
 
 test("what Camunda's schema allows but ProcessDesk bounds is refused by ProcessDesk's limits: 400, nothing started", async () => {
