@@ -24,7 +24,7 @@ test('the users the header names may not complete the task; anyone else may; the
   ]);
   await expect(engine.completeTask(task.id, { approved: true }, 'bob')).rejects.toMatchObject({
     code: 'FORBIDDEN',
-    message: expect.stringContaining('bob is the requester here and may not complete task'),
+    message: `segregation of duties: bob is the requester here and may not complete task ${task.id} (Approve thing)`,
   });
   await expect(engine.completeTask(task.id, { approved: true }, 'dave')).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('dave is the implementer') });
   expect((await engine.getTask(task.id)).state).toBe('created');

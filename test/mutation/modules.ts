@@ -48,7 +48,7 @@ export const MUTATION_MODULES: MutationModule[] = [
   {
     name: 'segregation',
     mutate: ['engine/runtime/segregation.ts', 'engine/runtime/seats.ts'],
-    tests: ['test/engine/segregation.test.ts', 'test/security/approvals.test.ts'],
+    tests: ['test/engine/segregation.test.ts', 'test/engine/seats.test.ts', 'test/security/approvals.test.ts'],
   },
   {
     name: 'messaging',
