@@ -113,8 +113,12 @@ async function invisibleTabStops(page: Page, max = 80): Promise<{ stops: number;
     const stop = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       if (!el || el === document.body) return null;
-      if (el.dataset.tabStopSeen) return 'cycled';
-      el.dataset.tabStopSeen = '1';
+      // Round once focus is back on the first stop coming from another one (a date input keeps focus
+      // over several Tabs, one per field, so staying on a stop is not a round).
+      const walk = window as unknown as { tabWalk?: { first: Element; last: Element } };
+      const back = !!walk.tabWalk && el === walk.tabWalk.first && walk.tabWalk.last !== el;
+      walk.tabWalk = { first: walk.tabWalk?.first ?? el, last: el };
+      if (back) return 'cycled';
       const r = el.getBoundingClientRect();
       const style = getComputedStyle(el);
       const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
