@@ -13,7 +13,7 @@ const layer = (files, regex, message, allowTypeImports = false) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'modeler/dist/', 'coverage/', 'data/', '.tmp/', 'test-output/'] },
+  { ignores: ['node_modules/', 'dist/', 'modeler/dist/', 'coverage/', 'data/', '.tmp/', 'test-output/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,6 +31,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
+  { files: ['test/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
 
   // ---- the layers ---------------------------------------------------------------------------------
   layer(['api/**/*.ts'], '^(\\.\\./)+engine/(?!index$).+', 'the API reaches the engine only through engine/index.ts (docs/architecture.md, "The layers")'),
