@@ -25,7 +25,7 @@ import { addBusinessTime, businessTimeBetween, type BusinessCalendarConfig } fro
 /** Every day, all day: "24x7" given to a business-time function. */
 const ALWAYS: BusinessCalendarConfig = { timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5, 6, 7], workingHours: { start: '00:00', end: '24:00' }, holidays: [] };
 import { EMPTY_DIRECTORY, type Directory } from './directory';
-import { slaFunctions } from './slaFunctions';
+import { SLA_PARAMETERS, slaFunctions } from './slaFunctions';
 import { durationToMs, parseDateTime } from './timers';
 
 /** FEEL hands dates and durations over as its own temporal objects; their string form is ISO 8601. */
@@ -57,6 +57,25 @@ export function commandOrigin(fn: unknown): CommandOrigin | undefined {
   return typeof fn === 'function' ? origins.get(fn) : undefined;
 }
 
+/**
+ * The parameter names of every function, given to feelin (`$args`). Without them feelin reads the
+ * names from the function's source text, which a build that prints `group => ...` without parentheses
+ * (coverage and mutation instrumentation do) turns into no parameters at all: groupMembers("network")
+ * was called with nothing and answered null.
+ */
+const FEEL_PARAMETERS: Record<string, string[]> = {
+  now: [],
+  today: [],
+  businessDue: ['duration', 'name'],
+  businessTimeAdd: ['start', 'duration', 'name'],
+  businessTimeBetween: ['from', 'to', 'name'],
+  currentUser: [],
+  groupMembers: ['group'],
+  managerOf: ['user'],
+  groupsOf: ['user'],
+  ...SLA_PARAMETERS,
+};
+
 /** The functions that need the directory, which stays in this thread. */
 export const DIRECTORY_FUNCTIONS = new Set(['groupMembers', 'managerOf', 'groupsOf']);
 
@@ -85,6 +104,9 @@ export function commandFunctions(
     ...slaFunctions(now, (name) => calendarNamed(calendar, calendars, name)),
   };
   const origin = { calendar, now, actor, calendars };
-  for (const fn of Object.values(fns)) origins.set(fn, origin);
+  for (const [name, fn] of Object.entries(fns)) {
+    origins.set(fn, origin);
+    (fn as { $args?: string[] }).$args = FEEL_PARAMETERS[name];
+  }
   return fns;
 }

@@ -81,6 +81,23 @@ export function slaSeconds(duration: unknown): number {
   return Math.floor(ms / 1000);
 }
 
+/** The parameter names of each SLA function, as FEEL calls them by name (see FEEL_PARAMETERS, commandFunctions.ts). */
+export const SLA_PARAMETERS: Record<string, string[]> = {
+  slaSeconds: ['duration'],
+  slaDue: ['seconds', 'calendar', 'from'],
+  slaBetween: ['from', 'to', 'calendar'],
+  slaStart: ['target', 'from'],
+  slaUsed: ['value', 'calendar'],
+  slaPause: ['value', 'calendar'],
+  slaResume: ['value'],
+  slaRetarget: ['value', 'target', 'calendar'],
+  slaStageMin: ['a', 'b'],
+  slaStageMax: ['a', 'b'],
+  slaWarningAfter: ['target'],
+  slaWarningSeconds: ['total'],
+  slaStageOf: ['usedSeconds', 'total'],
+};
+
 /**
  * The SLA functions of one command: `now` is the command's time, `calendarOf` resolves a calendar name
  * (undefined for "24x7").

@@ -80,6 +80,15 @@ describe('who and the directory', () => {
     expect(as('x', '=groupsOf(1)')).toBeNull();
   });
 
+  test('every function carries its parameter names, so FEEL can call it by name whatever the build printed', () => {
+    const fns = commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'alice', directory, {});
+    for (const [name, fn] of Object.entries(fns)) expect([name, Array.isArray((fn as { $args?: unknown }).$args)]).toEqual([name, true]);
+    expect(as('x', '=groupMembers(group: "network")')).toEqual(['alice', 'bob']);
+    expect(as('x', '=managerOf(user: "alice")')).toBe('mona');
+    expect(evaluateExpression('=businessDue(duration: "PT8H")', fns)).toBe('2026-11-30T16:00:00.000Z');
+    expect(evaluateExpression('=slaWarningSeconds(total: 100)', fns)).toBe(75);
+  });
+
   test('each function remembers the command it belongs to (the FEEL sandbox rebuilds them from it)', () => {
     const fns = commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'alice', directory, {});
     expect(commandOrigin(fns.now)).toEqual({ calendar: defaultBusinessCalendar, now: FRIDAY_4PM, actor: 'alice', calendars: {} });
