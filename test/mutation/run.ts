@@ -1,6 +1,6 @@
 /**
  * `npm run test:mutation [module...]`: Stryker (jest runner, TypeScript checker) on each module of
- * modules.ts in turn, one test process at a time (concurrency 1: the machine is shared), incremental
+ * modules.ts in turn, one test process at a time unless `--concurrency=<n>` asks for more, incremental
  * (only mutants whose code or tests changed run again; `--full` forgets the previous results). Prints
  * each module's mutation score and its surviving mutants; exits 1 when a module is under the target.
  * `--changed[=<ref>]` picks the modules whose source or test files differ from <ref> (default main),
@@ -37,7 +37,7 @@ export interface Score {
   survivors: string[];
 }
 
-function configFor(m: MutationModule, full: boolean): string {
+function configFor(m: MutationModule, full: boolean, concurrency: number): string {
   const file = path.join(OUT, `${m.name}.stryker.json`);
   const config = {
     $schema: '../../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
@@ -53,8 +53,10 @@ function configFor(m: MutationModule, full: boolean): string {
       config: { testMatch: m.tests.map((t) => `<rootDir>/${t}`) },
     },
     coverageAnalysis: 'perTest',
-    concurrency: 1,
-    timeoutMS: 20_000,
+    concurrency,
+    // On top of the test's own time in the dry run (times 1.5): a mutant that makes a wait never end
+    // costs this much, and such mutants are common in dispatch and retry code.
+    timeoutMS: 5_000,
     incremental: !full,
     incrementalFile: `reports/mutation/${m.name}.incremental.json`,
     reporters: ['json', 'html', 'progress'],
@@ -63,7 +65,7 @@ function configFor(m: MutationModule, full: boolean): string {
     tempDirName: `.stryker-tmp/${m.name}`,
     cleanTempDir: 'always',
     // Files the tests read at run time (BPMN, forms, fixtures) come along into the sandbox.
-    ignorePatterns: ['reports', 'dist', 'data', 'coverage', 'modeler/dist', 'bench/results-*.json'],
+    ignorePatterns: ['reports', 'dist', 'data', 'coverage', 'modeler/dist', 'bench/results-*.json', '.stryker-tmp'],
   };
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
@@ -108,6 +110,8 @@ function main(): void {
   const full = args.includes('--full');
   const changed = args.find((a) => a.startsWith('--changed'));
   const names = args.filter((a) => !a.startsWith('--'));
+  const concurrency = Number(args.find((a) => a.startsWith('--concurrency='))?.split('=')[1] ?? 1);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency=<n> takes a whole number of test processes, 1 or more');
   const unknown = names.filter((n) => !MUTATION_MODULES.some((m) => m.name === n));
   if (unknown.length) throw new Error(`unknown module(s): ${unknown.join(', ')}; known: ${MUTATION_MODULES.map((m) => m.name).join(', ')}`);
   const modules = changed ? changedModules(changed.split('=')[1] ?? 'main') : names.length ? MUTATION_MODULES.filter((m) => names.includes(m.name)) : MUTATION_MODULES;
@@ -120,7 +124,10 @@ function main(): void {
   for (const m of modules) {
     console.log(`== mutation testing ${m.name}: ${m.mutate.join(', ')}`);
     const t0 = Date.now();
-    const run = spawnSync(process.execPath, [path.join(REPO, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', configFor(m, full)], { cwd: REPO, stdio: 'inherit' });
+    const run = spawnSync(process.execPath, [path.join(REPO, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', configFor(m, full, concurrency)], {
+      cwd: REPO,
+      stdio: 'inherit',
+    });
     const reportFile = path.join(OUT, `${m.name}.json`);
     if (run.status !== 0 || !fs.existsSync(reportFile)) {
       console.log(`!! ${m.name}: stryker exited ${run.status}, no score`);
