@@ -1,11 +1,13 @@
 /** The SLA clock functions (engine/expr/slaFunctions.ts) through FEEL, as a process calls them; numbers by hand. */
 import { defaultBusinessCalendar, validateCalendars } from '../../engine/expr/businessCalendar';
 import { commandFunctions } from '../../engine/expr/commandFunctions';
-import { evaluateExpression } from '../../engine/expr/feel';
+import { evaluateExpression, evaluateInline } from '../../engine/expr/feel';
 
 // Friday 2026-11-27 16:00 UTC: one working hour left that day on the default calendar (Mon-Fri 09-17 UTC).
 const FRIDAY_4PM = Date.parse('2026-11-27T16:00:00Z');
-const feel = (expr: string, vars: Record<string, unknown> = {}, at = FRIDAY_4PM) => evaluateExpression(expr, { ...commandFunctions(defaultBusinessCalendar, at), ...vars });
+// Evaluated in this thread, as the FEEL sandbox's worker does (boundedWork.test.ts tests the sandbox
+// itself): coverage and mutation testing see only code that runs in the test's own thread.
+const feel = (expr: string, vars: Record<string, unknown> = {}, at = FRIDAY_4PM) => evaluateInline(expr, { ...commandFunctions(defaultBusinessCalendar, at), ...vars });
 
 test('slaSeconds: day-time durations in whole seconds; years and months are refused', () => {
   expect(feel('=slaSeconds("PT4H")')).toBe(14_400);
@@ -79,7 +81,7 @@ test('in business time one day is 24 working hours: P1D from Friday 16:00 on Mon
 test('named calendars: the SLA and business-time functions take the name; unknown names and bad definitions are refused', () => {
   const berlin = { timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '08:00', end: '18:00' }, holidays: ['2026-11-30'] };
   const calendars = validateCalendars({ berlin });
-  const named = (expr: string) => evaluateExpression(expr, { ...commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'engine', undefined, calendars) });
+  const named = (expr: string) => evaluateInline(expr, { ...commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'engine', undefined, calendars) });
   // Friday 16:00 UTC is 17:00 in Berlin: one working hour left; Monday is a holiday; Tuesday from 08:00 Berlin (07:00 UTC)
   expect(named('=slaDue(7200, "berlin")')).toBe('2026-12-01T08:00:00.000Z');
   expect(named('=businessDue("PT2H", "berlin")')).toBe('2026-12-01T08:00:00.000Z');
@@ -88,4 +90,12 @@ test('named calendars: the SLA and business-time functions take the name; unknow
   expect(() => named('=slaDue(60, "paris")')).toThrow(/unknown calendar "paris": "24x7", "business", "berlin"/);
   expect(() => validateCalendars({ business: berlin })).toThrow(/not 24x7 or business/);
   expect(() => validateCalendars({ mars: { ...berlin, timeZone: 'Mars/Olympus' } })).toThrow(/calendar mars: .*Mars\/Olympus/);
+});
+
+test('the FEEL sandbox (a worker thread, as the engine evaluates them) gives the same answers', () => {
+  const fns = commandFunctions(defaultBusinessCalendar, FRIDAY_4PM);
+  for (const expr of ['=slaDue(7200, "business")', '=slaStart("PT4H", "2026-11-27T15:00:00Z")', '=slaStageOf(80, 100)']) {
+    expect(evaluateExpression(expr, fns)).toEqual(evaluateInline(expr, fns));
+  }
+  expect(evaluateExpression('=slaDue(7200, "business")', fns)).toBe('2026-11-30T10:00:00.000Z');
 });

@@ -64,7 +64,7 @@ export const MUTATION_MODULES: MutationModule[] = [
   },
   {
     name: 'sla',
-    mutate: ['engine/expr/businessCalendar.ts', 'engine/expr/commandFunctions.ts'],
-    tests: ['test/expr/businessCalendar.test.ts', 'test/expr/commandFunctions.test.ts', 'test/engine/businessTime.test.ts', 'test/itsm/incidentBusinessTime.test.ts'],
+    mutate: ['engine/expr/businessCalendar.ts', 'engine/expr/commandFunctions.ts', 'engine/expr/slaFunctions.ts'],
+    tests: ['test/expr/businessCalendar.test.ts', 'test/expr/commandFunctions.test.ts', 'test/expr/slaFunctions.test.ts', 'test/engine/businessTime.test.ts'],
   },
 ];
