@@ -25,7 +25,9 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'outbox',
     mutate: ['engine/runtime/outbox.ts'],
     tests: [
+      'test/engine/outbox.test.ts',
       'test/crash/outboxDispatch.test.ts',
+      'test/notify/taskAssigned.test.ts',
       'test/engine/subprocess.test.ts',
       'test/engine/callActivityMissing.test.ts',
       'test/engine/events.test.ts',
