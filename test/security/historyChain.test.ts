@@ -14,9 +14,10 @@ function chainOf(instanceId: string, n: number): HistoryEvent[] {
   return w.events;
 }
 
-test('an untouched chain verifies, and starts from the genesis hash', () => {
+test('an untouched chain verifies, and starts from the genesis hash (64 zeros, as verifiers outside read it)', () => {
   const events = chainOf('i1', 4);
   expect(events[0].prevHash).toBe(GENESIS_HASH);
+  expect(GENESIS_HASH).toBe('0000000000000000000000000000000000000000000000000000000000000000');
   expect(verifyChain(events)).toEqual({ valid: true, events: 4, problems: [] });
 });
 

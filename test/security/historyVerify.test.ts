@@ -225,7 +225,7 @@ describe('an evidence pack, verified with the public key alone', () => {
     const later = signCheckpoint(
       key,
       [
-        { instanceId: 'other', seq: 5, hash: 'b'.repeat(64) },
+        { instanceId: 'other', seq: 9, hash: 'b'.repeat(64) },
         { instanceId: 'i1', seq: 5, hash: 'a'.repeat(64) },
       ],
       pack.checkpoints[1],
@@ -248,6 +248,16 @@ describe('an evidence pack, verified with the public key alone', () => {
       brokenAt: 1,
       reason: 'checkpoint 1: its content does not match its hash',
     });
+  });
+
+  test('a forged checkpoint leaves the sound ones trusted: what they recorded still counts', () => {
+    const pack = evidenceOf(3);
+    const forged = { ...pack.checkpoints[0], heads: [{ instanceId: 'i1', seq: 1, hash: 'f'.repeat(64) }] };
+    const later = signCheckpoint(key, [{ instanceId: 'i1', seq: 5, hash: 'a'.repeat(64) }], pack.checkpoints[1], 4);
+    expect(verifyHistoryEvidence({ ...pack, checkpoints: [forged, pack.checkpoints[1], later] }, key).problems).toEqual([
+      { kind: 'bad-checkpoint', seq: 1, message: 'checkpoint 1: its content does not match its hash' },
+      { kind: 'rolled-back', seq: 5, message: 'checkpoint 4 saw this history at event 5; the instance was put back to event 3' },
+    ]);
   });
 
   test("a forged checkpoint's problems come before the chain's own", () => {
