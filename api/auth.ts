@@ -170,6 +170,9 @@ const asRoles = (value: unknown): Role[] => {
 const asStrings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : [];
 
+/** A principal of its own for each request: one that changes its roles or groups changes no other request's. */
+const copyOf = (p: Principal): Principal => ({ ...p, roles: [...p.roles], groups: [...p.groups] });
+
 interface ConfiguredUser {
   principal: Principal;
   hashes: Buffer[];
@@ -259,7 +262,7 @@ export class Authenticator {
     }
     const hash = sha256(token);
     const user = this.users.find((u) => u.hashes.some((h) => h.length === hash.length && timingSafeEqual(h, hash)));
-    if (user) return { ...user.principal };
+    if (user) return copyOf(user.principal);
     if (this.verifyJwt && token.split('.').length === 3) {
       try {
         const claims = await this.verifyJwt(token);
@@ -287,7 +290,7 @@ export class Authenticator {
     }
     const user = this.users.find((u) => u.principal.id === userId);
     if (!user?.passwordHash) return undefined;
-    return (await verifyPassword(password, user.passwordHash)) ? { ...user.principal } : undefined;
+    return (await verifyPassword(password, user.passwordHash)) ? copyOf(user.principal) : undefined;
   }
 
   /** The caller of an `Authorization` header: `Bearer <token>` or `Basic <base64 user:password>`. */

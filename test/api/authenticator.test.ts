@@ -1,0 +1,449 @@
+/**
+ * api/auth.ts on its own, fast (no engine, no API server): the role check against the hand-written
+ * POLICY (test/api/policy.ts), the users file and each of its refusals, demo/configured/OIDC tokens,
+ * HTTP Basic, session callers, and requireRole's exact 401/403 answers on a tiny express app.
+ * auth.test.ts checks the same rules through the whole HTTP API (slow); this file exists beside it so
+ * that mutation testing of api/auth.ts can run on fast tests alone.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Response } from 'express';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import request from 'supertest';
+import { Authenticator, DEMO_USERS, isAllowed, PERMISSIONS, principalOf, readUsersFile, ROLES, type Permission, type Role } from '../../api/auth';
+import { errorHandler } from '../../api/errors';
+import { OPERATIONS, type OperationId } from '../../api/operations';
+import { hashPassword } from '../../api/passwords';
+import { SESSION_COOKIE, SessionStore } from '../../api/sessions';
+import { POLICY, policyAllows } from './policy';
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-authenticator-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let files = 0;
+const write = (content: unknown): string => {
+  const file = path.join(tmp, `users-${++files}.json`);
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+};
+
+/** DEMO_USERS, written out again: a changed demo user fails here. */
+const DEMO = [
+  { id: 'owner', roles: ['designer'], groups: ['process-owners'], manager: 'admin' },
+  { id: 'frank', roles: ['designer'], groups: [], manager: 'admin' },
+  { id: 'alice', roles: ['agent'], groups: ['service-desk', 'network'], manager: 'bob' },
+  { id: 'bob', roles: ['agent'], groups: ['change-managers', 'cab'], manager: 'admin' },
+  { id: 'dave', roles: ['agent'], groups: ['network', 'cab'], manager: 'bob' },
+  { id: 'erin', roles: ['agent'], groups: ['service-desk', 'cab'], manager: 'bob' },
+  { id: 'paula', roles: ['agent'], groups: ['problem-managers'], manager: 'bob' },
+  { id: 'carol', roles: ['auditor'], groups: [], manager: 'admin' },
+  { id: 'admin', roles: ['admin'], groups: [] },
+  { id: 'worker', roles: ['worker'], groups: [] },
+];
+
+const LONG = 'p'.repeat(1495); // 'long:' + LONG is 1500 bytes, 2000 characters of base64: the longest Basic header taken
+let hashes: { pw: string; z: string; long: string };
+let usersFile: string;
+let prod: Authenticator;
+const demo = new Authenticator({ demo: true });
+beforeAll(async () => {
+  const [pw, z, long] = await Promise.all([hashPassword('~~~???x'), hashPassword('p:a:ss'), hashPassword(LONG)]);
+  hashes = { pw, z, long };
+  usersFile = write({
+    users: [
+      { id: 'pw', roles: 'agent', passwordHash: pw }, // no token: must not match every token
+      { id: 'robot', roles: ['worker', 'wizard'], groups: ' ops, night  ', tokenSha256: sha256('robot-secret').toUpperCase() },
+      { id: 'dana', roles: 'designer, wizard auditor', groups: ['cab', 7, 'net'], tokenSha256: sha256('dana-1'), tokensSha256: [sha256('dana-2')], manager: 'bob' },
+      { id: 'z', roles: ['admin'], groups: 7, passwordHash: z, manager: '' },
+      { id: 'long', roles: ['agent'], passwordHash: long, manager: 5 },
+    ],
+  });
+  prod = new Authenticator({ demo: false, authConfigFile: usersFile });
+});
+
+const basic = (credentials: string): string => `Basic ${Buffer.from(credentials).toString('base64')}`;
+/** 'user:password user2:password2' as pairs (split at the first colon). */
+const pairs = (text: string): [string, string][] => text.split(' ').map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)]);
+const errorOf = (fn: () => unknown): Error | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  return undefined;
+};
+
+describe('PERMISSIONS and isAllowed', () => {
+  // the one role check that is finer than the route's permission: only agents of change-managers (api/routes/changeCalendar.ts)
+  const FINER: Partial<Record<OperationId, Role[]>> = { listChangeCalendar: ['agent'] };
+
+  test('every operation and role: allowed exactly as POLICY says', () => {
+    expect([...ROLES]).toEqual(['designer', 'agent', 'auditor', 'admin', 'worker']);
+    for (const id of Object.keys(OPERATIONS) as OperationId[]) {
+      for (const role of ROLES) {
+        const expected = policyAllows(id, role) || !!FINER[id]?.includes(role);
+        if (isAllowed({ roles: [role] }, OPERATIONS[id].permission) !== expected) throw new Error(`${role} on ${id}: expected ${expected}`);
+      }
+    }
+    expect(Object.keys(POLICY).sort()).toEqual(Object.keys(OPERATIONS).sort());
+  });
+
+  test('every permission is used by an operation, but queues.admin (the dashboard), which is for admins only', () => {
+    const used = new Set(Object.values(OPERATIONS).map((op) => op.permission));
+    expect(Object.keys(PERMISSIONS).filter((p) => !used.has(p as Permission))).toEqual(['queues.admin']);
+    expect(ROLES.filter((r) => isAllowed({ roles: [r] }, 'queues.admin'))).toEqual(['admin']);
+  });
+
+  test('several roles: allowed when any is; no role: never, not even public', () => {
+    expect(isAllowed({ roles: ['auditor', 'worker'] }, 'jobs.work')).toBe(true);
+    expect(isAllowed({ roles: ['worker', 'auditor'] }, 'history.export')).toBe(true);
+    expect(isAllowed({ roles: ['auditor', 'worker'] }, 'tasks.work')).toBe(false);
+    for (const p of Object.keys(PERMISSIONS) as Permission[]) {
+      expect(isAllowed({ roles: [] }, p)).toBe(false);
+      for (const a of ROLES) for (const b of ROLES) expect(isAllowed({ roles: [a, b] }, p)).toBe(isAllowed({ roles: [a] }, p) || isAllowed({ roles: [b] }, p));
+    }
+  });
+});
+
+describe('readUsersFile', () => {
+  test('a good file: both token fields, groups and roles as lists or strings (unknown roles dropped), manager, passwordHash', () => {
+    const hex = (t: string) => Buffer.from(sha256(t), 'hex');
+    expect(readUsersFile(usersFile)).toStrictEqual([
+      { principal: { id: 'pw', roles: ['agent'], groups: [], via: 'token' }, hashes: [], manager: undefined, passwordHash: hashes.pw },
+      { principal: { id: 'robot', roles: ['worker'], groups: ['ops', 'night'], via: 'token' }, hashes: [hex('robot-secret')], manager: undefined },
+      { principal: { id: 'dana', roles: ['designer', 'auditor'], groups: ['cab', 'net'], via: 'token' }, hashes: [hex('dana-1'), hex('dana-2')], manager: 'bob' },
+      { principal: { id: 'z', roles: ['admin'], groups: [], via: 'token' }, hashes: [], manager: undefined, passwordHash: hashes.z },
+      { principal: { id: 'long', roles: ['agent'], groups: [], via: 'token' }, hashes: [], manager: undefined, passwordHash: hashes.long },
+    ]);
+  });
+
+  /** The message readUsersFile refuses a file with, its path written as F. */
+  const refusal = (content: unknown, file = write(content)): string | undefined => errorOf(() => readUsersFile(file))?.message.replaceAll(file, 'F');
+  const ok = { id: 'ok', roles: ['admin'] };
+  const hex = sha256('t');
+  const b64 = 'Az09+/==';
+  const scrypt = `scrypt$16384$16$12$${b64}$${b64}`;
+
+  test('unreadable or not JSON: the reason, with the original error as cause', () => {
+    const missing = path.join(tmp, 'missing.json');
+    expect(refusal(undefined, missing)).toBe("AUTH_CONFIG F: ENOENT: no such file or directory, open 'F'");
+    expect(() => readUsersFile(missing)).toThrow(expect.objectContaining({ cause: expect.objectContaining({ code: 'ENOENT' }) }));
+    expect(refusal('{')).toBe(`AUTH_CONFIG F: ${errorOf(() => JSON.parse('{'))!.message}`);
+  });
+
+  test('each refusal with its message', () => {
+    for (const users of [undefined, {}, 'x']) expect(refusal({ users })).toBe('AUTH_CONFIG F: expected {"users": [...]}');
+    expect(refusal({ users: [ok, { roles: ['admin'] }] })).toBe('AUTH_CONFIG F: users[1] has no id');
+    expect(refusal({ users: [{ id: 5, roles: ['admin'] }] })).toBe('AUTH_CONFIG F: users[0] has no id');
+    expect(refusal({ users: [{ id: '', roles: ['admin'] }] })).toBe('AUTH_CONFIG F: users[0] has no id');
+    for (const bad of ['plain-token', hex.slice(1), `${hex}0`, `x${hex}`, 'g'.repeat(64)]) {
+      expect(refusal({ users: [ok, { ...ok, tokenSha256: bad }] })).toBe('AUTH_CONFIG F: users[1] token hashes must be hex sha256');
+      expect(refusal({ users: [{ ...ok, tokensSha256: [hex, bad] }] })).toBe('AUTH_CONFIG F: users[0] token hashes must be hex sha256');
+    }
+    for (const roles of [['wizard'], 'wizard', 5, [], undefined]) {
+      expect(refusal({ users: [{ id: 'x', roles, tokenSha256: hex }] })).toBe('AUTH_CONFIG F: users[0] (x) has no known role (designer, agent, auditor, admin, worker)');
+    }
+    const badHashes = [
+      '',
+      5,
+      null,
+      [scrypt],
+      `b${scrypt.slice(1)}`,
+      `x${scrypt}`,
+      `${scrypt}!`,
+      `${scrypt}$more`,
+      scrypt.replace('16384', 'N'),
+      `scrypt$1$1$1$$${b64}`,
+      `scrypt$1$1$1$${b64}$`,
+    ];
+    const hashMessage = 'AUTH_CONFIG F: users[1] passwordHash must be scrypt$N$r$p$<salt base64>$<hash base64> (npm run hash-password)';
+    for (const passwordHash of badHashes) expect(refusal({ users: [ok, { ...ok, passwordHash }] })).toBe(hashMessage);
+    expect(readUsersFile(write({ users: [{ ...ok, passwordHash: scrypt }] }))[0].passwordHash).toBe(scrypt);
+  });
+});
+
+describe('Authenticator', () => {
+  test('demo mode only when asked for and with neither a users file nor OIDC', () => {
+    expect(demo.demo).toBe(true);
+    expect(new Authenticator({ demo: false }).demo).toBe(false);
+    expect(new Authenticator({ demo: true, authConfigFile: usersFile }).demo).toBe(false);
+    expect(new Authenticator({ demo: true, oidc: { issuer: 'http://127.0.0.1:9/' } }).demo).toBe(false);
+  });
+
+  test('knownUsers: the demo users in demo mode, the configured ones otherwise; copies a caller cannot change the originals through', async () => {
+    const known = demo.knownUsers;
+    expect(known).toStrictEqual(DEMO);
+    known[2].roles.push('admin');
+    known[2].groups.push('root');
+    expect(demo.knownUsers).toStrictEqual(DEMO);
+    expect(DEMO_USERS).toStrictEqual(DEMO);
+    const configured = [
+      { id: 'pw', roles: ['agent'], groups: [], manager: undefined },
+      { id: 'robot', roles: ['worker'], groups: ['ops', 'night'], manager: undefined },
+      { id: 'dana', roles: ['designer', 'auditor'], groups: ['cab', 'net'], manager: 'bob' },
+      { id: 'z', roles: ['admin'], groups: [], manager: undefined },
+      { id: 'long', roles: ['agent'], groups: [], manager: undefined },
+    ];
+    const users = prod.knownUsers;
+    expect(users).toStrictEqual(configured);
+    users[2].roles.push('admin');
+    users[2].groups.push('root');
+    expect(prod.knownUsers).toStrictEqual(configured);
+    expect(await prod.authenticate('dana-1')).toStrictEqual({ id: 'dana', roles: ['designer', 'auditor'], groups: ['cab', 'net'], via: 'token' });
+    expect(new Authenticator({ demo: false }).knownUsers).toStrictEqual([]);
+  });
+
+  test('demo tokens: every demo user in demo mode, with a fresh copy each time; never outside demo mode', async () => {
+    for (const u of DEMO) expect(await demo.authenticate(`demo-${u.id}`)).toStrictEqual({ ...u, via: 'demo' });
+    const alice = await demo.authenticate('demo-alice');
+    alice!.roles.push('admin');
+    alice!.groups.push('root');
+    alice!.id = 'root';
+    expect(await demo.authenticate('demo-alice')).toStrictEqual({ ...DEMO[2], via: 'demo' });
+    expect(await demo.authenticate('demo-mallory')).toBeUndefined();
+    expect(await demo.authenticate('alice')).toBeUndefined();
+    expect(await demo.authenticate('robot-secret')).toBeUndefined();
+    for (const token of ['demo-alice', 'demo-admin']) expect(await prod.authenticate(token)).toBeUndefined();
+  });
+
+  test('configured tokens: compared by sha256, every token of a user, nothing else', async () => {
+    expect(await prod.authenticate('robot-secret')).toStrictEqual({ id: 'robot', roles: ['worker'], groups: ['ops', 'night'], via: 'token' });
+    expect(await prod.authenticate('dana-2')).toStrictEqual({ id: 'dana', roles: ['designer', 'auditor'], groups: ['cab', 'net'], via: 'token' });
+    for (const token of ['robot-secreT', 'robot-secret2', 'wrong-secret', '', '~~~???x', sha256('robot-secret')]) expect(await prod.authenticate(token)).toBeUndefined();
+    const robot = await prod.authenticate('robot-secret');
+    robot!.id = 'root';
+    robot!.roles = ['admin'];
+    expect(await prod.authenticate('robot-secret')).toStrictEqual({ id: 'robot', roles: ['worker'], groups: ['ops', 'night'], via: 'token' });
+  });
+
+  // KNOWN BUG (api/auth.ts authenticate/authenticateBasic return `{ ...user.principal }`, a shallow copy): the
+  // roles array of the answer IS the configured user's, so a caller that pushes a role gives it to every later
+  // request of that user. Demo principals copy their arrays. Turn into `test` when fixed.
+  test('a configured principal shares neither its roles nor its groups with the next answer', async () => {
+    const other = new Authenticator({ demo: false, authConfigFile: usersFile });
+    const first = (await other.authenticate('robot-secret'))!;
+    first.roles.push('admin');
+    first.groups.push('cab');
+    expect(await other.authenticate('robot-secret')).toMatchObject({ roles: ['worker'], groups: ['ops', 'night'] });
+    const byPassword = (await prod.authenticateBasic('pw', '~~~???x'))!;
+    byPassword.roles.push('admin');
+    byPassword.groups.push('cab');
+    expect(await prod.authenticateBasic('pw', '~~~???x')).toStrictEqual({ id: 'pw', roles: ['agent'], groups: [], via: 'token' });
+  });
+
+  test('HTTP Basic in demo mode: the password demo-<user>', async () => {
+    expect(await demo.authenticateBasic('alice', 'demo-alice')).toStrictEqual({ ...DEMO[2], via: 'demo' });
+    expect(await demo.authenticateBasic('admin', 'demo-admin')).toStrictEqual({ ...DEMO[8], via: 'demo' });
+    for (const [user, password] of pairs('alice:demo-bob alice: mallory:demo-mallory pw:~~~???x')) expect(await demo.authenticateBasic(user, password)).toBeUndefined();
+  });
+
+  test('HTTP Basic of configured users: only with a passwordHash and its password', async () => {
+    expect(await prod.authenticateBasic('pw', '~~~???x')).toStrictEqual({ id: 'pw', roles: ['agent'], groups: [], via: 'token' });
+    expect(await prod.authenticateBasic('z', 'p:a:ss')).toStrictEqual({ id: 'z', roles: ['admin'], groups: [], via: 'token' });
+    for (const [user, password] of pairs('pw:~~~???X z:~~~???x dana:dana-1 nobody:~~~???x alice:demo-alice')) expect(await prod.authenticateBasic(user, password)).toBeUndefined();
+  });
+
+  test('authenticateHeader: Bearer or Basic, nothing else', async () => {
+    const id = async (header: string | undefined, auth = demo) => (await auth.authenticateHeader(header))?.id;
+    for (const h of ['Bearer demo-alice', 'bearer demo-alice', 'BEARER   demo-alice \t ', basic('alice:demo-alice'), `basic  ${basic('alice:demo-alice').slice(6)}  `])
+      expect(await id(h)).toBe('alice');
+    for (const h of [undefined, '', 'demo-alice', 'Bearer', 'Bearer demo-alice x', 'XBearer demo-alice', 'Token demo-alice', 'Basic', 'Basic !!!'])
+      expect(await id(h)).toBeUndefined();
+    expect(await id(`X${basic('alice:demo-alice')}`)).toBeUndefined();
+    for (const h of [basic('alice'), basic(':demo-alice'), basic('alice:demo-alice x'), `${basic('alice:demo-alice')} x`]) expect(await id(h)).toBeUndefined();
+    expect(await id(basic('z:p:a:ss'), prod)).toBe('z');
+    expect(await id(basic('z:p:a'), prod)).toBeUndefined();
+    expect([basic('pw:~~~???x'), await id(basic('pw:~~~???x'), prod)]).toEqual(['Basic cHc6fn5+Pz8/eA==', 'pw']); // +, / and = are taken
+    const long = basic(`long:${LONG}`);
+    expect(long.length).toBe('Basic '.length + 2000);
+    expect(await id(long, prod)).toBe('long');
+    expect(Buffer.from(`${long.slice(6)}=`, 'base64').toString()).toBe(`long:${LONG}`);
+    expect(await id(`${long}=`, prod)).toBeUndefined();
+  });
+
+  test('sessionCaller: a live session is its token authenticated again; a refused token or another user ends it', async () => {
+    const sessions = new SessionStore(60_000, 10, () => 1_000);
+    const auth = new Authenticator({ demo: true }, sessions);
+    const live = sessions.open('demo-alice', 'alice');
+    expect(await auth.sessionCaller(live.id)).toStrictEqual({ ...DEMO[2], via: 'demo', expiresAt: 61_000 });
+    expect(await auth.sessionCaller('no-such-session')).toBeUndefined();
+    for (const [token, user] of pairs('demo-nobody:nobody demo-alice:bob')) {
+      const s = sessions.open(token, user);
+      expect(await auth.sessionCaller(s.id)).toBeUndefined();
+      expect(sessions.lookup(s.id)).toBeUndefined();
+    }
+    expect(sessions.lookup(live.id)).toEqual({ token: 'demo-alice', userId: 'alice', expiresAt: 61_000 });
+    expect(await new Authenticator({ demo: true }).sessionCaller(live.id)).toBeUndefined();
+  });
+});
+
+describe('OIDC JWTs', () => {
+  let server: http.Server;
+  let base: string;
+  let key: KeyLike;
+  const hits: Record<string, number> = {};
+  const sign = (claims: Record<string, unknown>, o: { iss?: string; aud?: string; exp?: string } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(o.iss ?? `${base}/a/`)
+      .setAudience(o.aud ?? 'processdesk')
+      .setIssuedAt()
+      .setExpirationTime(o.exp ?? '5m')
+      .sign(key);
+  const oidc = (issuer: string, jwksUri?: string) => new Authenticator({ demo: true, oidc: { issuer: `${base}${issuer}`, audience: 'processdesk', jwksUri } });
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    key = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    server = http.createServer((req, res) => {
+      hits[req.url!] = (hits[req.url!] ?? 0) + 1;
+      res.setHeader('content-type', 'application/json');
+      const discovery = { jwks_uri: `${base}/jwks` };
+      if (req.url === '/a/.well-known/openid-configuration') res.end(JSON.stringify(discovery));
+      else if (req.url === '/bare/.well-known/openid-configuration') res.end('{}');
+      else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
+      else res.writeHead(404).end(JSON.stringify(discovery)); // a 404 is refused even if its body looks right
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  test('claims: preferred_username else sub, roles and realm roles merged (known ones, once), groups', async () => {
+    const auth = oidc('/a/');
+    expect(auth.demo).toBe(false);
+    const discoveries = hits['/a/.well-known/openid-configuration'] ?? 0;
+    const jwt = (id: string, roles: Role[], groups: string[] = []) => ({ id, roles, groups, via: 'jwt' });
+    const cases: [Record<string, unknown>, unknown][] = [
+      [{ preferred_username: 'erin', sub: 's1', roles: ['agent', 'wizard'], groups: ['cab', 3] }, jwt('erin', ['agent'], ['cab'])],
+      [{ sub: 'frank', realm_access: { roles: ['designer'] } }, jwt('frank', ['designer'])],
+      [
+        { preferred_username: '', sub: 's2', roles: 'auditor admin', realm_access: { roles: ['admin', 'agent'] }, groups: 'a, b' },
+        jwt('s2', ['auditor', 'admin', 'agent'], ['a', 'b']),
+      ],
+      [{ preferred_username: 5, sub: 's3', realm_access: {} }, jwt('s3', [])],
+      [{ roles: ['admin'] }, undefined], // no sub, no preferred_username: nobody
+    ];
+    for (const [claims, principal] of cases) expect(await auth.authenticate(await sign(claims))).toStrictEqual(principal);
+    expect(hits['/a/.well-known/openid-configuration']).toBe(discoveries + 1); // the keys are found once
+  });
+
+  test('refused: other audience or issuer, expired, tampered; and configured tokens still work beside OIDC', async () => {
+    const auth = new Authenticator({ demo: false, authConfigFile: usersFile, oidc: { issuer: `${base}/a/`, audience: 'processdesk' } });
+    const claims = { sub: 'u1', roles: ['agent'] };
+    expect((await auth.authenticate(await sign(claims)))?.id).toBe('u1');
+    for (const token of [await sign(claims, { aud: 'other' }), await sign(claims, { iss: `${base}/b/` }), await sign(claims, { exp: '-1m' })])
+      expect(await auth.authenticate(token)).toBeUndefined();
+    const [h, p, s] = (await sign(claims)).split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), roles: ['admin'] })).toString('base64url');
+    expect(await auth.authenticate(`${h}.${forged}.${s}`)).toBeUndefined();
+    expect((await auth.authenticate('robot-secret'))?.id).toBe('robot');
+    expect(await auth.authenticate('demo-alice')).toBeUndefined();
+  });
+
+  test('only a token of three dot-separated parts is tried as a JWT', async () => {
+    const auth = oidc('/c');
+    for (const token of ['a.b', 'a.b.c.d', 'abc']) expect(await auth.authenticate(token)).toBeUndefined();
+    expect(hits['/c/.well-known/openid-configuration']).toBeUndefined();
+    expect(await auth.authenticate('a.b.c')).toBeUndefined();
+    expect(hits['/c/.well-known/openid-configuration']).toBe(1);
+  });
+
+  test('keys from oidc.jwksUri without discovery; a discovery that answers 404 or has no jwks_uri refuses, without a crash', async () => {
+    expect((await oidc('/direct', `${base}/jwks`).authenticate(await sign({ sub: 'd' }, { iss: `${base}/direct` })))?.id).toBe('d');
+    expect(hits['/direct/.well-known/openid-configuration']).toBeUndefined();
+    for (const issuer of ['/gone', '/bare']) expect(await oidc(issuer).authenticate(await sign({ sub: 'd' }, { iss: `${base}${issuer}` }))).toBeUndefined();
+    expect(hits['/gone/.well-known/openid-configuration']).toBe(1);
+    expect(hits['/bare/.well-known/openid-configuration']).toBe(1);
+  });
+
+  test('requireRole names a caller with no role', async () => {
+    const res = await request(appFor(oidc('/a/')))
+      .get('/processes.read')
+      .set('Authorization', `Bearer ${await sign({ sub: 'nobody' })}`);
+    expect([res.status, res.body]).toEqual([403, { error: { code: 'FORBIDDEN', message: 'nobody (no role) may not processes.read' } }]);
+  });
+});
+
+/** A tiny app: requireRole(<permission in the path>), then the caller's id (or `public`). */
+function appFor(auth: Authenticator): express.Express {
+  const app = express();
+  app.use(cookieParser());
+  app.all('/:permission', (req, res, next) => auth.requireRole(req.params.permission as Permission)(req, res, next));
+  app.all('/:permission', (req, res) => {
+    res.type('text').send(req.params.permission === 'public' ? `public ${res.locals.principal === undefined}` : principalOf(res).id);
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+describe('requireRole', () => {
+  const sessions = new SessionStore(60_000, 10);
+  const app = appFor(new Authenticator({ demo: true }, sessions));
+  let cookie: string;
+  beforeAll(() => {
+    cookie = `${SESSION_COOKIE}=${sessions.open('demo-alice', 'alice').id}`;
+  });
+  const expectOk = (res: request.Response, id: string) => expect([res.status, res.text]).toEqual([200, id]);
+  const expectError = (res: request.Response, status: number, message: string) => {
+    expect([res.status, res.body]).toEqual([status, { error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message } }]);
+    expect(res.headers['www-authenticate']).toBe(status === 401 ? 'Bearer' : undefined);
+  };
+
+  test('public needs no token and sets no caller', async () => {
+    expectOk(await request(app).get('/public'), 'public true');
+    expectOk(await request(app).post('/public').set('Authorization', 'Bearer demo-alice'), 'public true');
+    expectOk(await request(app).post('/public').set('Authorization', 'Bearer nope'), 'public true');
+  });
+
+  test('a bearer token or Basic credentials sign in; the cookie is not looked at then', async () => {
+    for (const h of ['Bearer demo-alice', 'bearer demo-alice', 'Bearer  demo-alice', basic('alice:demo-alice'), `basic ${basic('alice:demo-alice').slice(6)}`]) {
+      expectOk(await request(app).post('/tasks.work').set('Authorization', h), 'alice');
+    }
+    expectOk(await request(app).post('/jobs.work').set('Authorization', 'Bearer demo-worker').set('Cookie', cookie), 'worker');
+    expectError(await request(app).get('/tasks.read').set('Authorization', 'Bearer demo-nobody').set('Cookie', cookie), 401, 'invalid or expired bearer token');
+    expectError(await request(app).get('/tasks.read').set('Authorization', basic('alice:wrong')).set('Cookie', cookie), 401, 'wrong user name or password');
+  });
+
+  test('401 with the reason and WWW-Authenticate: Bearer', async () => {
+    expectError(await request(app).get('/tasks.read').set('Authorization', 'Bearer nope'), 401, 'invalid or expired bearer token');
+    for (const h of [basic('alice:wrong'), basic('mallory:demo-mallory'), 'Basic !!!', 'Basic alice']) {
+      expectError(await request(app).get('/tasks.read').set('Authorization', h), 401, 'wrong user name or password');
+    }
+    expectError(await request(app).get('/tasks.read').set('Cookie', `${SESSION_COOKIE}=gone`), 401, 'the session ended (signed out or expired): sign in again');
+    const missing = 'missing bearer token (Authorization: Bearer <token>) or session';
+    expectError(await request(app).get('/tasks.read'), 401, missing);
+    for (const h of ['Token demo-alice', 'XBearer demo-alice', 'Bearer demo-alice x', `X${basic('alice:demo-alice')}`, 'Basic']) {
+      expectError(await request(app).get('/tasks.read').set('Authorization', h), 401, missing);
+    }
+  });
+
+  test('403 names the caller, their roles and the permission', async () => {
+    expectError(await request(app).post('/jobs.work').set('Authorization', 'Bearer demo-alice'), 403, 'alice (agent) may not jobs.work');
+    const prodApp = appFor(prod);
+    expectError(await request(prodApp).get('/jobs.work').set('Authorization', 'Bearer dana-1'), 403, 'dana (designer, auditor) may not jobs.work');
+    expectOk(await request(prodApp).get('/history.export').set('Authorization', 'Bearer dana-2'), 'dana');
+    expectOk(await request(prodApp).get('/queues.admin').set('Authorization', basic('z:p:a:ss')), 'z');
+  });
+
+  test('the session cookie: reads freely, a change only with the CSRF header', async () => {
+    expectOk(await request(app).get('/tasks.read').set('Cookie', cookie), 'alice');
+    const csrf = 'a change signed in by the session cookie needs the header X-ProcessDesk-CSRF: 1 (a cross-site request is refused)';
+    for (const method of ['post', 'put', 'delete'] as const) expectError(await request(app)[method]('/tasks.work').set('Cookie', cookie), 403, csrf);
+    expectError(await request(app).post('/jobs.work').set('Cookie', cookie), 403, csrf);
+    expectOk(await request(app).post('/tasks.work').set('Cookie', cookie).set('X-ProcessDesk-CSRF', '1'), 'alice');
+    expectError(await request(app).post('/jobs.work').set('Cookie', cookie).set('X-ProcessDesk-CSRF', '1'), 403, 'alice (agent) may not jobs.work');
+  });
+
+  test('principalOf without a principal: 401', () => {
+    expect(errorOf(() => principalOf({ locals: {} } as Response))).toMatchObject({ code: 'UNAUTHORIZED', status: 401, message: 'missing or invalid bearer token' });
+  });
+});
