@@ -768,7 +768,7 @@ export class Engine {
   }
 
   /** Sets the retries of a live job (Camunda's job update); 0 is refused: failing a job is what raises its incident. */
-  updateJobRetries(key: string, retries: number, actor = 'engine'): Promise<JobRow> {
+  async updateJobRetries(key: string, retries: number, actor = 'engine'): Promise<JobRow> {
     if (!Number.isInteger(retries) || retries < 1) throw invalid('retries must be at least 1 (fail the job to leave it without retries)');
     return this.jobs.setRetries(key, retries, actor);
   }

@@ -20,3 +20,18 @@ export function offsetClock(): TestClock {
     },
   };
 }
+
+/**
+ * A clock that stands still until the test moves it: every time the engine records (locks, backoffs,
+ * history, incident ids) is an exact value the test can assert. Starts at `start`.
+ */
+export function frozenClock(start = Date.now()): TestClock {
+  let now = start;
+  return {
+    clock: () => now,
+    advance: (ms: number) => {
+      if (!(ms >= 0)) throw new Error(`time moves forward only, not by ${ms} ms`);
+      now += ms;
+    },
+  };
+}
