@@ -130,7 +130,7 @@ function main(): void {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency=<n> takes a whole number of test processes, 1 or more');
   const unknown = names.filter((n) => !MUTATION_MODULES.some((m) => m.name === n));
   if (unknown.length) throw new Error(`unknown module(s): ${unknown.join(', ')}; known: ${MUTATION_MODULES.map((m) => m.name).join(', ')}`);
-  const modules = changed ? changedModules(changed.split('=')[1] ?? 'main') : names.length ? MUTATION_MODULES.filter((m) => names.includes(m.name)) : MUTATION_MODULES;
+  const modules = changed ? changedModules(changed.split('=')[1] ?? 'main') : names.length ? names.map((n) => MUTATION_MODULES.find((m) => m.name === n)!) : MUTATION_MODULES;
   if (!modules.length) {
     console.log('no module changed: nothing to mutate');
     return;
