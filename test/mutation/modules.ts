@@ -61,7 +61,13 @@ export const MUTATION_MODULES: MutationModule[] = [
   {
     name: 'messaging',
     mutate: ['engine/runtime/messaging.ts'],
-    tests: ['test/engine/jobsAndMessages.test.ts', 'test/engine/events.test.ts', 'test/security/messages.test.ts', 'test/engine/startEvents.test.ts'],
+    tests: [
+      'test/engine/messaging.test.ts',
+      'test/engine/jobsAndMessages.test.ts',
+      'test/engine/events.test.ts',
+      'test/security/messages.test.ts',
+      'test/engine/startEvents.test.ts',
+    ],
   },
   {
     name: 'jobs',
