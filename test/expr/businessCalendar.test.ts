@@ -6,6 +6,7 @@ import {
   fromLocalEpoch,
   toLocalEpoch,
   validateCalendar,
+  validateCalendars,
 } from '../../engine/expr/businessCalendar';
 
 const M = 60_000;
@@ -182,26 +183,47 @@ describe('validateCalendar', () => {
   });
 
   it.each([
-    [null, /expected an object/],
-    ['UTC', /expected an object/],
-    [{ timeZone: 'Mars/Olympus' }, /unknown time zone "Mars\/Olympus"/],
-    [{ timeZone: 42 }, /unknown time zone 42/],
-    [{ workingDays: [0, 1] }, /working day 0 /],
-    [{ workingDays: [8] }, /working day 8 /],
-    [{ workingDays: [1.5] }, /working day 1.5 /],
-    [{ workingDays: [] }, /workingDays is empty/],
-    [{ workingDays: 'Mon-Fri' }, /workingDays must be an array/],
-    [{ workingHours: { start: '9:00', end: '17:00' } }, /workingHours.start "9:00"/],
-    [{ workingHours: { start: '09:00', end: '24:30' } }, /workingHours.end "24:30"/],
-    [{ workingHours: { start: '17:00', end: '09:00' } }, /must be before/],
-    [{ workingHours: { start: '09:00', end: '09:00' } }, /must be before/],
-    [{ workingHours: '09-17' }, /workingHours must be an object/],
-    [{ holidays: ['2026-02-30'] }, /holiday "2026-02-30"/],
-    [{ holidays: ['25.12.2026'] }, /holiday "25.12.2026"/],
-    [{ holidays: '2026-12-25' }, /holidays must be an array/],
-    [{ workingday: [1] }, /unknown field "workingday"/],
-  ])('%p -> %p', (input, message) => {
-    expect(() => validateCalendar(input)).toThrow(message);
+    [null, 'expected an object, got null'],
+    ['UTC', 'expected an object, got string'],
+    [[1, 2], 'expected an object, got an array'],
+    [{ timeZone: 'Mars/Olympus' }, 'unknown time zone "Mars/Olympus" (expected an IANA zone such as "Europe/Berlin")'],
+    [{ timeZone: 42 }, 'unknown time zone 42 (expected an IANA zone such as "Europe/Berlin")'],
+    [{ timeZone: '  ' }, 'unknown time zone "  " (expected an IANA zone such as "Europe/Berlin")'],
+    [{ workingDays: [0, 1] }, 'working day 0 is not a weekday 1 (Monday) .. 7 (Sunday)'],
+    [{ workingDays: [8] }, 'working day 8 is not a weekday 1 (Monday) .. 7 (Sunday)'],
+    [{ workingDays: [1.5] }, 'working day 1.5 is not a weekday 1 (Monday) .. 7 (Sunday)'],
+    [{ workingDays: ['1'] }, 'working day "1" is not a weekday 1 (Monday) .. 7 (Sunday)'],
+    [{ workingDays: [] }, 'workingDays is empty, there would be no working time at all'],
+    [{ workingDays: 'Mon-Fri' }, 'workingDays must be an array of weekdays 1 (Monday) .. 7 (Sunday), got "Mon-Fri"'],
+    [{ workingHours: { start: '9:00', end: '17:00' } }, `workingHours.start "9:00" is not a time 'HH:mm' between 00:00 and 24:00`],
+    [{ workingHours: { start: 900, end: '17:00' } }, `workingHours.start must be a string 'HH:mm', got 900`],
+    [{ workingHours: { start: '09:00', end: '24:30' } }, `workingHours.end "24:30" is not a time 'HH:mm' between 00:00 and 24:00`],
+    [{ workingHours: { start: '09:60', end: '17:00' } }, `workingHours.start "09:60" is not a time 'HH:mm' between 00:00 and 24:00`],
+    [{ workingHours: { start: '17:00', end: '09:00' } }, 'workingHours.start "17:00" must be before workingHours.end "09:00" (overnight shifts are not supported)'],
+    [{ workingHours: { start: '09:00', end: '09:00' } }, 'workingHours.start "09:00" must be before workingHours.end "09:00" (overnight shifts are not supported)'],
+    [{ workingHours: '09-17' }, `workingHours must be an object { start: 'HH:mm', end: 'HH:mm' }, got "09-17"`],
+    [{ workingHours: null }, `workingHours must be an object { start: 'HH:mm', end: 'HH:mm' }, got null`],
+    [{ workingHours: ['09:00', '17:00'] }, `workingHours must be an object { start: 'HH:mm', end: 'HH:mm' }, got ["09:00","17:00"]`],
+    [{ holidays: ['2026-02-30'] }, `holiday "2026-02-30" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: ['2026-13-01'] }, `holiday "2026-13-01" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: ['2026-00-10'] }, `holiday "2026-00-10" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: ['2026-01-00'] }, `holiday "2026-01-00" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: ['25.12.2026'] }, `holiday "25.12.2026" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: [20261225] }, `holiday 20261225 is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: '2026-12-25' }, `holidays must be an array of 'YYYY-MM-DD' dates, got "2026-12-25"`],
+    [{ workingday: [1] }, 'unknown field "workingday" (expected timeZone, workingDays, workingHours, holidays)'],
+    [{ workingHours: { start: ' 09:00', end: '17:00' } }, `workingHours.start " 09:00" is not a time 'HH:mm' between 00:00 and 24:00`],
+    [{ workingHours: { start: '09:00', end: '17:00x' } }, `workingHours.end "17:00x" is not a time 'HH:mm' between 00:00 and 24:00`],
+    [{ holidays: ['x2026-12-25'] }, `holiday "x2026-12-25" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: ['2026-12-25x'] }, `holiday "2026-12-25x" is not a valid 'YYYY-MM-DD' date`],
+  ])('%p is refused: %s', (input, message) => {
+    expect(() => validateCalendar(input)).toThrow(new Error(`business calendar: ${message}`));
+  });
+
+  it('takes the last days of months and leap days as holidays, and a year of any width of four digits', () => {
+    expect(validateCalendar({ holidays: ['2028-02-29', '2026-12-31', '2026-04-30', '0999-01-01'] }).holidays).toEqual(['0999-01-01', '2026-04-30', '2026-12-31', '2028-02-29']);
+    expect(() => validateCalendar({ holidays: ['2026-02-29'] })).toThrow(`holiday "2026-02-29" is not a valid 'YYYY-MM-DD' date`);
+    expect(() => validateCalendar({ holidays: ['2026-04-31'] })).toThrow(`holiday "2026-04-31" is not a valid 'YYYY-MM-DD' date`);
   });
 });
 
@@ -213,5 +235,51 @@ describe('zone helpers', () => {
     expect(fromLocalEpoch('Europe/Berlin', utc(2026, 3, 29, 2, 30))).toBe(utc(2026, 3, 29, 1, 30)); // gap
     expect(fromLocalEpoch('Europe/Berlin', utc(2026, 10, 25, 2, 30))).toBe(utc(2026, 10, 25, 0, 30)); // overlap
     expect(fromLocalEpoch('America/New_York', utc(2026, 1, 1, 0))).toBe(utc(2026, 1, 1, 5));
+  });
+});
+
+describe('what the engine relies on besides', () => {
+  it('working hours with minutes count to the minute', () => {
+    const late: BusinessCalendarConfig = { ...cal, workingHours: { start: '09:30', end: '17:15' } };
+    expect(addBusinessTime(late, utc(2026, 1, 5, 8), 30 * M)).toBe(utc(2026, 1, 5, 10));
+    expect(addBusinessTime(late, utc(2026, 1, 5, 17), 30 * M)).toBe(utc(2026, 1, 6, 9, 45));
+    expect(businessTimeBetween(late, utc(2026, 1, 5, 0), utc(2026, 1, 6, 0))).toBe(7 * H + 45 * M);
+  });
+
+  it('the wall clock of a zone keeps seconds and milliseconds, before 1970 and before the year 1 too', () => {
+    expect(toLocalEpoch('Europe/Berlin', utc(2026, 1, 1, 0) + 12_345)).toBe(utc(2026, 1, 1, 1) + 12_345);
+    expect(toLocalEpoch('Europe/Berlin', -1)).toBe(H - 1); // 1969-12-31T23:59:59.999Z is 00:59:59.999 in Berlin
+    expect(toLocalEpoch('America/New_York', -1)).toBe(-5 * H - 1);
+    const bc = Date.UTC(-100, 5, 1, 12); // 101 BC, local mean time of Berlin (+00:53:28)
+    expect(toLocalEpoch('Europe/Berlin', bc)).toBe(bc + 53 * M + 28_000);
+    expect(fromLocalEpoch('Europe/Berlin', bc + 53 * M + 28_000)).toBe(bc);
+  });
+
+  it('refusals of bad instants, amounts and calendars say what was wrong', () => {
+    expect(() => addBusinessTime(cal, Number.NaN, 1)).toThrow(new RangeError('business calendar: from must be a finite epoch ms number, got NaN'));
+    expect(() => addBusinessTime(cal, 0, -1)).toThrow(new RangeError('business calendar: cannot add -1 ms of working time (expected a finite number >= 0)'));
+    expect(() => businessTimeBetween(cal, 0, Number.POSITIVE_INFINITY)).toThrow(new RangeError('business calendar: to must be a finite epoch ms number, got Infinity'));
+    expect(() => businessTimeBetween(cal, Number.NaN, 0)).toThrow(new RangeError('business calendar: from must be a finite epoch ms number, got NaN'));
+    expect(() => addBusinessTime(null as unknown as BusinessCalendarConfig, 0, 1)).toThrow(new Error('business calendar: expected an object, got null'));
+    expect(() => businessTimeBetween('UTC' as unknown as BusinessCalendarConfig, 0, 1)).toThrow(new Error('business calendar: expected an object, got string'));
+  });
+
+  it('named calendars: names of letters, digits, - _ . up to 64, not the reserved ones; each calendar checked', () => {
+    const berlinDays = { timeZone: 'Europe/Berlin' };
+    expect(validateCalendars({ 'emea-1.b_2': berlinDays, ['x'.repeat(64)]: berlinDays })).toEqual({
+      'emea-1.b_2': { ...cal, timeZone: 'Europe/Berlin' },
+      ['x'.repeat(64)]: { ...cal, timeZone: 'Europe/Berlin' },
+    });
+    for (const name of ['a b', 'a/b', 'x'.repeat(65), '', '24x7', 'business', 'ok!', '!ok'])
+      expect(() => validateCalendars({ [name]: berlinDays })).toThrow(new Error(`calendar name "${name}": letters, digits, - _ . (at most 64), and not 24x7 or business`));
+    for (const value of [null, 'emea', ['emea']]) expect(() => validateCalendars(value)).toThrow(new Error('named calendars are an object of name -> calendar'));
+    let thrown: unknown;
+    try {
+      validateCalendars({ mars: { timeZone: 'Mars/Olympus' } });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toEqual(new Error('calendar mars: business calendar: unknown time zone "Mars/Olympus" (expected an IANA zone such as "Europe/Berlin")'));
+    expect((thrown as Error).cause).toEqual(new Error('business calendar: unknown time zone "Mars/Olympus" (expected an IANA zone such as "Europe/Berlin")'));
   });
 });

@@ -1,6 +1,7 @@
 /** The SLA clock functions (engine/expr/slaFunctions.ts) through FEEL, as a process calls them; numbers by hand. */
 import { defaultBusinessCalendar, validateCalendars } from '../../engine/expr/businessCalendar';
 import { commandFunctions } from '../../engine/expr/commandFunctions';
+import { StaticDirectory } from '../../engine/expr/directory';
 import { evaluateExpression, evaluateInline } from '../../engine/expr/feel';
 
 // Friday 2026-11-27 16:00 UTC: one working hour left that day on the default calendar (Mon-Fri 09-17 UTC).
@@ -98,4 +99,76 @@ test('the FEEL sandbox (a worker thread, as the engine evaluates them) gives the
     expect(evaluateExpression(expr, fns)).toEqual(evaluateInline(expr, fns));
   }
   expect(evaluateExpression('=slaDue(7200, "business")', fns)).toBe('2026-11-30T10:00:00.000Z');
+});
+
+const DIRECTORY = [
+  { id: 'alice', roles: ['agent'], groups: ['service-desk', 'network'], manager: 'mona' },
+  { id: 'bob', roles: ['agent'], groups: ['network'] },
+];
+
+describe('called by name, as FEEL allows: every parameter under its own name', () => {
+  const fns = () => ({ ...commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'alice', new StaticDirectory(DIRECTORY)), c: CLOCK, p: PAUSED });
+  const CLOCK = { total: 14_400, budget: 14_400, startedAt: '2026-11-27T15:00:00.000Z', running: true, paused: 0 };
+  const PAUSED = { total: 14_400, budget: 10_800, pausedAt: '2026-11-27T15:00:00.000Z', running: false, paused: 0 };
+  test.each([
+    ['businessDue(duration: "PT8H")', 'businessDue("PT8H")'],
+    ['businessDue(duration: "PT1H", name: "24x7")', 'businessDue("PT1H", "24x7")'],
+    ['businessTimeAdd(start: "2026-11-28T10:00:00Z", duration: "PT1H", name: "24x7")', 'businessTimeAdd("2026-11-28T10:00:00Z", "PT1H", "24x7")'],
+    ['businessTimeBetween(from: "2026-11-27T16:00:00Z", to: "2026-11-30T10:00:00Z", name: "24x7")', 'businessTimeBetween("2026-11-27T16:00:00Z", "2026-11-30T10:00:00Z", "24x7")'],
+    ['groupMembers(group: "network")', 'groupMembers("network")'],
+    ['managerOf(user: "alice")', 'managerOf("alice")'],
+    ['groupsOf(user: "alice")', 'groupsOf("alice")'],
+    ['slaSeconds(duration: "PT4H")', 'slaSeconds("PT4H")'],
+    ['slaDue(seconds: 60, calendar: "24x7", from: "2026-11-27T15:00:00Z")', 'slaDue(60, "24x7", "2026-11-27T15:00:00Z")'],
+    ['slaBetween(from: "2026-11-27T16:00:00Z", to: "2026-11-30T10:00:00Z", calendar: "24x7")', 'slaBetween("2026-11-27T16:00:00Z", "2026-11-30T10:00:00Z", "24x7")'],
+    ['slaStart(target: "PT4H", from: "2026-11-27T15:00:00Z")', 'slaStart("PT4H", "2026-11-27T15:00:00Z")'],
+    ['slaUsed(value: c, calendar: "24x7")', 'slaUsed(c, "24x7")'],
+    ['slaPause(value: c, calendar: "24x7")', 'slaPause(c, "24x7")'],
+    ['slaResume(value: p)', 'slaResume(p)'],
+    ['slaRetarget(value: c, target: "PT8H", calendar: "24x7")', 'slaRetarget(c, "PT8H", "24x7")'],
+    ['slaStageMin(a: "warning", b: "breached")', 'slaStageMin("warning", "breached")'],
+    ['slaStageMax(a: "warning", b: "ok")', 'slaStageMax("warning", "ok")'],
+    ['slaWarningAfter(target: "PT4H")', 'slaWarningAfter("PT4H")'],
+    ['slaWarningSeconds(total: 100)', 'slaWarningSeconds(100)'],
+    ['slaStageOf(usedSeconds: 80, total: 100)', 'slaStageOf(80, 100)'],
+  ])('%s is %s', (named, positional) => {
+    const value = evaluateInline(`=${named}`, fns());
+    expect(value).not.toBeNull();
+    expect(value).toEqual(evaluateInline(`=${positional}`, fns()));
+  });
+});
+
+describe('a bad argument names the function and the argument', () => {
+  const fns = () => commandFunctions(defaultBusinessCalendar, FRIDAY_4PM);
+  const clock = (c: Record<string, unknown>) => ({ ...fns(), c });
+  test.each([
+    ['slaDue("x", "24x7")', {}, 'slaDue seconds must be a number of seconds, got "x"'],
+    ['slaWarningSeconds("x")', {}, 'slaWarningSeconds total must be a number of seconds, got "x"'],
+    ['slaStageOf("x", 100)', {}, 'slaStageOf used must be a number of seconds, got "x"'],
+    ['slaStageOf(1, "x")', {}, 'slaStageOf total must be a number of seconds, got "x"'],
+    ['slaStageMin("late", "ok")', {}, 'slaStageMin: a stage is "ok", "warning" or "breached", got "late"'],
+    ['slaStageMax("ok", "late")', {}, 'slaStageMax: a stage is "ok", "warning" or "breached", got "late"'],
+    ['slaUsed(1, "24x7")', {}, 'slaUsed clock must be an SLA clock {total, budget, startedAt, running}, got 1'],
+    ['slaPause(null, "24x7")', {}, 'slaPause clock must be an SLA clock {total, budget, startedAt, running}, got null'],
+    ['slaResume("x")', {}, 'slaResume clock must be an SLA clock {total, budget, startedAt, running}, got "x"'],
+    ['slaRetarget(1, "PT1H", "24x7")', {}, 'slaRetarget clock must be an SLA clock {total, budget, startedAt, running}, got 1'],
+    ['slaUsed(c, "24x7")', { total: 'x', budget: 1, running: false }, 'slaUsed clock.total must be a number of seconds, got "x"'],
+    ['slaUsed(c, "24x7")', { total: 1, budget: 'x', running: false }, 'slaUsed clock.budget must be a number of seconds, got "x"'],
+    ['slaUsed(c, "24x7")', { total: 1, budget: 1, running: false, paused: 'x' }, 'slaUsed clock.paused must be a number of seconds, got "x"'],
+    ['slaUsed(c, "24x7")', { total: 1, budget: 1, running: true }, 'slaUsed clock runs but has no startedAt'],
+  ])('%s with %j: %s', (expr, c, message) => {
+    expect(() => evaluateInline(`=${expr}`, clock(c))).toThrow(message);
+  });
+
+  test('a clock that is not running keeps its pausedAt; one without a paused count has paused 0', () => {
+    const stopped = { total: 100, budget: 40, pausedAt: '2026-11-27T15:00:00.000Z', running: false };
+    expect(evaluateInline('=slaPause(c, "24x7")', clock(stopped))).toEqual({ ...stopped, paused: 0 });
+    expect(evaluateInline('=slaResume(c)', clock({ total: 100, budget: 40, running: false }))).toEqual({
+      total: 100,
+      budget: 40,
+      startedAt: '2026-11-27T16:00:00.000Z',
+      running: true,
+      paused: 0,
+    });
+  });
 });
