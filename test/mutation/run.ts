@@ -48,7 +48,9 @@ function checkerProject(m: MutationModule): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${m.name}.tsconfig.json`);
   const rel = (f: string) => path.relative(dir, path.join(REPO, f));
-  const files = [rel('modeler/src/vendor.d.ts'), ...m.mutate.map((f) => rel(f.split(':')[0]))];
+  // the declarations of untyped packages come along: a module importing the engine needs them
+  const declarations = execFileSync('git', ['ls-files', '*.d.ts'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const files = [...declarations, ...m.mutate.map((f) => f.split(':')[0])].map(rel);
   fs.writeFileSync(file, JSON.stringify({ extends: rel('tsconfig.json'), include: [], files }, null, 2));
   return path.relative(REPO, file);
 }
