@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConflictError, Engine, openStore, type Store } from '../../engine';
 import type { CommitBatch } from '../../engine/store/types';
+import { frozenClock } from '../support/clock';
 import { bpmn, chain, deployXml, endEvent, startEvent, userTask } from './helpers';
 
 let dir: string;
@@ -19,13 +20,22 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const WAIT = bpmn('wait', [startEvent(), userTask('Check'), endEvent(), chain('Start', 'Check', 'End')]);
+/** Numbered tickets (processdesk.ticketPrefix TKT): each start takes the next number in its commit. */
+const TICKET = WAIT.replace(
+  'id="wait" isExecutable="true">',
+  'id="ticket" isExecutable="true"><bpmn:extensionElements><zeebe:properties><zeebe:property name="processdesk.ticketPrefix" value="TKT" /></zeebe:properties></bpmn:extensionElements>',
+);
 
 /**
  * The real store, except that the next `times` commits of one instance fail: as stale (a ConflictError,
  * another process committed first) or as broken (any other error, a disk that fails).
  */
-function staleCommits(store: Store): { store: Store; refuse: (instanceId: string, times: number, as?: 'stale' | 'broken') => void; attempts: () => number } {
-  let target = '';
+function staleCommits(store: Store): {
+  store: Store;
+  refuse: (instance: string | ((b: CommitBatch) => boolean), times: number, as?: 'stale' | 'broken') => void;
+  attempts: () => number;
+} {
+  let target: (b: CommitBatch) => boolean = () => false;
   let left = 0;
   let attempts = 0;
   let kind: 'stale' | 'broken' = 'stale';
@@ -33,12 +43,12 @@ function staleCommits(store: Store): { store: Store; refuse: (instanceId: string
     get(t, prop) {
       if (prop === 'commit') {
         return async (b: CommitBatch) => {
-          if (b.instance.id === target) {
+          if (target(b)) {
             attempts++;
             if (left > 0) {
               left--;
               if (kind === 'broken') throw new Error('disk I/O error (refused by the test)');
-              throw new ConflictError(`instance ${target} moved on (refused by the test)`);
+              throw new ConflictError(`instance ${b.instance.id} moved on (refused by the test)`);
             }
           }
           return t.commit(b);
@@ -50,8 +60,8 @@ function staleCommits(store: Store): { store: Store; refuse: (instanceId: string
   });
   return {
     store: wrapped,
-    refuse: (id, times, as = 'stale') => {
-      target = id;
+    refuse: (instance, times, as = 'stale') => {
+      target = typeof instance === 'string' ? (b) => b.instance.id === instance : instance;
       left = times;
       kind = as;
       attempts = 0;
@@ -60,9 +70,9 @@ function staleCommits(store: Store): { store: Store; refuse: (instanceId: string
   };
 }
 
-async function engineOn(store: Store): Promise<Engine> {
-  const engine = await new Engine({ store, dataDir: dir, checkpointIntervalMs: 0, onError: () => undefined }).start();
-  await deployXml(engine, WAIT);
+async function engineOn(store: Store, clock?: () => number): Promise<Engine> {
+  const engine = await new Engine({ store, dataDir: dir, checkpointIntervalMs: 0, onError: () => undefined, clock }).start();
+  await deployXml(engine, WAIT, TICKET);
   return engine;
 }
 
@@ -139,6 +149,63 @@ test('a snapshot the process machine cannot run fails the command naming the eve
     expect((await store.getInstance(id))!.rev).toBe(row.rev + 1);
     expect(await engine.getHistory(id)).toEqual(history);
     expect((await store.getTask(task.id))!.state).toBe('created');
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a numbered start whose number another commit took tries the next read of the counter; after 50 such races it gives up, nothing written', async () => {
+  const stale = staleCommits(openStore({ dataDir: dir }));
+  const engine = await engineOn(stale.store);
+  const starts = (b: CommitBatch) => b.expectedRev === null && b.instance.processId === 'ticket';
+  try {
+    stale.refuse(starts, 3);
+    const first = await engine.startInstance({ processId: 'ticket' });
+    expect(stale.attempts()).toBe(4);
+    expect(first.businessKey).toBe('TKT0000001');
+    stale.refuse(starts, 1000);
+    await expect(engine.startInstance({ processId: 'ticket' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'no TKT ticket number could be taken after 50 attempts: too many concurrent starts',
+    });
+    expect(stale.attempts()).toBe(50);
+    stale.refuse(starts, 0);
+    expect((await engine.listInstances({ processId: 'ticket', limit: 10 })).items.map((i) => i.businessKey)).toEqual(['TKT0000001']);
+    expect((await engine.startInstance({ processId: 'ticket' })).businessKey).toBe('TKT0000002');
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('an instance that ends records when (completed or terminated); a running one has no end', async () => {
+  const time = frozenClock(Date.UTC(2030, 0, 1));
+  const store = openStore({ dataDir: dir });
+  const engine = await engineOn(store, time.clock);
+  try {
+    const done = await engine.startInstance({ processId: 'wait' });
+    const stopped = await engine.startInstance({ processId: 'wait' });
+    expect((await store.getInstance(done.id))!.endedAt).toBeUndefined();
+    time.advance(60_000);
+    const [task] = (await engine.listTasks({ instanceId: done.id, limit: 1 })).items;
+    await engine.completeTask(task.id, {}, 'alice');
+    time.advance(60_000);
+    await engine.cancelInstance(stopped.id, 'admin');
+    expect(await store.getInstance(done.id)).toMatchObject({ state: 'completed', endedAt: Date.UTC(2030, 0, 1, 0, 1) });
+    expect(await store.getInstance(stopped.id)).toMatchObject({ state: 'terminated', endedAt: Date.UTC(2030, 0, 1, 0, 2) });
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('the command queue of an instance is forgotten once it has run dry (a long-running server keeps no entry per instance)', async () => {
+  const engine = await engineOn(openStore({ dataDir: dir }));
+  const queues = (engine as unknown as { executor: { queues: Map<string, unknown> } }).executor.queues;
+  try {
+    const { id } = await engine.startInstance({ processId: 'wait' });
+    await Promise.all([engine.setVariables(id, { a: 1 }), engine.setVariables(id, { a: 2 })]);
+    await engine.idle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...queues.keys()]).toEqual([]);
   } finally {
     await engine.stop();
   }

@@ -38,7 +38,16 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'executor',
     mutate: ['engine/runtime/executor.ts'],
     // Not boundedWork.test.ts (28 s, its refusals come before the executor): the executor's own test instead.
-    tests: ['test/engine/executor.test.ts', 'test/engine/ticketNumbers.test.ts', 'test/engine/tasks.test.ts', 'test/engine/semantics.test.ts', 'test/api/conflicts.test.ts'],
+    // jobs.test.ts: job incidents the instance state follows; subprocess.test.ts: a called instance's parent.
+    tests: [
+      'test/engine/executor.test.ts',
+      'test/engine/ticketNumbers.test.ts',
+      'test/engine/jobs.test.ts',
+      'test/engine/subprocess.test.ts',
+      'test/engine/tasks.test.ts',
+      'test/engine/semantics.test.ts',
+      'test/api/conflicts.test.ts',
+    ],
   },
   {
     name: 'store-commit-and-locks',
