@@ -31,7 +31,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
-  { files: ['test/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
 
   // ---- the layers ---------------------------------------------------------------------------------
   layer(['api/**/*.ts'], '^(\\.\\./)+engine/(?!index$).+', 'the API reaches the engine only through engine/index.ts (docs/architecture.md, "The layers")'),
