@@ -1,6 +1,7 @@
 /**
  * `npm run test:mutation [module...]`: Stryker (jest runner, TypeScript checker) on each module of
- * modules.ts in turn, one test process at a time unless `--concurrency=<n>` asks for more, incremental
+ * modules.ts in the order named (all, in the file's order, when none is), one test process at a time unless
+ * `--concurrency=<n>` asks for more, incremental
  * (only mutants whose code or tests changed run again; `--full` forgets the previous results). Prints
  * each module's mutation score and its surviving mutants; exits 1 when a module is under the target.
  * `--changed[=<ref>]` picks the modules whose source or test files differ from <ref> (default main),
