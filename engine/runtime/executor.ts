@@ -181,8 +181,10 @@ export class Executor {
       return await this.commit(row, null, snapshot, effects, history, [], { links }, at, opts.actor, ticket);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
+      // the same start committed first elsewhere (a start re-dispatched, a timer fired by two processes)
       const existing = await this.store.getInstance(opts.id);
-      if (existing || !ticket) return existing as InstanceRow;
+      if (existing) return existing;
+      if (!ticket) throw err;
       return undefined; // the number was taken: the caller tries the next one
     }
   }
