@@ -86,9 +86,8 @@ function runMachine(def: LoadedDefinition, snapshot: PersistedInstance['machine'
   } catch (err) {
     throw new Error(`the process machine failed on ${event.type}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
-  const { context, effects } = result;
-  const done = context.status === 'completed' || context.status === 'terminated';
-  return { snapshot: { status: done ? 'done' : 'active', value: context.status, context }, effects };
+  // only the context is stored: nothing reads the `status` and `value` that earlier formats wrote beside it
+  return { snapshot: { context: result.context }, effects: result.effects };
 }
 
 export class Executor {

@@ -225,7 +225,11 @@ test('the command queue of an instance is forgotten once it has run dry (a long-
 /** The executor and a loaded definition, reached inside the engine: starts with an id of the test's choosing. */
 function internals(engine: Engine) {
   const inner = engine as unknown as {
-    executor: { start: (def: unknown, opts: StartOptions) => Promise<{ id: string; businessKey?: string; rev: number }>; queues: Map<string, unknown> };
+    executor: {
+      start: (def: unknown, opts: StartOptions) => Promise<{ id: string; businessKey?: string; rev: number }>;
+      execute: (id: string, actor: string, build: () => Promise<{ event: null; skip: true }>) => Promise<unknown>;
+      queues: Map<string, unknown>;
+    };
     definitions: { latest: (processId: string) => Promise<{ compiled: { step: (...args: unknown[]) => unknown } }> };
   };
   return inner;
@@ -430,6 +434,31 @@ test('the outbox rows of a command are numbered within its commit, dated by it; 
     // a plain start names no ticket and links none
     const plain = await engine.startInstance({ processId: 'wait' });
     expect(batches.find((b) => b.instance.id === plain.id)!.links).toEqual([]);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a command on an instance that does not exist is NOT_FOUND; a command that skips writes nothing and says so', async () => {
+  const engine = await engineOn(openStore({ dataDir: dir }));
+  const { executor } = internals(engine);
+  try {
+    await expect(engine.setVariables('no-such-instance', { a: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'process instance no-such-instance not found' });
+    const { id } = await engine.startInstance({ processId: 'wait' });
+    const before = await engine.getHistory(id);
+    const result = await executor.execute(id, 'alice', async () => ({ event: null, skip: true }));
+    expect(result).toEqual({ row: expect.objectContaining({ id, rev: 1 }), effects: [], skipped: true });
+    expect(await engine.getHistory(id)).toEqual(before);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a numbered ticket keeps the variables it was started with beside its ticketNumber', async () => {
+  const engine = await engineOn(openStore({ dataDir: dir }));
+  try {
+    const started = await engine.startInstance({ processId: 'ticket', variables: { subject: 'printer on fire', priority: 2 } });
+    expect(started.variables).toEqual({ subject: 'printer on fire', priority: 2, ticketNumber: 'TKT0000001' });
   } finally {
     await engine.stop();
   }
