@@ -52,7 +52,7 @@ export const MUTATION_MODULES: MutationModule[] = [
   {
     name: 'store-commit-and-locks',
     mutate: ['engine/store/sqlite/writes.ts'],
-    tests: ['test/store/sqliteStore.test.ts', 'test/store/groupCommit.test.ts'],
+    tests: ['test/store/sqliteStore.test.ts', 'test/store/sqliteWrites.test.ts', 'test/store/groupCommit.test.ts'],
   },
   {
     name: 'authorization',

@@ -1,0 +1,259 @@
+/**
+ * SQLite-specific tests of engine/store/sqlite/writes.ts, the writes behind SqliteStore: the exact
+ * errors of its revision check and of duplicate rows (which ConflictError names what, which SQLite
+ * errors pass through unchanged), the instance columns a commit never rewrites, and the derived rows
+ * (task_candidates, message_consumption) a commit writes or leaves out.
+ *
+ * Why a file of its own: the shared contract suite (storeContract.ts) checks what every adapter must
+ * do; these pin what this adapter says and stores, which mutation testing (Stryker) of writes.ts found
+ * unchecked, and would push sqliteStore.test.ts well past 500 lines. Each test opens its own store with
+ * openStore({ dataDir }) on a temp directory; tables the Store API does not show are read through a
+ * separate read-only connection.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ConflictError, DEFAULT_DB_FILE, openStore, type CheckpointHead, type CheckpointRow, type MessageRow, type Store, type TaskRow } from '../../engine/store';
+import * as f from './factories';
+import { T0 } from './factories';
+
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processdesk-writes-'));
+  store = openStore({ dataDir: dir });
+  await store.init();
+});
+
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The rows `sql` selects, read with a read-only connection of its own. */
+function select(sql: string, ...params: (string | number)[]): unknown[] {
+  const db = new Database(path.join(dir, DEFAULT_DB_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params);
+  } finally {
+    db.close();
+  }
+}
+
+/** What `promise` rejected with; fails the test when it resolved. */
+async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; cause?: unknown }> {
+  const outcome = await promise.then(
+    (value: unknown) => ({ resolved: value }),
+    (err: unknown) => ({ err }),
+  );
+  if (!('err' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.resolved)}`);
+  expect(outcome.err).toBeInstanceOf(Error);
+  return outcome.err as Error & { code?: string; cause?: unknown };
+}
+
+describe('commit: the revision check names the instance and the revisions', () => {
+  test('inserting an instance id that exists is a ConflictError naming the id', async () => {
+    await store.commit(f.startBatch(f.instance('i1')));
+    const err = await rejection(store.commit(f.startBatch(f.instance('i1', { state: 'terminated' }))));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('instance i1 already exists');
+    expect(await store.getInstance('i1')).toEqual(f.instance('i1'));
+  });
+
+  test('a rev other than expectedRev + 1 is a plain Error (a bug of the caller, not a conflict) naming both', async () => {
+    const inst = f.instance('i1');
+    await store.commit(f.startBatch(inst));
+    const same = await rejection(store.commit({ instance: { ...inst, rev: 1 }, expectedRev: 1, history: [] }));
+    expect(same.constructor).toBe(Error);
+    expect(same.message).toBe('commit of instance i1: rev must be expectedRev + 1 (2), got 1');
+    const skipped = await rejection(store.commit({ instance: { ...inst, rev: 4 }, expectedRev: 1, history: [] }));
+    expect(skipped.message).toBe('commit of instance i1: rev must be expectedRev + 1 (2), got 4');
+    expect(await store.getInstance('i1')).toEqual(inst);
+  });
+
+  test('a stale rev is a ConflictError naming the stored rev and the expected one', async () => {
+    const inst = f.instance('i1');
+    await store.commit(f.startBatch(inst));
+    await store.commit(f.nextBatch(inst, 1, [f.event('i1', 2)]));
+    await store.commit(f.nextBatch(inst, 2, [f.event('i1', 3)]));
+    const err = await rejection(store.commit(f.nextBatch(inst, 1, [f.event('i1', 2, { actor: 'bob' })])));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('instance i1 is at rev 3, expected 1');
+    expect((await store.getInstance('i1'))?.rev).toBe(3);
+  });
+
+  test('updating an instance that does not exist is a ConflictError saying so', async () => {
+    const err = await rejection(store.commit(f.nextBatch(f.instance('ghost'), 4, [])));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('instance ghost does not exist (expected rev 4)');
+    expect(await store.getInstance('ghost')).toBeUndefined();
+  });
+});
+
+test('a commit never rewrites the columns fixed at the start (process, business key, parent, start); version and definition may move (migration)', async () => {
+  const started = f.instance('i1', { parentInstanceId: 'p1', parentWaitId: 'p1/call/1', startedBy: 'alice' });
+  await store.commit(f.startBatch(started));
+  const changed = {
+    ...started,
+    processId: 'change',
+    businessKey: 'CHG-9',
+    parentInstanceId: 'p2',
+    parentWaitId: 'p2/call/2',
+    startedAt: T0 + 5,
+    startedBy: 'mallory',
+    version: 2,
+    definitionKey: 'incident:2',
+    state: 'completed' as const,
+    variables: { priority: 1 },
+    endedAt: T0 + 9,
+  };
+  await store.commit(f.nextBatch(changed, 1, [f.event('i1', 2)]));
+  expect(await store.getInstance('i1')).toEqual({
+    ...started,
+    rev: 2,
+    version: 2,
+    definitionKey: 'incident:2',
+    state: 'completed',
+    variables: { priority: 1 },
+    endedAt: T0 + 9,
+  });
+  expect(select('SELECT process_id, business_key, parent_instance_id, parent_wait_id, started_at, started_by FROM instances')).toEqual([
+    { process_id: 'incident', business_key: 'INC-i1', parent_instance_id: 'p1', parent_wait_id: 'p1/call/1', started_at: T0, started_by: 'alice' },
+  ]);
+});
+
+describe('commit: history', () => {
+  test('a seq that exists already is an Error naming the event, caused by the primary key violation', async () => {
+    const inst = f.instance('i1');
+    await store.commit(f.startBatch(inst));
+    const err = await rejection(store.commit(f.nextBatch(inst, 1, [f.event('i1', 2), f.event('i1', 1, { hash: 'forged' })])));
+    expect(err.constructor).toBe(Error);
+    expect(err.message).toBe('history event 1 of instance i1 already exists');
+    expect(err.cause).toBeInstanceOf(Error);
+    expect((err.cause as { code?: string }).code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(await store.getHistory('i1')).toEqual([f.event('i1', 1)]);
+  });
+
+  test("any other failed history insert is SQLite's own error, not a duplicate", async () => {
+    const noActor = { ...f.event('i1', 1), actor: undefined } as unknown as ReturnType<typeof f.event>;
+    const err = await rejection(store.commit({ ...f.startBatch(f.instance('i1')), history: [noActor] }));
+    expect(err.code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+    expect(err.message).toBe('NOT NULL constraint failed: history.actor');
+    expect(await store.getInstance('i1')).toBeUndefined();
+  });
+});
+
+test('task candidates: one row per distinct group and user; none for a task row without candidate lists', async () => {
+  const bare: Partial<TaskRow> = f.task('t1', 'i1');
+  delete bare.candidateGroups;
+  delete bare.candidateUsers;
+  const doubled = f.task('t2', 'i1', { candidateGroups: ['cab', 'cab'], candidateUsers: ['bob', 'bob'], state: 'completed', createdAt: T0 + 7 });
+  await store.commit(f.startBatch(f.instance('i1'), { tasks: { upsert: [bare as TaskRow, doubled] } }));
+  expect(await store.getTask('t1')).toEqual({ ...bare, candidateGroups: [], candidateUsers: [] });
+  expect(select('SELECT * FROM task_candidates ORDER BY task_id, kind, name')).toEqual([
+    { task_id: 't2', kind: 'g', name: 'cab', state: 'completed', created_at: T0 + 7 },
+    { task_id: 't2', kind: 'u', name: 'bob', state: 'completed', created_at: T0 + 7 },
+  ]);
+});
+
+test('message consumption: recorded once per consumed message and instance; a commit that consumes none records none', async () => {
+  const inst = f.instance('i1');
+  await store.commit(f.startBatch(inst));
+  expect(select('SELECT * FROM message_consumption')).toEqual([]);
+  await store.commit(f.nextBatch(inst, 1, [f.event('i1', 2)], { consumedMessages: ['m1', 'm1'] }));
+  await store.commit(f.nextBatch(inst, 2, [f.event('i1', 3)], { consumedMessages: ['m1'] }));
+  await store.commit(f.nextBatch(inst, 3, [f.event('i1', 4)]));
+  expect(select('SELECT * FROM message_consumption')).toEqual([{ message_id: 'm1', instance_id: 'i1' }]);
+});
+
+test('a ticket number another commit took is a ConflictError naming the number and the prefix', async () => {
+  await store.commit(f.startBatch(f.instance('a'), { ticket: { prefix: 'INC', number: 1 } }));
+  const again = await rejection(store.commit(f.startBatch(f.instance('b'), { ticket: { prefix: 'INC', number: 1 } })));
+  expect(again).toBeInstanceOf(ConflictError);
+  expect(again.message).toBe('ticket number 1 of INC was taken by another commit');
+  const ahead = await rejection(store.commit(f.startBatch(f.instance('c'), { ticket: { prefix: 'INC', number: 3 } })));
+  expect(ahead.message).toBe('ticket number 3 of INC was taken by another commit');
+  expect(await store.lastTicketNumber('INC')).toBe(1);
+});
+
+describe('saveDefinitions', () => {
+  test('an existing process version is a ConflictError naming it', async () => {
+    await store.saveDefinitions([f.definition('incident', 1)], []);
+    const err = await rejection(store.saveDefinitions([f.definition('incident', 1, { key: 'incident:1b', deploymentId: 'x' })], []));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('definition incident version 1 already exists');
+  });
+
+  test('an existing key (primary key) is a ConflictError too', async () => {
+    await store.saveDefinitions([f.definition('incident', 1)], []);
+    const err = await rejection(store.saveDefinitions([f.definition('change', 2, { key: 'incident:1' })], []));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('definition change version 2 already exists');
+    expect(await store.getDefinition('incident:1')).toEqual(f.definition('incident', 1));
+  });
+
+  test("a definition SQLite refuses for another reason fails with SQLite's error, not a conflict", async () => {
+    const noXml = { ...f.definition('incident', 1), xml: undefined } as unknown as ReturnType<typeof f.definition>;
+    const err = await rejection(store.saveDefinitions([noXml], []));
+    expect(err).not.toBeInstanceOf(ConflictError);
+    expect(err.code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+    expect(err.message).toBe('NOT NULL constraint failed: definitions.xml');
+    expect(await store.getDefinition('incident:1')).toBeUndefined();
+  });
+});
+
+describe('bufferMessage', () => {
+  test('messages without a messageId (absent or null) are never deduplicated against each other', async () => {
+    const nullId = { ...f.message('m2'), messageId: null } as unknown as MessageRow;
+    expect(await store.bufferMessage(f.message('m1'))).toBe(true);
+    expect(await store.bufferMessage(nullId)).toBe(true);
+    expect(await store.bufferMessage(f.message('m3'))).toBe(true);
+    expect((await store.findBufferedMessages('customer-replied', 'INC-1', 'i1', T0)).map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  test('a message id that exists is a ConflictError naming it; the first message stays', async () => {
+    expect(await store.bufferMessage(f.message('m1'))).toBe(true);
+    const err = await rejection(store.bufferMessage(f.message('m1', { variables: { reply: 'second' }, messageId: 'client-2' })));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('message m1 already exists');
+    expect(await store.findBufferedMessages('customer-replied', 'INC-1', 'i1', T0)).toEqual([f.message('m1')]);
+  });
+
+  test("a message SQLite refuses for another reason fails with SQLite's error, not a conflict", async () => {
+    const noName = { ...f.message('m1'), name: undefined } as unknown as MessageRow;
+    const err = await rejection(store.bufferMessage(noName));
+    expect(err).not.toBeInstanceOf(ConflictError);
+    expect(err.code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+    expect(err.message).toBe('NOT NULL constraint failed: messages.name');
+    expect(select('SELECT id FROM messages')).toEqual([]);
+  });
+});
+
+describe('writeCheckpoint', () => {
+  const build = (heads: CheckpointHead[], previous: CheckpointRow | undefined): CheckpointRow | undefined =>
+    heads.length
+      ? { seq: (previous?.seq ?? 0) + 1, at: T0, heads, prevHash: previous?.hash ?? 'genesis', hash: `cp-${(previous?.seq ?? 0) + 1}`, signature: 'sig', keyId: 'k1' }
+      : undefined;
+  const sealed = (id: string) => f.instance(id, { head: { seq: 1, hash: `hash-${id}`, seal: 'seal', keyId: 'k1' } });
+
+  test('a checkpoint number that exists is a ConflictError naming it', async () => {
+    await store.commit(f.startBatch(sealed('i1')));
+    await store.writeCheckpoint(build, 10);
+    await store.commit(f.startBatch(sealed('i2')));
+    const err = await rejection(store.writeCheckpoint((heads) => ({ ...build(heads, undefined)!, seq: 1 }), 10));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toBe('checkpoint 1 already exists');
+  });
+
+  test("a checkpoint SQLite refuses for another reason fails with SQLite's error; nothing is marked checkpointed", async () => {
+    await store.commit(f.startBatch(sealed('i1')));
+    const err = await rejection(store.writeCheckpoint((heads) => ({ ...build(heads, undefined)!, signature: undefined }) as unknown as CheckpointRow, 10));
+    expect(err).not.toBeInstanceOf(ConflictError);
+    expect(err.code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+    expect(err.message).toBe('NOT NULL constraint failed: checkpoints.signature');
+    expect(await store.listCheckpoints(0, 10)).toEqual([]);
+    expect((await store.writeCheckpoint(build, 10))?.heads).toEqual([{ instanceId: 'i1', seq: 1, hash: 'hash-i1' }]);
+  });
+});
