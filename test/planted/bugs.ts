@@ -60,7 +60,7 @@ export const PLANTED_BUGS: PlantedBug[] = [
   {
     name: 'worker-two-retries-per-failure',
     what: 'the built-in worker (npm run worker) takes two retries per failure',
-    file: 'api/worker.ts',
+    file: 'api/jobRunner.ts',
     find: 'retries: job.retries - 1,',
     replace: 'retries: job.retries - 2,',
     tests: ['test/scale/pullWorkers.test.ts'],
