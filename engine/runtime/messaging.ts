@@ -95,6 +95,12 @@ export class Messaging {
     }
     const targets = await this.findSubscriptions(req.name, req.correlationKey ?? '');
     await this.checkTargets(targets, req.variables, agent, checkForm);
+    // As for signals: a start event the message names is checked before anything is delivered or kept.
+    const starts = waitingOnly ? [] : await this.startEventsFor('message', req.name);
+    for (const { def } of starts) {
+      const refused = identityError(def.compiled.model.policy, req.variables ?? {}, 'message');
+      if (refused) throw refused;
+    }
     if (waitingOnly) {
       const waiting = new Set(targets.map((s) => s.instanceId));
       if (waiting.size !== 1) throw notWaitedFor(req.name, req.correlationKey ?? '', waiting.size);
@@ -123,7 +129,7 @@ export class Messaging {
     }
     // The one waiting instance moved on between the check and the delivery: nothing was delivered.
     if (waitingOnly && !reached.length) throw notWaitedFor(message.name, message.correlationKey, 0);
-    const startedInstances = waitingOnly ? [] : await this.startByMessage(message, actor);
+    const startedInstances = await this.startByMessage(message, starts, actor);
     return { messageKey: message.id, correlated: reached.length + startedInstances.length, instances: [...reached, ...startedInstances], startedInstances };
   }
 
@@ -189,15 +195,13 @@ export class Messaging {
     return false;
   }
 
-  private async startByMessage(message: MessageRow, actor: string): Promise<string[]> {
+  private async startByMessage(message: MessageRow, starts: { def: LoadedDefinition; id: string }[], actor: string): Promise<string[]> {
     const started: string[] = [];
-    for (const { def, id } of await this.startEventsFor('message', message.name)) {
+    for (const { def, id } of starts) {
       // As in Camunda: while an instance started with this correlation key is active, no second one starts.
       // The key becomes the instance's business key, which is how the running one is found.
       const businessKey = message.correlationKey || undefined;
       if (businessKey && (await this.hasRunningInstance(def.row.processId, businessKey))) continue;
-      const refused = identityError(def.compiled.model.policy, message.variables, 'message');
-      if (refused) throw refused;
       const instance = await this.executor.start(def, {
         id: this.newId(`${message.id}.${def.row.processId}`),
         variables: withStarter(def.compiled.model.policy, message.variables, actor),

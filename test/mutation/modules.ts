@@ -72,6 +72,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     mutate: ['engine/runtime/messaging.ts'],
     tests: [
       'test/engine/messaging.test.ts',
+      'test/engine/messagingRules.test.ts',
       'test/engine/jobsAndMessages.test.ts',
       'test/engine/events.test.ts',
       'test/security/messages.test.ts',
