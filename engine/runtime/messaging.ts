@@ -223,7 +223,14 @@ export class Messaging {
 
   /** A message subscription was just opened: hand it the oldest buffered message it has not had. */
   async matchBuffered(instanceId: string, waitId: string, name: string, correlationKey: string | undefined): Promise<void> {
-    const [message] = await this.store.findBufferedMessages(name, correlationKey ?? '', instanceId, this.clock());
+    const messages = await this.store.findBufferedMessages(name, correlationKey ?? '', instanceId, this.clock());
+    if (!messages.length) return;
+    const row = await this.store.getInstance(instanceId);
+    if (!row) return;
+    // Identity variables never come by message: one that names this process's is passed over (it stays
+    // buffered for processes that have none), as publish() refuses it for instances already waiting.
+    const { policy } = (await this.definitions.get(row.definitionKey)).compiled.model;
+    const message = messages.find((m) => !identityError(policy, m.variables, 'message'));
     if (!message) return;
     const sub = { waitId } as SubscriptionRow;
     await this.deliver(instanceId, [sub], message, true, 'engine');

@@ -388,6 +388,18 @@ describe('message start events', () => {
     expect(await instanceOf(id)).toMatchObject({ state: 'active', activeElements: ['Follow'], variables: { ticket: 'R-3' } });
     expect(bufferedRows()).toEqual([]);
   });
+
+  test('a buffered message naming identity variables is passed over by an instance that comes to wait; the next one reaches it', async () => {
+    await deployXml(env.engine, withPolicy(PAID, IDENTITY));
+    await env.engine.publishMessage({ name: 'paid', correlationKey: 'P-1', variables: { requester: 'mallory' }, timeToLiveMs: 60_000 });
+    env.time.advance(1);
+    await env.engine.publishMessage({ name: 'paid', correlationKey: 'P-1', variables: { amount: 5 }, timeToLiveMs: 60_000 });
+    const id = await waiting('paid', { ticket: 'P-1' });
+    await env.engine.idle();
+    expect(await instanceOf(id)).toMatchObject({ state: 'completed', variables: { ticket: 'P-1', amount: 5 } });
+    expect((await instanceOf(id)).variables).not.toHaveProperty('requester');
+    expect(env.errors).toEqual([]);
+  });
 });
 
 // ---- agents ------------------------------------------------------------------------------------
