@@ -26,6 +26,8 @@ export const MUTATION_MODULES: MutationModule[] = [
     mutate: ['engine/runtime/outbox.ts'],
     tests: [
       'test/engine/outbox.test.ts',
+      'test/engine/outboxDispatcher.test.ts',
+      'test/engine/outboxHandlers.test.ts',
       'test/crash/outboxDispatch.test.ts',
       'test/notify/taskAssigned.test.ts',
       'test/engine/subprocess.test.ts',
