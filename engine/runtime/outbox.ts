@@ -44,8 +44,8 @@ export class OutboxDispatcher {
   private deps?: Deps;
   private chain: Promise<void> = Promise.resolve();
   private inFlight = 0;
-  /** Row ids queued or being dispatched in this process (how many times): a sweep leaves them be. */
-  private readonly queued = new Map<string, number>();
+  /** Row ids queued or being dispatched in this process: a sweep leaves them be. */
+  private readonly queued = new Set<string>();
   private sweeper?: NodeJS.Timeout;
   private stopped = true;
   /** Task notices being sent (beside the chain: a slow mail server holds no timer or child up), by row id. */
@@ -88,16 +88,15 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Queues committed rows for dispatch. Rows a sweep found (`swept`) that this process already has
-   * queued or in hand (a backlog older than ORPHAN_AFTER_MS) are left out: dispatched twice, a signal
-   * would start its signal-start processes twice. Rows of a commit are always queued: a row id can be
-   * committed again while its previous row is being dispatched (the continuation of a long command).
+   * Queues committed rows for dispatch. Rows this process already has queued or in hand, which a sweep
+   * finds again (a backlog older than ORPHAN_AFTER_MS), are left out: dispatched twice, a signal would
+   * start its signal-start processes twice. A row id is committed once (it carries its commit's revision).
    */
-  enqueue(rows: OutboxRow[], swept = false): void {
+  enqueue(rows: OutboxRow[]): void {
     if (this.stopped) return; // the next start's sweep picks them up
-    if (swept) rows = rows.filter((r) => !this.queued.has(r.id) && !this.notices.has(r.id));
+    rows = rows.filter((r) => !this.queued.has(r.id) && !this.notices.has(r.id));
     if (!rows.length) return;
-    for (const r of rows) this.queued.set(r.id, (this.queued.get(r.id) ?? 0) + 1);
+    for (const r of rows) this.queued.add(r.id);
     this.inFlight++;
     this.chain = this.chain.then(async () => {
       try {
@@ -108,11 +107,7 @@ export class OutboxDispatcher {
         // dispatch of this process would be skipped.
         this.onError(err, 'outbox');
       } finally {
-        for (const r of rows) {
-          const n = (this.queued.get(r.id) ?? 1) - 1;
-          if (n > 0) this.queued.set(r.id, n);
-          else this.queued.delete(r.id);
-        }
+        for (const r of rows) this.queued.delete(r.id);
         this.inFlight--;
       }
     });
@@ -127,7 +122,7 @@ export class OutboxDispatcher {
     try {
       const rows = await this.store.pendingOutbox(500);
       const stale = all ? rows : rows.filter((r) => r.createdAt < this.deps!.clock() - ORPHAN_AFTER_MS);
-      if (stale.length) this.enqueue(stale, true);
+      if (stale.length) this.enqueue(stale);
     } catch (err) {
       this.onError(err, 'outbox sweep');
     }
