@@ -203,18 +203,22 @@ describe('history', () => {
     await expectEngineError(engine.getMachineConfig('machine:2'), 'NOT_FOUND');
   });
 
-  test('an instance stored with the former region-per-element state value keeps running', async () => {
+  test('an instance stored in a former format (an actor snapshot with a region per element, or one running state) keeps running', async () => {
     const { engine, store } = env();
     await deployXml(engine, bpmn('legacy', [startEvent('Start'), userTask('A'), userTask('B'), endEvent('End'), chain('Start', 'A', 'B', 'End')]));
     const inst = await engine.startInstance({ processId: 'legacy' });
     await waitTask(engine, inst.id, 'A');
     const row = (await store.getInstance(inst.id))!;
-    const snapshot = row.snapshot as { machine: { value: unknown } };
-    expect(snapshot.machine.value).toBe('running');
-    // What the old machine stored: a parallel region per flow node.
-    snapshot.machine.value = { running: { Start: 'idle', A: 'active', B: 'idle', End: 'idle' } };
+    const snapshot = row.snapshot as { machine: Record<string, unknown> };
+    expect(Object.keys(snapshot.machine)).toEqual(['context']); // what is stored now: the context alone
+    // What the old machine stored beside it: its status and a parallel region per flow node.
+    Object.assign(snapshot.machine, { status: 'active', value: { running: { Start: 'idle', A: 'active', B: 'idle', End: 'idle' } } });
     await store.commit({ instance: { ...row, rev: row.rev + 1 }, expectedRev: row.rev, history: [] });
     await complete(engine, inst.id, 'A');
+    // and what the one-state machine stored after it
+    const next = (await store.getInstance(inst.id))!;
+    Object.assign((next.snapshot as { machine: Record<string, unknown> }).machine, { status: 'active', value: 'running' });
+    await store.commit({ instance: { ...next, rev: next.rev + 1 }, expectedRev: next.rev, history: [] });
     await complete(engine, inst.id, 'B');
     expect((await engine.getInstance(inst.id)).state).toBe('completed');
     await expectValidHistory(engine, inst.id);
