@@ -221,7 +221,7 @@ export class Messaging {
     return false;
   }
 
-  /** A message subscription was just opened: hand it the oldest buffered message it has not had. */
+  /** A message subscription was just opened: hand it the oldest buffered message it has not had and may take. */
   async matchBuffered(instanceId: string, waitId: string, name: string, correlationKey: string | undefined): Promise<void> {
     const messages = await this.store.findBufferedMessages(name, correlationKey ?? '', instanceId, this.clock());
     if (!messages.length) return;
