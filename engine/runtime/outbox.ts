@@ -150,7 +150,6 @@ export class OutboxDispatcher {
    * row pending for the next sweep (at least once); after MAX_NOTICE_TRIES it is given up, with an error.
    */
   private notice(row: OutboxRow, notice: TaskAssignedNotice, send: (n: TaskAssignedNotice) => Promise<void>): void {
-    if (this.notices.has(row.id)) return;
     const work = (async () => {
       try {
         await send(notice);
