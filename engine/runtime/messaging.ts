@@ -46,6 +46,14 @@ function notWaitedFor(name: string, correlationKey: string, waiting: number): En
   return conflict(`${why}; ${name} is correlated only while an instance waits for it, never buffered: nothing was delivered`);
 }
 
+/** Refuses a message or signal that would set identity variables of a process it starts (nothing moved yet). */
+function checkStarts(starts: { def: LoadedDefinition }[], variables: Record<string, unknown>, by: 'message' | 'signal'): void {
+  for (const { def } of starts) {
+    const refused = identityError(def.compiled.model.policy, variables, by);
+    if (refused) throw refused;
+  }
+}
+
 const ignorableConflict = (err: unknown): boolean => err instanceof EngineError && (err.code === 'CONFLICT' || err.code === 'NOT_FOUND');
 
 export class Messaging {
@@ -97,10 +105,7 @@ export class Messaging {
     await this.checkTargets(targets, req.variables, agent, checkForm);
     // As for signals: a start event the message names is checked before anything is delivered or kept.
     const starts = waitingOnly ? [] : await this.startEventsFor('message', req.name);
-    for (const { def } of starts) {
-      const refused = identityError(def.compiled.model.policy, req.variables ?? {}, 'message');
-      if (refused) throw refused;
-    }
+    checkStarts(starts, req.variables ?? {}, 'message');
     if (waitingOnly) {
       const waiting = new Set(targets.map((s) => s.instanceId));
       if (waiting.size !== 1) throw notWaitedFor(req.name, req.correlationKey ?? '', waiting.size);
@@ -247,10 +252,7 @@ export class Messaging {
       const refused = row && identityError((await this.definitions.get(row.definitionKey)).compiled.model.policy, variables, 'signal');
       if (refused) throw refused;
     }
-    for (const { def } of starts) {
-      const refused = identityError(def.compiled.model.policy, variables, 'signal');
-      if (refused) throw refused;
-    }
+    checkStarts(starts, variables, 'signal');
     let delivered = 0;
     for (const sub of subs) {
       try {
