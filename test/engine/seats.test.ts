@@ -5,6 +5,7 @@
  * seats other people hold.
  */
 import type { TaskRow } from '../../engine/store/types';
+import { seatProblem } from '../../engine/runtime/seats';
 import { bpmn, endEvent, flow, gateway, multiInstance, startEvent, useEngine } from './helpers';
 
 const env = useEngine();
@@ -76,4 +77,33 @@ test('tasks without the header are not seats: one person may hold several, and h
   // holding and completing notes does not count as holding a vote
   await engine.assignTask(votes[0].id, 'alice', 'alice');
   expect((await engine.getTask(votes[0].id)).assignee).toBe('alice');
+});
+
+test('a seat of the person that someone else completed is not held by them: they may take another', async () => {
+  const { engine } = env();
+  const { votes } = await start();
+  await engine.assignTask(votes[0].id, 'alice', 'alice');
+  // an admin closes alice's seat for her: the vote is the admin's, alice holds no seat any more
+  await engine.completeTask(votes[0].id, {}, 'admin');
+  expect(await engine.getTask(votes[0].id)).toMatchObject({ state: 'completed', assignee: 'alice', completedBy: 'admin' });
+  await engine.assignTask(votes[1].id, 'alice', 'alice');
+  expect((await engine.getTask(votes[1].id)).assignee).toBe('alice');
+});
+
+test('the seats are read page after page: a seat held beyond the first page still counts', async () => {
+  const { engine, store } = env();
+  const { votes } = await start();
+  await engine.assignTask(votes[2].id, 'alice', 'alice');
+  // the same store, answering one task a page, stands in for an instance with more than 1,000 tasks
+  const onePerPage = new Proxy(store, {
+    get: (target, name, receiver) =>
+      name === 'listTasks' ? (q: Parameters<typeof store.listTasks>[0]) => target.listTasks({ ...q, limit: 1 }) : Reflect.get(target, name, receiver),
+  });
+  const first = await store.listTasks({ instanceId: votes[0].instanceId, limit: 1 });
+  expect(first.next).toBeDefined();
+  expect(first.items.map((t) => t.id)).not.toContain(votes[2].id);
+  expect(await seatProblem(onePerPage, (await engine.getTask(votes[0].id)) as TaskRow, 'alice', 'claim')).toBe(
+    `one person, one seat: alice already holds task ${votes[2].id} of the same Vote on change and may not claim task ${votes[0].id}`,
+  );
+  expect(await seatProblem(onePerPage, (await engine.getTask(votes[0].id)) as TaskRow, 'bob', 'claim')).toBeUndefined();
 });
