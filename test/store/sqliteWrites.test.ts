@@ -160,6 +160,35 @@ test('task candidates: one row per distinct group and user; none for a task row 
   ]);
 });
 
+test('task candidates follow every rewrite of their task: state, creation time and the candidate lists themselves', async () => {
+  const inst = f.instance('i1');
+  const rows = () => select('SELECT * FROM task_candidates ORDER BY task_id, kind, name');
+  const created = f.task('t1', 'i1', { candidateGroups: ['cab'], candidateUsers: ['bob'], state: 'created', createdAt: T0 });
+  await store.commit(f.startBatch(inst, { tasks: { upsert: [created] } }));
+  // a claim changes neither the candidates nor the state: the rows stay as they are
+  await store.commit(f.nextBatch(inst, 1, [f.event('i1', 2)], { tasks: { upsert: [{ ...created, assignee: 'bob' }] } }));
+  expect(rows()).toEqual([
+    { task_id: 't1', kind: 'g', name: 'cab', state: 'created', created_at: T0 },
+    { task_id: 't1', kind: 'u', name: 'bob', state: 'created', created_at: T0 },
+  ]);
+  // new candidates replace the old ones
+  const regrouped = { ...created, candidateGroups: ['desk', 'ops'], candidateUsers: [] };
+  await store.commit(f.nextBatch(inst, 2, [f.event('i1', 3)], { tasks: { upsert: [regrouped] } }));
+  expect(rows()).toEqual([
+    { task_id: 't1', kind: 'g', name: 'desk', state: 'created', created_at: T0 },
+    { task_id: 't1', kind: 'g', name: 'ops', state: 'created', created_at: T0 },
+  ]);
+  // completing it (same candidates) moves their state; a new creation time moves theirs
+  await store.commit(f.nextBatch(inst, 3, [f.event('i1', 4)], { tasks: { upsert: [{ ...regrouped, state: 'completed' }] } }));
+  await store.commit(f.nextBatch(inst, 4, [f.event('i1', 5)], { tasks: { upsert: [{ ...regrouped, state: 'completed', createdAt: T0 + 9 }] } }));
+  expect(rows()).toEqual([
+    { task_id: 't1', kind: 'g', name: 'desk', state: 'completed', created_at: T0 + 9 },
+    { task_id: 't1', kind: 'g', name: 'ops', state: 'completed', created_at: T0 + 9 },
+  ]);
+  expect((await store.listTasks({ candidateGroup: 'desk', state: 'completed' })).items.map((t) => t.id)).toEqual(['t1']);
+  expect((await store.listTasks({ candidateGroup: 'cab' })).items).toEqual([]);
+});
+
 test('message consumption: recorded once per consumed message and instance; a commit that consumes none records none', async () => {
   const inst = f.instance('i1');
   await store.commit(f.startBatch(inst));

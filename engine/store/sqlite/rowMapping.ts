@@ -34,20 +34,40 @@ for (const table of Object.keys(TABLES) as TableName[]) {
 
 const plain = (v: unknown): string | number | null => (v === undefined || v === null ? null : (v as string | number));
 
+/** One field of a table with its column names worked out once: rows are mapped on every command. */
+interface FieldPlan {
+  name: string;
+  field: Field;
+  column: string;
+  /** A `parts` field: each part and its column. */
+  parts?: { part: string; column: string }[];
+}
+
+const PLANS = {} as Record<TableName, FieldPlan[]>;
+for (const table of Object.keys(TABLES) as TableName[]) {
+  PLANS[table] = Object.entries(specOf(table)).map(([name, field]) => ({
+    name,
+    field,
+    column: column(name),
+    ...(field.kind === 'parts' ? { parts: Object.keys(field.parts ?? {}).map((part) => ({ part, column: column(`${name}_${part}`) })) } : {}),
+  }));
+}
+
 /** The parameters that write `row` into `table`. */
 export function toParams<T extends TableName>(table: T, row: RowTypes[T]): DbParams {
   const values: Readonly<Record<string, unknown>> = row;
-  const params: DbParams = { ...LEGACY_COLUMNS[table] };
-  for (const [name, f] of Object.entries(specOf(table))) {
+  const legacy = LEGACY_COLUMNS[table];
+  const params: DbParams = legacy ? { ...legacy } : {};
+  for (const { name, field: f, column: col, parts } of PLANS[table]) {
     const value = values[name] === undefined && !f.optional ? f.absent : values[name];
-    if (f.kind === 'parts') {
+    if (parts) {
       const partsOf: Readonly<Record<string, unknown>> = value === undefined || value === null ? {} : (value as Record<string, unknown>);
-      for (const part of Object.keys(f.parts ?? {})) params[column(`${name}_${part}`)] = plain(partsOf[part]);
+      for (const p of parts) params[p.column] = plain(partsOf[p.part]);
     } else if (f.kind === 'json' || f.kind === 'list') {
       // A required JSON field left undefined is stored as JSON null (as the MongoDB store does).
-      params[column(name)] = value === undefined && f.optional ? null : JSON.stringify(value === undefined ? null : value);
+      params[col] = value === undefined && f.optional ? null : JSON.stringify(value === undefined ? null : value);
     } else {
-      params[column(name)] = plain(value);
+      params[col] = plain(value);
     }
   }
   return params;
@@ -56,13 +76,19 @@ export function toParams<T extends TableName>(table: T, row: RowTypes[T]): DbPar
 /** The row of `table` that a SELECT * answered. */
 export function fromDb<T extends TableName>(table: T, r: DbRow): RowTypes[T] {
   const row: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(specOf(table))) {
-    if (f.kind === 'parts') {
-      const entries = Object.keys(f.parts ?? {}).map((part) => [part, r[column(`${name}_${part}`)]] as const);
-      if (entries.every(([, v]) => v !== null && v !== undefined)) row[name] = Object.fromEntries(entries);
+  for (const { name, field: f, column: col, parts } of PLANS[table]) {
+    if (parts) {
+      let complete = true;
+      const value: Record<string, unknown> = {};
+      for (const p of parts) {
+        const v = r[p.column];
+        if (v === null || v === undefined) complete = false;
+        value[p.part] = v;
+      }
+      if (complete) row[name] = value;
       continue;
     }
-    const value = r[column(name)];
+    const value = r[col];
     if (value === null || value === undefined) {
       if (!f.optional) row[name] = value;
       continue;

@@ -6,15 +6,30 @@ import type Database from 'better-sqlite3';
 
 export type SqlParam = string | number | null;
 
+/**
+ * SQL texts built once per table and column list: the write paths ask for them on every commit, and a
+ * text built anew would be hashed again by the statement cache each time.
+ */
+const texts = new Map<string, { columns: readonly string[]; sql: string }>();
+function once(key: string, columns: readonly string[], build: () => string): string {
+  const known = texts.get(key);
+  if (known?.columns === columns) return known.sql;
+  const sql = build();
+  texts.set(key, { columns, sql });
+  return sql;
+}
+
 /** `INSERT INTO table (cols) VALUES (@cols)` for the keys of a params object. */
 export function insertSql(table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`;
+  return once(`insert ${table}`, columns, () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`);
 }
 
 /** An insert that updates every non-key column when the primary key already exists. */
 export function upsertSql(table: string, columns: readonly string[], key: string): string {
-  const updates = columns.filter((c) => c !== key).map((c) => `${c} = excluded.${c}`);
-  return `${insertSql(table, columns)} ON CONFLICT (${key}) DO UPDATE SET ${updates.join(', ')}`;
+  return once(`upsert ${table} ${key}`, columns, () => {
+    const updates = columns.filter((c) => c !== key).map((c) => `${c} = excluded.${c}`);
+    return `${insertSql(table, columns)} ON CONFLICT (${key}) DO UPDATE SET ${updates.join(', ')}`;
+  });
 }
 
 /** Prepares each SQL text once per connection. */

@@ -35,6 +35,9 @@ export const JOB_UPDATE = `UPDATE jobs SET ${map.COLUMNS.jobs
   .map((c) => `${c} = @${c}`)
   .join(', ')} WHERE key = @key`;
 
+const SUBSCRIBE = `${insertSql('subscriptions', map.COLUMNS.subscriptions)} ON CONFLICT (id) DO NOTHING`;
+const LINK = `${insertSql('links', map.COLUMNS.links)} ON CONFLICT (id) DO NOTHING`;
+
 /** Applies a CommitBatch: optimistic revision check, then every row of the batch. */
 export function applyCommit(sql: Statements, b: CommitBatch): void {
   const inst = b.instance;
@@ -73,7 +76,7 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
   for (const t of b.timers?.upsert ?? []) upsertTimer(sql, t);
   // Deletes first, so a subscription deleted and re-created by the same command survives.
   for (const id of b.subscriptions?.deleteIds ?? []) sql.get('DELETE FROM subscriptions WHERE id = ?').run(id);
-  const subscribe = sql.get(`${insertSql('subscriptions', map.COLUMNS.subscriptions)} ON CONFLICT (id) DO NOTHING`);
+  const subscribe = sql.get(SUBSCRIBE);
   for (const s of b.subscriptions?.insert ?? []) subscribe.run(map.toParams('subscriptions', s));
   for (const i of b.incidents?.upsert ?? []) {
     sql.get(upsertSql('incidents', map.COLUMNS.incidents, 'id')).run(map.toParams('incidents', i));
@@ -83,7 +86,7 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
   for (const messageId of b.consumedMessages ?? []) consume.run(messageId, inst.id);
   for (const o of b.outbox ?? []) sql.get(insertSql('outbox', map.COLUMNS.outbox)).run(map.toParams('outbox', o));
   if (b.ticket) takeTicketNumber(sql, b.ticket.prefix, b.ticket.number);
-  const link = sql.get(`${insertSql('links', map.COLUMNS.links)} ON CONFLICT (id) DO NOTHING`);
+  const link = sql.get(LINK);
   for (const l of b.links ?? []) link.run(map.toParams('links', l));
 }
 
@@ -96,14 +99,28 @@ function takeTicketNumber(sql: Statements, prefix: string, number: number): void
   if (taken === 0) throw new ConflictError(`ticket number ${number} of ${prefix} was taken by another commit`);
 }
 
-/** Upserts a task and rewrites its rows in task_candidates (which copy its state and createdAt). */
+/**
+ * Upserts a task and keeps its rows in task_candidates (which copy its state and createdAt): rewritten
+ * when its candidates change, else only their state updated, and not touched at all when neither
+ * changed (a claim, a delegation): most task writes are a state change or none.
+ */
 export function upsertTask(sql: Statements, t: TaskRow): void {
-  sql.get(upsertSql('tasks', map.COLUMNS.tasks, 'id')).run(map.toParams('tasks', t));
-  sql.get('DELETE FROM task_candidates WHERE task_id = ?').run(t.id);
+  const params = map.toParams('tasks', t);
+  const before = sql.get(TASK_CANDIDATES_OF).get(t.id) as { candidate_groups: string; candidate_users: string; state: string; created_at: number } | undefined;
+  sql.get(TASK_UPSERT).run(params);
+  if (before && before.candidate_groups === params.candidate_groups && before.candidate_users === params.candidate_users) {
+    if (before.state !== t.state || before.created_at !== t.createdAt) sql.get(CANDIDATES_STATE).run(t.state, t.createdAt, t.id);
+    return;
+  }
+  if (before) sql.get('DELETE FROM task_candidates WHERE task_id = ?').run(t.id);
   const add = sql.get('INSERT INTO task_candidates (task_id, kind, name, state, created_at) VALUES (?, ?, ?, ?, ?)');
   for (const g of new Set(t.candidateGroups ?? [])) add.run(t.id, 'g', g, t.state, t.createdAt);
   for (const u of new Set(t.candidateUsers ?? [])) add.run(t.id, 'u', u, t.state, t.createdAt);
 }
+
+const TASK_UPSERT = upsertSql('tasks', map.COLUMNS.tasks, 'id');
+const TASK_CANDIDATES_OF = 'SELECT candidate_groups, candidate_users, state, created_at FROM tasks WHERE id = ?';
+const CANDIDATES_STATE = 'UPDATE task_candidates SET state = ?, created_at = ? WHERE task_id = ?';
 
 export function upsertTimer(sql: Statements, t: TimerRow): void {
   sql.get(upsertSql('timers', map.COLUMNS.timers, 'id')).run(map.toParams('timers', t));
