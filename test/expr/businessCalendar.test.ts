@@ -225,6 +225,14 @@ describe('validateCalendar', () => {
     expect(() => validateCalendar({ holidays: ['2026-02-29'] })).toThrow(`holiday "2026-02-29" is not a valid 'YYYY-MM-DD' date`);
     expect(() => validateCalendar({ holidays: ['2026-04-31'] })).toThrow(`holiday "2026-04-31" is not a valid 'YYYY-MM-DD' date`);
   });
+
+  it('a holiday is a day of the proleptic Gregorian calendar, February 29 by the year given (years below 100 too)', () => {
+    const real = ['2024-02-29', '2000-02-29', '0096-02-29', '0000-02-29', '2026-01-01', '2026-01-31', '2026-12-01', '2026-12-31'];
+    expect(validateCalendar({ holidays: real }).holidays).toEqual([...real].sort());
+    for (const h of ['2026-02-29', '1900-02-29', '2100-02-29', '0100-02-29', '0099-02-29', '2026-04-31', '2026-01-32', '2026-00-10', '2026-13-01', '2026-01-00', '2026-99-99']) {
+      expect(() => validateCalendar({ holidays: [h] })).toThrow(new Error(`business calendar: holiday "${h}" is not a valid 'YYYY-MM-DD' date`));
+    }
+  });
 });
 
 describe('zone helpers', () => {
@@ -235,6 +243,40 @@ describe('zone helpers', () => {
     expect(fromLocalEpoch('Europe/Berlin', utc(2026, 3, 29, 2, 30))).toBe(utc(2026, 3, 29, 1, 30)); // gap
     expect(fromLocalEpoch('Europe/Berlin', utc(2026, 10, 25, 2, 30))).toBe(utc(2026, 10, 25, 0, 30)); // overlap
     expect(fromLocalEpoch('America/New_York', utc(2026, 1, 1, 0))).toBe(utc(2026, 1, 1, 5));
+  });
+
+  // The offsets 15 h before and after differ for all of these; only the ones marked gap or overlap are at the change.
+  it.each([
+    ['Europe/Berlin', '2026-03-28T20:00', '2026-03-28T19:00:00.000Z'], // the evening before: CET
+    ['Europe/Berlin', '2026-03-29T01:59', '2026-03-29T00:59:00.000Z'], // CET, a minute before the gap
+    ['Europe/Berlin', '2026-03-29T02:00', '2026-03-29T01:00:00.000Z'], // gap: 03:00 CEST
+    ['Europe/Berlin', '2026-03-29T02:30', '2026-03-29T01:30:00.000Z'], // gap: 03:30 CEST
+    ['Europe/Berlin', '2026-03-29T03:00', '2026-03-29T01:00:00.000Z'], // CEST, just after the gap
+    ['Europe/Berlin', '2026-03-29T10:00', '2026-03-29T08:00:00.000Z'], // the morning after: CEST
+    ['Europe/Berlin', '2026-10-24T20:00', '2026-10-24T18:00:00.000Z'], // the evening before: CEST
+    ['Europe/Berlin', '2026-10-25T01:59', '2026-10-24T23:59:00.000Z'], // CEST, a minute before the overlap
+    ['Europe/Berlin', '2026-10-25T02:00', '2026-10-25T00:00:00.000Z'], // overlap: the earlier, CEST
+    ['Europe/Berlin', '2026-10-25T02:30', '2026-10-25T00:30:00.000Z'], // overlap: the earlier, CEST
+    ['Europe/Berlin', '2026-10-25T03:00', '2026-10-25T02:00:00.000Z'], // CET, just after the overlap
+    ['Europe/Berlin', '2026-10-25T10:00', '2026-10-25T09:00:00.000Z'], // the morning after: CET
+    ['America/New_York', '2026-03-08T02:30', '2026-03-08T07:30:00.000Z'], // gap: 03:30 EDT
+    ['America/New_York', '2026-03-08T04:00', '2026-03-08T08:00:00.000Z'], // EDT, though 04:00Z is before the change (07:00Z)
+    ['America/New_York', '2026-03-08T10:00', '2026-03-08T14:00:00.000Z'], // EDT
+    ['America/New_York', '2026-11-01T01:30', '2026-11-01T05:30:00.000Z'], // overlap: the earlier, EDT
+    ['America/New_York', '2026-11-01T03:00', '2026-11-01T08:00:00.000Z'], // EST, though 03:00Z is before the change (06:00Z)
+    ['America/New_York', '2026-11-01T10:00', '2026-11-01T15:00:00.000Z'], // EST
+    ['Australia/Sydney', '2026-04-04T20:00', '2026-04-04T09:00:00.000Z'], // AEDT, the evening before the overlap
+    ['Australia/Sydney', '2026-04-05T02:30', '2026-04-04T15:30:00.000Z'], // overlap: the earlier, AEDT (+11)
+    ['Australia/Sydney', '2026-10-04T02:30', '2026-10-03T16:30:00.000Z'], // gap: 03:30 AEDT
+    ['Australia/Sydney', '2026-10-04T10:00', '2026-10-03T23:00:00.000Z'], // AEDT
+    ['Australia/Lord_Howe', '2026-04-04T20:00', '2026-04-04T09:00:00.000Z'], // +11, the evening before
+    ['Australia/Lord_Howe', '2026-04-05T01:45', '2026-04-04T14:45:00.000Z'], // half-hour overlap: the earlier, +11
+    ['Australia/Lord_Howe', '2026-04-05T05:00', '2026-04-04T18:30:00.000Z'], // +10:30
+    ['Australia/Lord_Howe', '2026-10-03T20:00', '2026-10-03T09:30:00.000Z'], // +10:30, the evening before
+    ['Australia/Lord_Howe', '2026-10-04T02:15', '2026-10-03T15:45:00.000Z'], // half-hour gap: 02:45 at +11
+    ['Australia/Lord_Howe', '2026-10-04T05:00', '2026-10-03T18:00:00.000Z'], // +11
+  ])('%s %s (wall clock) is %s: a gap moves forward by its length, an overlap takes the earlier instant', (zone, local, instant) => {
+    expect(new Date(fromLocalEpoch(zone, Date.parse(`${local}Z`))).toISOString()).toBe(instant);
   });
 });
 

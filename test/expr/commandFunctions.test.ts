@@ -25,7 +25,16 @@ test('businessTimeBetween gives the working time between two instants as a durat
 
 test('a bad argument is an expression error naming the function, not a crash', () => {
   expect(() => feel('=businessDue("soon")')).toThrow(/soon/);
-  expect(() => feel('=businessTimeAdd("yesterday", "PT1H")')).toThrow(/businessTimeAdd start/);
+  expect(() => feel('=businessTimeAdd("yesterday", "PT1H")')).toThrow('invalid businessTimeAdd start "yesterday": expected an ISO 8601 date-time');
+  expect(() => feel('=businessTimeBetween("soon", "2026-11-27T16:00:00Z")')).toThrow('invalid businessTimeBetween from "soon": expected an ISO 8601 date-time');
+  expect(() => feel('=businessTimeBetween("2026-11-27T16:00:00Z", "later")')).toThrow('invalid businessTimeBetween to "later": expected an ISO 8601 date-time');
+});
+
+test('now(), today() and currentUser() take no argument: given one, the call fails as FEEL says (null)', () => {
+  expect(feel('=now()')).not.toBeNull();
+  expect(feel('=now(1)')).toBeNull();
+  expect(feel('=today(1)')).toBeNull();
+  expect(feel('=currentUser(1)')).toBeNull();
 });
 
 test('now() and today() are the command time, so a replay evaluates the same', () => {
@@ -52,6 +61,12 @@ describe('calendars by name', () => {
   test('an unknown calendar is an error that lists the known names; an inherited property is not a calendar', () => {
     expect(() => named('=businessDue("PT1H", "moon")')).toThrow('unknown calendar "moon": "24x7", "business", "weekend" (BUSINESS_CALENDARS)');
     expect(() => named('=businessDue("PT1H", "toString")')).toThrow(/unknown calendar "toString"/);
+  });
+
+  test('a calendar name is text: the number 1 is not the calendar named "1"', () => {
+    const digits = commandFunctions(defaultBusinessCalendar, FRIDAY_4PM, 'engine', EMPTY_DIRECTORY, { '1': weekend });
+    expect(evaluateExpression('=businessDue("PT1H", "1")', digits)).toBe('2026-11-28T10:00:00.000Z');
+    expect(() => evaluateExpression('=businessDue("PT1H", 1)', digits)).toThrow('unknown calendar 1: "24x7", "business", "1" (BUSINESS_CALENDARS)');
   });
 });
 

@@ -156,6 +156,12 @@ describe('a bad argument names the function and the argument', () => {
     ['slaUsed(c, "24x7")', { total: 1, budget: 'x', running: false }, 'slaUsed clock.budget must be a number of seconds, got "x"'],
     ['slaUsed(c, "24x7")', { total: 1, budget: 1, running: false, paused: 'x' }, 'slaUsed clock.paused must be a number of seconds, got "x"'],
     ['slaUsed(c, "24x7")', { total: 1, budget: 1, running: true }, 'slaUsed clock runs but has no startedAt'],
+    ['slaDue(60, "24x7", "soon")', {}, 'invalid slaDue from "soon": expected an ISO 8601 date-time'],
+    ['slaBetween("soon", "2026-11-27T16:00:00Z", "24x7")', {}, 'invalid slaBetween from "soon": expected an ISO 8601 date-time'],
+    ['slaBetween("2026-11-27T16:00:00Z", "soon", "24x7")', {}, 'invalid slaBetween to "soon": expected an ISO 8601 date-time'],
+    ['slaStart("PT1H", "soon")', {}, 'invalid slaStart from "soon": expected an ISO 8601 date-time'],
+    ['slaResume(c)', { total: 1, budget: 1, running: false, pausedAt: 'soon' }, 'invalid slaResume pausedAt "soon": expected an ISO 8601 date-time'],
+    ['slaSeconds("P1M")', {}, 'an SLA target is days, hours, minutes and seconds, not years or months: P1M'],
   ])('%s with %j: %s', (expr, c, message) => {
     expect(() => evaluateInline(`=${expr}`, clock(c))).toThrow(message);
   });
@@ -170,5 +176,12 @@ describe('a bad argument names the function and the argument', () => {
       running: true,
       paused: 0,
     });
+  });
+
+  test('a clock started without a start runs from now; resuming a running clock changes nothing; 24x7 time backwards is 0', () => {
+    expect(evaluateInline('=slaStart("PT1H")', fns())).toEqual({ total: 3600, budget: 3600, startedAt: '2026-11-27T16:00:00.000Z', running: true, paused: 0 });
+    const running = { total: 100, budget: 40, startedAt: '2026-11-27T15:00:00.000Z', running: true, paused: 7 };
+    expect(evaluateInline('=slaResume(c)', clock(running))).toEqual(running);
+    expect(evaluateInline('=slaBetween("2026-11-30T10:00:00Z", "2026-11-27T16:00:00Z", "24x7")', fns())).toBe(0);
   });
 });
