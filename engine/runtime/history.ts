@@ -9,15 +9,27 @@ import type { HistoryEvent } from '../store/types';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * JSON with every object's keys sorted (by UTF-16 code units, as `<` compares them) and undefined
+ * members left out, so the hash does not depend on how a store returns a document. Written with plain
+ * loops: every history event of every command goes through it.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    // the keys of one object are distinct: never equal
-    .sort(([a], [b]) => (a < b ? -1 : 1));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+    return out + ']';
+  }
+  const object = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(object).sort()) {
+    const member = object[key];
+    if (member === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(member);
+  }
+  return out + '}';
 }
 
 export function hashEvent(event: Omit<HistoryEvent, 'hash'>): string {
