@@ -87,6 +87,8 @@ test('canonical JSON sorts keys at every depth, drops undefined fields, keeps ar
   expect(canonicalJson(null)).toBe('null');
   expect(canonicalJson([2, 1])).toBe('[2,1]');
   expect(canonicalJson({ B: 1, a: 2, _: 3, '10': 4, '9': 5 })).toBe('{"10":4,"9":5,"B":1,"_":3,"a":2}');
+  expect(canonicalJson({ a: undefined, b: 1, c: undefined, d: [undefined, 2] })).toBe('{"b":1,"d":[null,2]}');
+  expect(canonicalJson({ only: undefined })).toBe('{}');
 });
 
 test('the hash does not depend on the order in which a store returns the keys of the data', () => {
