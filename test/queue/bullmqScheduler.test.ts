@@ -62,6 +62,52 @@ describe('BullmqScheduler specifics', () => {
     expect(stats.p99).toBeLessThan(2000);
   });
 
+  test('a timer due soon fires from the process that scheduled it while BullMQ hands out nothing; its job then finds it fired', async () => {
+    const harness = new TimerHarness(store);
+    await scheduler.start(harness.fire);
+    const queue = scheduler.timerQueue!;
+    await queue.pause(); // no worker takes a job: only this process's own timer can fire it
+    await harness.add(scheduler, 'soon', Date.now() + 100);
+    await until(() => harness.fired.size === 1, 5000, 'the timer fired locally');
+    expect(scheduler.stats().fired).toBe(1);
+    const job = (await queue.getJob(`soon@${harness.fired.get('soon')!.dueAt}`))!;
+    expect(await job.getState()).not.toBe('completed');
+    await queue.resume();
+    await until(async () => (await queue.getJob(job.id!))?.returnvalue === 'stale', 5000, 'the BullMQ job done as stale');
+    expect(harness.fired.get('soon')!.count).toBe(1);
+  });
+
+  test('a canceled timer, one due beyond the local window, and any with localWindowMs 0 wait for BullMQ', async () => {
+    const harness = new TimerHarness(store);
+    await scheduler.stop();
+    scheduler = new BullmqScheduler({ redisUrl: REDIS_URL, store, prefix, syncMs: 60_000, localWindowMs: 300 });
+    await scheduler.start(harness.fire);
+    const queue = scheduler.timerQueue!;
+    await queue.pause();
+    const now = Date.now();
+    await harness.add(scheduler, 'canceled', now + 100);
+    expect(scheduler.stats().local).toBe(1);
+    await harness.cancel(scheduler, 'canceled');
+    expect(scheduler.stats().local).toBe(0);
+    await harness.add(scheduler, 'beyond', now + 400);
+    expect(scheduler.stats().local).toBe(0);
+    const bullmqOnly = new BullmqScheduler({ redisUrl: REDIS_URL, store, prefix: `${prefix}-b`, syncMs: 60_000, localWindowMs: 0 });
+    await bullmqOnly.start(harness.fire);
+    try {
+      await bullmqOnly.timerQueue!.pause();
+      await harness.add(bullmqOnly, 'bullmq-only', now + 100);
+      await new Promise((r) => setTimeout(r, 900));
+      expect([...harness.fired.keys()]).toEqual([]);
+      await queue.resume();
+      await bullmqOnly.timerQueue!.resume();
+      await until(() => harness.fired.size === 2, 5000, 'both fired by BullMQ');
+      expect([...harness.fired.keys()].sort()).toEqual(['beyond', 'bullmq-only']);
+    } finally {
+      await bullmqOnly.stop();
+      await obliterate(`${prefix}-b`);
+    }
+  });
+
   test('createScheduler picks BullMQ with a Redis URL and the embedded scheduler without', async () => {
     expect(createScheduler({ store, redisUrl: REDIS_URL })).toBeInstanceOf(BullmqScheduler);
     expect(createScheduler({ store })).toBeInstanceOf(EmbeddedScheduler);
