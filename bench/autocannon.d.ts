@@ -33,5 +33,7 @@ declare module 'autocannon' {
     }
   }
   function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  /** With a callback: the running instance, which emits `response` for every answer. */
+  function autocannon(options: autocannon.Options, done: (err: Error | null, result: autocannon.Result) => void): import('node:events').EventEmitter;
   export = autocannon;
 }
