@@ -8,7 +8,8 @@
  *       reused by every instance, `sourceContext`).
  * Per instance both engines do the same work: start with `priority`, complete the service task (a job
  * in ProcessDesk, a service implementation answering at once in bpmn-engine), complete the three user
- * tasks (completeTask / `api.signal()` on the wait) and reach the end.
+ * tasks (completeTask / `api.signal()` on the wait) and reach the end. Then (a2) and (c2): the durable store
+ * and bpmn-engine with many clients driving instances at once (concurrent commands share commits).
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -110,6 +111,57 @@ async function runProcessDesk(kind: 'durable' | 'memory', n: number, warmup: num
     await engine.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One of many clients driving instances at once: its start, one classify job of any instance (the
+ * jobs of all clients are worked by all of them), then its own instance's tasks until it ends.
+ */
+async function driveProcessDeskShared(engine: Engine, i: number): Promise<void> {
+  const instance = await engine.startInstance({ processId: PROCESS_ID, variables: { priority: priorityOf(i) } });
+  for (const job of await engine.activateJobs({ type: 'classify', worker: 'bench', maxJobs: 1, lockMs: 60_000 })) {
+    await engine.completeJob(job.key, { category: 'network' }, 'bench');
+  }
+  for (;;) {
+    const page = await engine.listTasks({ instanceId: instance.id, state: 'created' });
+    for (const task of page.items) await engine.completeTask(task.id, {}, 'bench');
+    if (page.items.length) continue;
+    if ((await engine.getInstance(instance.id)).state === 'completed') return;
+    await new Promise((r) => setImmediate(r)); // its job is in another client's hands
+  }
+}
+
+/** `n` instances driven by `clients` at once, on the durable store: concurrent commands share commits. */
+async function runProcessDeskConcurrent(clients: number, n: number, warmup: number): Promise<RunStats> {
+  const dir = tempDir('throughput-concurrent');
+  const engine = await new Engine({ store: openStore({ dataDir: dir, ...storeSettings() }) }).start();
+  try {
+    await engine.deploy([fixture(FILE)]);
+    for (let i = 0; i < warmup; i++) await driveProcessDesk(engine, i);
+    return await pool(clients, n, (i) => driveProcessDeskShared(engine, i));
+  } finally {
+    await engine.idle();
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `drive` for 0..n-1 with `clients` at a time; per-instance latencies and the rate. */
+async function pool(clients: number, n: number, drive: (i: number) => Promise<void>): Promise<RunStats> {
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < n) {
+        const i = next++;
+        const t = now();
+        await drive(i);
+        latencies.push(msSince(t));
+      }
+    }),
+  );
+  return stats(latencies, msSince(t0));
 }
 
 // ---- bpmn-engine ----------------------------------------------------------------------------------
@@ -245,6 +297,16 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
       ctx.log(`run ${r}/${runs} ${which.padEnd(10)} ${s.perSecond} inst/s  p50 ${s.p50} ms  p99 ${s.p99} ms`);
     }
   }
+  const clients = pick(ctx.mode, { full: 50, quick: 50, smoke: 2 });
+  const concurrent = { durable: [] as RunStats[], bpmnEngine: [] as RunStats[] };
+  for (let r = 1; r <= runs; r++) {
+    concurrent.durable.push(await runProcessDeskConcurrent(clients, n * 2, warmup));
+    for (let i = 0; i < warmup; i++) await driveBpmnEngine(setup, i);
+    concurrent.bpmnEngine.push(await pool(clients, n * 2, (i) => driveBpmnEngine(setup, i)));
+    ctx.log(`run ${r}/${runs} ${clients} clients: durable ${concurrent.durable.at(-1)!.perSecond} inst/s, bpmn-engine ${concurrent.bpmnEngine.at(-1)!.perSecond} inst/s`);
+  }
+  const a2 = summarize(concurrent.durable);
+  const c2 = summarize(concurrent.bpmnEngine);
   const a = summarize(results.durable);
   const b = summarize(results.memory);
   const c = summarize(results.bpmnEngine);
@@ -267,6 +329,9 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
       { section, metric: '(c) per-instance latency p99', value: c.p99, unit: 'ms' },
       { section, metric: 'ratio a/c', value: ratioA, unit: 'x', target: '>= 15' },
       { section, metric: 'ratio b/c', value: ratioB, unit: 'x' },
+      { section, metric: `(a2) ProcessDesk durable store, ${clients} clients`, value: a2.perSecond, unit: 'inst/s' },
+      { section, metric: `(c2) bpmn-engine in memory, ${clients} clients`, value: c2.perSecond, unit: 'inst/s' },
+      { section, metric: 'ratio a2/c2', value: round(a2.perSecond / c2.perSecond, 3), unit: 'x' },
       { section, metric: '(a) commands per instance', value: a.commandsPerInstance ?? 0, unit: '' },
       { section, metric: '(a) commits per instance', value: a.commitsPerInstance ?? 0, unit: '' },
       { section, metric: '(a) commit per command (SQLite + fsync)', value: a.commitUsPerCommand ?? 0, unit: 'µs' },
@@ -275,6 +340,17 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
       { section, metric: `one command with ${tokens} active tokens, median`, value: many.completeMs, unit: 'ms', target: '< 5' },
       { section, metric: `start of an instance with ${tokens} tokens (settled)`, value: many.startMs, unit: 'ms' },
     ],
-    details: { instancesPerRun: n, runs, warmup, durable: a, memory: b, bpmnEngine: c, ratioAC: ratioA, ratioBC: ratioB, manyTokens: { tokens, ...many } },
+    details: {
+      instancesPerRun: n,
+      runs,
+      warmup,
+      durable: a,
+      memory: b,
+      bpmnEngine: c,
+      concurrent: { clients, instancesPerRun: n * 2, durable: a2, bpmnEngine: c2 },
+      ratioAC: ratioA,
+      ratioBC: ratioB,
+      manyTokens: { tokens, ...many },
+    },
   };
 }
