@@ -216,6 +216,7 @@ describe('validateCalendar', () => {
     [{ workingHours: { start: '09:00', end: '17:00x' } }, `workingHours.end "17:00x" is not a time 'HH:mm' between 00:00 and 24:00`],
     [{ holidays: ['x2026-12-25'] }, `holiday "x2026-12-25" is not a valid 'YYYY-MM-DD' date`],
     [{ holidays: ['2026-12-25x'] }, `holiday "2026-12-25x" is not a valid 'YYYY-MM-DD' date`],
+    [{ holidays: [['2026-12-25']] }, `holiday ["2026-12-25"] is not a valid 'YYYY-MM-DD' date`], // a list, though its text is a date
   ])('%p is refused: %s', (input, message) => {
     expect(() => validateCalendar(input)).toThrow(new Error(`business calendar: ${message}`));
   });
@@ -278,6 +279,22 @@ describe('zone helpers', () => {
   ])('%s %s (wall clock) is %s: a gap moves forward by its length, an overlap takes the earlier instant', (zone, local, instant) => {
     expect(new Date(fromLocalEpoch(zone, Date.parse(`${local}Z`))).toISOString()).toBe(instant);
   });
+
+  it('an empty zone name is refused like an unknown one, never taken as UTC', () => {
+    for (const zone of ['', 'Mars/Olympus']) {
+      expect(() => toLocalEpoch(zone, 0)).toThrow(RangeError);
+      expect(() => fromLocalEpoch(zone, 0)).toThrow(RangeError);
+    }
+  });
+
+  it('the default calendar (UTC, no holidays) counts business time up to the first and the last instant a Date can hold', () => {
+    const first = -8.64e15; // Tuesday -271821-04-20 00:00Z
+    const last = 8.64e15; // Saturday +275760-09-13 00:00Z
+    expect(businessTimeBetween(cal, first, first + 24 * H)).toBe(8 * H);
+    expect(addBusinessTime(cal, first, 8 * H)).toBe(first + 17 * H);
+    expect(businessTimeBetween(cal, last - 7 * 24 * H, last)).toBe(40 * H);
+    expect(addBusinessTime(cal, last - 7 * 24 * H, 40 * H)).toBe(last - 7 * H);
+  });
 });
 
 describe('what the engine relies on besides', () => {
@@ -295,6 +312,22 @@ describe('what the engine relies on besides', () => {
     const bc = Date.UTC(-100, 5, 1, 12); // 101 BC, local mean time of Berlin (+00:53:28)
     expect(toLocalEpoch('Europe/Berlin', bc)).toBe(bc + 53 * M + 28_000);
     expect(fromLocalEpoch('Europe/Berlin', bc + 53 * M + 28_000)).toBe(bc);
+  });
+
+  it('a calendar may carry fields of its own (a name): only its four fields are checked', () => {
+    const named = { ...cal, name: 'support' } as BusinessCalendarConfig;
+    expect(addBusinessTime(named, utc(2026, 1, 5, 16), 2 * H)).toBe(utc(2026, 1, 6, 10));
+    expect(businessTimeBetween(named, utc(2026, 1, 5, 0), utc(2026, 1, 12, 0))).toBe(40 * H);
+  });
+
+  it('a day whose start a DST gap moves past its end has no working time, never a negative one', () => {
+    // 02:30-03:15 Berlin. On 2026-03-29 02:30 is in the gap and becomes 03:30 CEST, after 03:15 CEST.
+    const c: BusinessCalendarConfig = { ...berlinNight, workingHours: { start: '02:30', end: '03:15' } };
+    const saturdayEnd = utc(2026, 3, 28, 2, 15); // 03:15 CET
+    expect(businessTimeBetween(c, utc(2026, 3, 29, 0), utc(2026, 3, 30, 0))).toBe(0);
+    // 15 minutes from Saturday's end: Monday 02:30-02:45 CEST (00:30Z-00:45Z).
+    expect(addBusinessTime(c, saturdayEnd, 15 * M)).toBe(utc(2026, 3, 30, 0, 45));
+    expect(businessTimeBetween(c, saturdayEnd, utc(2026, 3, 30, 0, 45))).toBe(15 * M);
   });
 
   it('refusals of bad instants, amounts and calendars say what was wrong', () => {

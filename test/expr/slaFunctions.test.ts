@@ -147,6 +147,8 @@ describe('a bad argument names the function and the argument', () => {
     ['slaStageOf("x", 100)', {}, 'slaStageOf used must be a number of seconds, got "x"'],
     ['slaStageOf(1, "x")', {}, 'slaStageOf total must be a number of seconds, got "x"'],
     ['slaStageMin("late", "ok")', {}, 'slaStageMin: a stage is "ok", "warning" or "breached", got "late"'],
+    ['slaStageMin("ok", "late")', {}, 'slaStageMin: a stage is "ok", "warning" or "breached", got "late"'],
+    ['slaStageMax("late", "ok")', {}, 'slaStageMax: a stage is "ok", "warning" or "breached", got "late"'],
     ['slaStageMax("ok", "late")', {}, 'slaStageMax: a stage is "ok", "warning" or "breached", got "late"'],
     ['slaUsed(1, "24x7")', {}, 'slaUsed clock must be an SLA clock {total, budget, startedAt, running}, got 1'],
     ['slaPause(null, "24x7")', {}, 'slaPause clock must be an SLA clock {total, budget, startedAt, running}, got null'],
