@@ -81,8 +81,9 @@
  *
  * | public             | POST /api/session (a token -> session cookie), GET (who it is), DELETE (sign out) | anyone |
  *
- * Tokens: `Authorization: Bearer <token>` (also `Basic <user:password>`, see authenticateHeader), or the session cookie a token was traded for (POST
- * /api/session, api/sessions.ts): a cookie-authenticated request that changes something needs the header
+ * Tokens: `Authorization: Bearer <token>` (also `Basic <user:password>`, see parseAuthorization), or the session cookie a token was traded for (POST
+ * /api/session, api/sessions.ts). A request that sends an `Authorization` header is judged by it alone: a malformed
+ * one is a 401 naming the problem, its cookie is not looked at. A cookie-authenticated request that changes something needs the header
  * `X-ProcessDesk-CSRF: 1` (403 otherwise, nothing done); the session's token is authenticated again on
  * every request, so it never outlives its token.
  * - Demo mode (asked for with DEMO=on or --demo, as `npm start` does; never with AUTH_CONFIG or
@@ -229,6 +230,36 @@ function oidcVerifier(oidc: OidcConfig): JwtVerifier {
   return async (token) => (await jwtVerify(token, await keys(), { issuer: oidc.issuer, audience: oidc.audience })).payload;
 }
 
+/** What an `Authorization` header says (parseAuthorization). */
+type Credentials =
+  | { scheme: 'bearer'; token: string }
+  | { scheme: 'basic'; user: string; password: string }
+  /** `problem`: the 401's message, naming what is wrong (never the header's content: it may hold a secret). */
+  | { scheme: 'malformed'; problem: string };
+
+/**
+ * What an `Authorization` header says: `Bearer <token>` (one token), `Basic <base64 of user:password>`
+ * (at most 2000 base64 characters; a user name that is not empty; split at the first colon, so the
+ * password may hold colons), either scheme in any case; or malformed, with the problem. Undefined: no header.
+ */
+export function parseAuthorization(header: string | undefined): Credentials | undefined {
+  if (!header) return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return { scheme: 'bearer', token: bearer[1] };
+  const basic = /^Basic\s+([A-Za-z0-9+/=]{1,2000})\s*$/i.exec(header);
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) return { scheme: 'basic', user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  const expected = /^Bearer(\s|$)/i.test(header)
+    ? 'Bearer takes one token: Bearer <token>'
+    : /^Basic(\s|$)/i.test(header)
+      ? 'Basic takes the base64 of <user>:<password> (a user name, a colon, the password; at most 2000 base64 characters)'
+      : 'expected Bearer <token> or Basic <base64 of user:password>';
+  return { scheme: 'malformed', problem: `malformed Authorization header: ${expected}` };
+}
+
 export class Authenticator {
   private readonly users: ConfiguredUser[];
   private readonly verifyJwt?: JwtVerifier;
@@ -293,16 +324,16 @@ export class Authenticator {
     return (await verifyPassword(password, user.passwordHash)) ? copyOf(user.principal) : undefined;
   }
 
-  /** The caller of an `Authorization` header: `Bearer <token>` or `Basic <base64 user:password>`. */
+  /** The caller of an `Authorization` header: `Bearer <token>` or `Basic <base64 user:password>` (parseAuthorization). */
   async authenticateHeader(header: string | undefined): Promise<Principal | undefined> {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (bearer) return this.authenticate(bearer[1]);
-    const basic = /^Basic\s+([A-Za-z0-9+/=]{1,2000})\s*$/i.exec(header ?? '');
-    if (!basic) return undefined;
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 1) return undefined;
-    return this.authenticateBasic(decoded.slice(0, colon), decoded.slice(colon + 1));
+    const credentials = parseAuthorization(header);
+    return credentials ? this.authenticateCredentials(credentials) : undefined;
+  }
+
+  private async authenticateCredentials(credentials: Credentials): Promise<Principal | undefined> {
+    if (credentials.scheme === 'bearer') return this.authenticate(credentials.token);
+    if (credentials.scheme === 'basic') return this.authenticateBasic(credentials.user, credentials.password);
+    return undefined;
   }
 
   /** The caller of a session cookie and when the session ends: its token authenticated again; a refused token ends the session. */
@@ -318,27 +349,30 @@ export class Authenticator {
   }
 
   /**
-   * The one authorization middleware: authenticates the bearer token or else the session cookie (401),
-   * refuses a cookie-authenticated change without the CSRF header (403), and checks the caller's roles
-   * against PERMISSIONS (403). `public` routes need no token.
+   * The one authorization middleware: authenticates the `Authorization` header or else the session cookie
+   * (401), refuses a cookie-authenticated change without the CSRF header (403), and checks the caller's
+   * roles against PERMISSIONS (403). `public` routes need no token. A request that sends an
+   * `Authorization` header is judged by it alone: a malformed one is a 401 naming the problem, never a
+   * fall-back to the cookie.
    */
   requireRole(permission: Permission): RequestHandler {
     return async (req, res, next) => {
       if (permission === 'public') return next();
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      // HTTP Basic (AUTH_CONFIG users with a passwordHash; demo users) signs in here as on /v2
-      const basic = !match && /^Basic\s/i.test(req.get('authorization') ?? '');
-      const sessionId = match || basic ? undefined : sessionIdOf(req);
-      const principal = match || basic ? await this.authenticateHeader(req.get('authorization')) : sessionId ? await this.sessionCaller(sessionId) : undefined;
+      const credentials = parseAuthorization(req.get('authorization'));
+      const sessionId = credentials ? undefined : sessionIdOf(req);
+      const principal = credentials ? await this.authenticateCredentials(credentials) : sessionId ? await this.sessionCaller(sessionId) : undefined;
       if (!principal) {
         res.set('WWW-Authenticate', 'Bearer');
-        const why = match
-          ? 'invalid or expired bearer token'
-          : basic
-            ? 'wrong user name or password'
-            : sessionId
-              ? 'the session ended (signed out or expired): sign in again'
-              : 'missing bearer token (Authorization: Bearer <token>) or session';
+        const why =
+          credentials?.scheme === 'malformed'
+            ? credentials.problem
+            : credentials?.scheme === 'bearer'
+              ? 'invalid or expired bearer token'
+              : credentials
+                ? 'wrong user name or password'
+                : sessionId
+                  ? 'the session ended (signed out or expired): sign in again'
+                  : 'missing bearer token (Authorization: Bearer <token>) or session';
         return next(unauthorized(why));
       }
       if (sessionId && !passesCsrfCheck(req)) {

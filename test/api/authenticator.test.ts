@@ -1,7 +1,8 @@
 /**
  * api/auth.ts on its own, fast (no engine, no API server): the role check against the hand-written
  * POLICY (test/api/policy.ts), the users file and each of its refusals, demo/configured/OIDC tokens,
- * HTTP Basic, session callers, and requireRole's exact 401/403 answers on a tiny express app.
+ * HTTP Basic, the Authorization header's forms (parseAuthorization), session callers, and requireRole's
+ * exact 401/403 answers on a tiny express app (a malformed header is a 401 of its own, never the cookie).
  * auth.test.ts checks the same rules through the whole HTTP API (slow); this file exists beside it so
  * that mutation testing of api/auth.ts can run on fast tests alone.
  */
@@ -14,7 +15,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Response } from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import request from 'supertest';
-import { Authenticator, DEMO_USERS, isAllowed, PERMISSIONS, principalOf, readUsersFile, ROLES, type Permission, type Role } from '../../api/auth';
+import { Authenticator, DEMO_USERS, isAllowed, parseAuthorization, PERMISSIONS, principalOf, readUsersFile, ROLES, type Permission, type Role } from '../../api/auth';
 import { errorHandler } from '../../api/errors';
 import { OPERATIONS, type OperationId } from '../../api/operations';
 import { hashPassword } from '../../api/passwords';
@@ -75,6 +76,13 @@ const errorOf = (fn: () => unknown): Error | undefined => {
     return err as Error;
   }
   return undefined;
+};
+
+/** The 401 messages of a malformed Authorization header: Bearer, Basic, any other. */
+const MALFORMED = {
+  bearer: 'malformed Authorization header: Bearer takes one token: Bearer <token>',
+  basic: 'malformed Authorization header: Basic takes the base64 of <user>:<password> (a user name, a colon, the password; at most 2000 base64 characters)',
+  other: 'malformed Authorization header: expected Bearer <token> or Basic <base64 of user:password>',
 };
 
 describe('PERMISSIONS and isAllowed', () => {
@@ -247,6 +255,45 @@ describe('Authenticator', () => {
     for (const [user, password] of pairs('pw:~~~???X z:~~~???x dana:dana-1 nobody:~~~???x alice:demo-alice')) expect(await prod.authenticateBasic(user, password)).toBeUndefined();
   });
 
+  test('parseAuthorization: one bearer token, or Basic user:password split at the first colon; malformed, with the problem; no header', () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const bearer = (token: string) => ({ scheme: 'bearer', token });
+    const basicOf = (user: string, password: string) => ({ scheme: 'basic', user, password });
+    const malformed = (problem: keyof typeof MALFORMED) => ({ scheme: 'malformed', problem: MALFORMED[problem] });
+    const cases: [string | undefined, unknown][] = [
+      [undefined, undefined],
+      ['', undefined],
+      ['Bearer tok', bearer('tok')],
+      ['bearer tok', bearer('tok')],
+      ['BEARER   t.o-k  \t ', bearer('t.o-k')],
+      ['Bearer\ttok', bearer('tok')],
+      ['Bearer', malformed('bearer')],
+      ['Bearer   ', malformed('bearer')],
+      ['Bearer tok x', malformed('bearer')],
+      ['bearer\ttok x', malformed('bearer')],
+      ['Bearertok', malformed('other')],
+      ['XBearer tok', malformed('other')],
+      [' Bearer tok', malformed('other')],
+      [`Basic ${b64('u:pw')}`, basicOf('u', 'pw')],
+      [`basic   ${b64('u:pw')} \t `, basicOf('u', 'pw')],
+      [`BASIC\t${b64('z:p:a:ss')}`, basicOf('z', 'p:a:ss')],
+      [`Basic ${b64('u:')}`, basicOf('u', '')],
+      [`Basic ${b64('ab:c')}`, basicOf('ab', 'c')],
+      [`Basic ${b64(':pw')}`, malformed('basic')],
+      [`Basic ${b64('abc')}`, malformed('basic')],
+      ['Basic', malformed('basic')],
+      ['Basic ', malformed('basic')],
+      ['Basic !!!', malformed('basic')],
+      [`Basic ${b64('u:pw')} x`, malformed('basic')],
+      [`Basic ${'QQ'.repeat(1001)}`, malformed('basic')],
+      ['Basicx dTpwdw==', malformed('other')],
+      [`X${basic('u:pw')}`, malformed('other')],
+      ['Token tok', malformed('other')],
+      ['demo-alice', malformed('other')],
+    ];
+    for (const [header, expected] of cases) expect([header, parseAuthorization(header)]).toStrictEqual([header, expected]);
+  });
+
   test('authenticateHeader: Bearer or Basic, nothing else', async () => {
     const id = async (header: string | undefined, auth = demo) => (await auth.authenticateHeader(header))?.id;
     for (const h of ['Bearer demo-alice', 'bearer demo-alice', 'BEARER   demo-alice \t ', basic('alice:demo-alice'), `basic  ${basic('alice:demo-alice').slice(6)}  `])
@@ -415,15 +462,36 @@ describe('requireRole', () => {
 
   test('401 with the reason and WWW-Authenticate: Bearer', async () => {
     expectError(await request(app).get('/tasks.read').set('Authorization', 'Bearer nope'), 401, 'invalid or expired bearer token');
-    for (const h of [basic('alice:wrong'), basic('mallory:demo-mallory'), 'Basic !!!', 'Basic alice']) {
+    for (const h of [basic('alice:wrong'), basic('mallory:demo-mallory')]) {
       expectError(await request(app).get('/tasks.read').set('Authorization', h), 401, 'wrong user name or password');
     }
     expectError(await request(app).get('/tasks.read').set('Cookie', `${SESSION_COOKIE}=gone`), 401, 'the session ended (signed out or expired): sign in again');
-    const missing = 'missing bearer token (Authorization: Bearer <token>) or session';
-    expectError(await request(app).get('/tasks.read'), 401, missing);
-    for (const h of ['Token demo-alice', 'XBearer demo-alice', 'Bearer demo-alice x', `X${basic('alice:demo-alice')}`, 'Basic']) {
-      expectError(await request(app).get('/tasks.read').set('Authorization', h), 401, missing);
+    expectError(await request(app).get('/tasks.read'), 401, 'missing bearer token (Authorization: Bearer <token>) or session');
+  });
+
+  test('a malformed Authorization header: 401 naming its problem, even beside a live session cookie, which stays live', async () => {
+    const cases: [string, string][] = [
+      ['Bearer demo-alice x', MALFORMED.bearer],
+      ['Bearer', MALFORMED.bearer],
+      ['Basic', MALFORMED.basic],
+      ['Basic !!!', MALFORMED.basic],
+      ['Basic alice', MALFORMED.basic],
+      [basic(':demo-alice'), MALFORMED.basic],
+      ['Token demo-alice', MALFORMED.other],
+      ['XBearer demo-alice', MALFORMED.other],
+      [`X${basic('alice:demo-alice')}`, MALFORMED.other],
+    ];
+    for (const [h, message] of cases) {
+      expectError(await request(app).get('/tasks.read').set('Authorization', h), 401, message);
+      expectError(await request(app).get('/tasks.read').set('Authorization', h).set('Cookie', cookie), 401, message);
+      expectError(await request(app).post('/tasks.work').set('Authorization', h).set('Cookie', cookie).set('X-ProcessDesk-CSRF', '1'), 401, message);
     }
+    expectOk(await request(app).get('/tasks.read').set('Cookie', cookie), 'alice');
+  });
+
+  test('an empty Authorization header is no header: the session cookie signs in', async () => {
+    expectOk(await request(app).get('/tasks.read').set('Authorization', '').set('Cookie', cookie), 'alice');
+    expectError(await request(app).get('/tasks.read').set('Authorization', ''), 401, 'missing bearer token (Authorization: Bearer <token>) or session');
   });
 
   test('403 names the caller, their roles and the permission', async () => {

@@ -62,7 +62,13 @@ export const MUTATION_MODULES: MutationModule[] = [
     // Not auth.test.ts (the role matrix through the whole HTTP API, 19 s): the permission table's
     // mutants are static, so each would run every test of the module; authenticator.test.ts checks the
     // same table against the same hand-written policy in milliseconds.
-    tests: ['test/api/authenticator.test.ts', 'test/security/accessRules.test.ts', 'test/security/access.test.ts', 'test/security/ownership.test.ts'],
+    tests: [
+      'test/api/authenticator.test.ts',
+      'test/security/accessRules.test.ts',
+      'test/security/access.test.ts',
+      'test/security/ownership.test.ts',
+      'test/security/ownershipRules.test.ts',
+    ],
   },
   {
     name: 'segregation',
