@@ -80,11 +80,12 @@ export function endLongPolls(app: express.Express): void {
 export function createApp(engine: Engine, config: ApiConfig): express.Express {
   const app = express();
   const metrics = new ApiMetrics().watch(engine);
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
   const context: ApiContext = {
     engine,
     config,
     metrics,
-    auth: new Authenticator(config, new SessionStore(config.sessionTtlMs, config.maxSessions)),
+    auth: new Authenticator(config, new SessionStore(config.sessionTtlMs, config.maxSessions), { log: (message) => logger.warn(message) }),
     idempotency: new IdempotencyStore(config.idempotencyTtlMs, config.idempotencyMaxEntries),
     schedules: new ScheduleGate(),
   };
@@ -97,7 +98,7 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
     pinoHttp({
-      logger: pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] }),
+      logger,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

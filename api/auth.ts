@@ -213,19 +213,54 @@ export function readUsersFile(file: string): ConfiguredUser[] {
 
 type JwtVerifier = (token: string) => Promise<JWTPayload>;
 
-function oidcVerifier(oidc: OidcConfig): JwtVerifier {
+/** What an Authenticator reports and the time it goes by (tests). */
+export interface AuthenticatorOptions {
+  /** Problems an operator must see (an OIDC issuer that does not answer); default: none. */
+  log?: (message: string) => void;
+  clock?: () => number;
+}
+
+/**
+ * A failed OIDC discovery is not tried again for this long: while the issuer is down, a burst of bearer
+ * JWTs (anyone can send them) asks it once, not once per token.
+ */
+export const OIDC_DISCOVERY_RETRY_MS = 30_000;
+/** An issuer that does not answer within this long has failed (the request waiting on it gets its 401). */
+const OIDC_DISCOVERY_TIMEOUT_MS = 5_000;
+
+function oidcVerifier(oidc: OidcConfig, options: AuthenticatorOptions): JwtVerifier {
+  const clock = options.clock ?? Date.now;
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-  const keys = async (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
-    if (jwks) return jwks;
+  let pending: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let failed: { at: number; err: unknown } | undefined;
+  const discover = async (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
     let uri = oidc.jwksUri;
     if (!uri) {
-      const res = await fetch(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+      const res = await fetch(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(OIDC_DISCOVERY_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`OIDC discovery failed: ${res.status}`);
       uri = ((await res.json()) as { jwks_uri?: string }).jwks_uri;
       if (!uri) throw new Error('OIDC discovery document has no jwks_uri');
     }
-    jwks = createRemoteJWKSet(new URL(uri));
-    return jwks;
+    return createRemoteJWKSet(new URL(uri));
+  };
+  const keys = (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
+    if (jwks) return Promise.resolve(jwks);
+    if (failed && clock() - failed.at < OIDC_DISCOVERY_RETRY_MS) return Promise.reject(failed.err);
+    pending ??= discover().then(
+      (found) => {
+        pending = undefined;
+        failed = undefined;
+        return (jwks = found);
+      },
+      (err: unknown) => {
+        pending = undefined;
+        failed = { at: clock(), err };
+        const why = err instanceof Error ? err.message : String(err);
+        options.log?.(`${why} (issuer ${oidc.issuer}): bearer JWTs are refused; asked again in ${OIDC_DISCOVERY_RETRY_MS / 1000} s at the earliest`);
+        throw err;
+      },
+    );
+    return pending;
   };
   return async (token) => (await jwtVerify(token, await keys(), { issuer: oidc.issuer, audience: oidc.audience })).payload;
 }
@@ -268,9 +303,10 @@ export class Authenticator {
     private readonly config: Pick<ApiConfig, 'demo' | 'authConfigFile' | 'oidc'>,
     /** Browser sessions (api/sessions.ts); without them only bearer tokens authenticate. */
     readonly sessions?: SessionStore,
+    options: AuthenticatorOptions = {},
   ) {
     this.users = config.authConfigFile ? readUsersFile(config.authConfigFile) : [];
-    if (config.oidc) this.verifyJwt = oidcVerifier(config.oidc);
+    if (config.oidc) this.verifyJwt = oidcVerifier(config.oidc, options);
   }
 
   /** Demo tokens work only in demo mode, and never beside configured users (whatever built the config). */

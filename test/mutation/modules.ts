@@ -64,6 +64,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     // same table against the same hand-written policy in milliseconds.
     tests: [
       'test/api/authenticator.test.ts',
+      'test/api/authenticatorOidc.test.ts',
       'test/security/accessRules.test.ts',
       'test/security/access.test.ts',
       'test/security/ownership.test.ts',
