@@ -178,12 +178,21 @@ test('task candidates follow every rewrite of their task: state, creation time a
     { task_id: 't1', kind: 'g', name: 'desk', state: 'created', created_at: T0 },
     { task_id: 't1', kind: 'g', name: 'ops', state: 'created', created_at: T0 },
   ]);
+  // new candidate users alone replace the old users too
+  const reassigned = { ...regrouped, candidateUsers: ['erin'] };
+  await store.commit(f.nextBatch(inst, 3, [f.event('i1', 4)], { tasks: { upsert: [reassigned] } }));
+  expect(rows()).toEqual([
+    { task_id: 't1', kind: 'g', name: 'desk', state: 'created', created_at: T0 },
+    { task_id: 't1', kind: 'g', name: 'ops', state: 'created', created_at: T0 },
+    { task_id: 't1', kind: 'u', name: 'erin', state: 'created', created_at: T0 },
+  ]);
   // completing it (same candidates) moves their state; a new creation time moves theirs
-  await store.commit(f.nextBatch(inst, 3, [f.event('i1', 4)], { tasks: { upsert: [{ ...regrouped, state: 'completed' }] } }));
-  await store.commit(f.nextBatch(inst, 4, [f.event('i1', 5)], { tasks: { upsert: [{ ...regrouped, state: 'completed', createdAt: T0 + 9 }] } }));
+  await store.commit(f.nextBatch(inst, 4, [f.event('i1', 5)], { tasks: { upsert: [{ ...reassigned, state: 'completed' }] } }));
+  await store.commit(f.nextBatch(inst, 5, [f.event('i1', 6)], { tasks: { upsert: [{ ...reassigned, state: 'completed', createdAt: T0 + 9 }] } }));
   expect(rows()).toEqual([
     { task_id: 't1', kind: 'g', name: 'desk', state: 'completed', created_at: T0 + 9 },
     { task_id: 't1', kind: 'g', name: 'ops', state: 'completed', created_at: T0 + 9 },
+    { task_id: 't1', kind: 'u', name: 'erin', state: 'completed', created_at: T0 + 9 },
   ]);
   expect((await store.listTasks({ candidateGroup: 'desk', state: 'completed' })).items.map((t) => t.id)).toEqual(['t1']);
   expect((await store.listTasks({ candidateGroup: 'cab' })).items).toEqual([]);
