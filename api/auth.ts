@@ -218,6 +218,8 @@ export interface AuthenticatorOptions {
   /** Problems an operator must see (an OIDC issuer that does not answer); default: none. */
   log?: (message: string) => void;
   clock?: () => number;
+  /** An OIDC issuer that does not answer discovery within this long has failed (default 5000 ms). */
+  discoveryTimeoutMs?: number;
 }
 
 /**
@@ -225,8 +227,6 @@ export interface AuthenticatorOptions {
  * JWTs (anyone can send them) asks it once, not once per token.
  */
 export const OIDC_DISCOVERY_RETRY_MS = 30_000;
-/** An issuer that does not answer within this long has failed (the request waiting on it gets its 401). */
-const OIDC_DISCOVERY_TIMEOUT_MS = 5_000;
 
 function oidcVerifier(oidc: OidcConfig, options: AuthenticatorOptions): JwtVerifier {
   const clock = options.clock ?? Date.now;
@@ -236,7 +236,14 @@ function oidcVerifier(oidc: OidcConfig, options: AuthenticatorOptions): JwtVerif
   const discover = async (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
     let uri = oidc.jwksUri;
     if (!uri) {
-      const res = await fetch(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(OIDC_DISCOVERY_TIMEOUT_MS) });
+      const timeoutMs = options.discoveryTimeoutMs ?? 5_000;
+      const res = await fetch(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(timeoutMs) }).catch((err: unknown) => {
+        const { name, cause } = (err ?? {}) as { name?: string; cause?: { code?: string; message?: string } };
+        throw new Error(
+          name === 'TimeoutError' ? `OIDC discovery did not answer within ${timeoutMs} ms` : `OIDC discovery failed: ${cause?.code ?? cause?.message ?? String(err)}`,
+          { cause: err },
+        );
+      });
       if (!res.ok) throw new Error(`OIDC discovery failed: ${res.status}`);
       uri = ((await res.json()) as { jwks_uri?: string }).jwks_uri;
       if (!uri) throw new Error('OIDC discovery document has no jwks_uri');

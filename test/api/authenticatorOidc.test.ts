@@ -45,6 +45,8 @@ describe('OIDC JWTs', () => {
       if (req.url === '/a/.well-known/openid-configuration') res.end(JSON.stringify(discovery));
       else if (req.url === '/flaky/.well-known/openid-configuration' && flakyUp) res.end(JSON.stringify(discovery));
       else if (req.url === '/flaky/.well-known/openid-configuration') res.writeHead(503).end();
+      else if (req.url === '/hang/.well-known/openid-configuration')
+        return; // never answers
       else if (req.url === '/bare/.well-known/openid-configuration') res.end('{}');
       else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
       else res.writeHead(404).end(JSON.stringify(discovery)); // a 404 is refused even if its body looks right
@@ -107,7 +109,8 @@ describe('OIDC JWTs', () => {
 
   test('an issuer that is down is asked once per 30 s however many tokens come, and said so once in the log', async () => {
     const logs: string[] = [];
-    let now = 0;
+    let now = 1_700_000_000_000;
+    const start = now;
     const issuer = `${base}/flaky/`;
     const auth = new Authenticator({ demo: false, oidc: { issuer, audience: 'processdesk' } }, undefined, { log: (m) => logs.push(m), clock: () => now });
     const token = await sign({ sub: 'fay' }, { iss: issuer });
@@ -115,14 +118,34 @@ describe('OIDC JWTs', () => {
     expect(hits['/flaky/.well-known/openid-configuration']).toBe(1);
     expect(logs).toEqual([`OIDC discovery failed: 503 (issuer ${issuer}): bearer JWTs are refused; asked again in 30 s at the earliest`]);
     flakyUp = true;
-    now = OIDC_DISCOVERY_RETRY_MS - 1;
+    now = start + OIDC_DISCOVERY_RETRY_MS - 1;
     expect(await auth.authenticate(token)).toBeUndefined();
     expect(hits['/flaky/.well-known/openid-configuration']).toBe(1);
-    now = OIDC_DISCOVERY_RETRY_MS;
+    now = start + OIDC_DISCOVERY_RETRY_MS;
     expect((await auth.authenticate(token))?.id).toBe('fay');
     expect((await auth.authenticate(token))?.id).toBe('fay');
     expect(hits['/flaky/.well-known/openid-configuration']).toBe(2);
     expect(logs).toHaveLength(1);
+  });
+
+  test('what went wrong with discovery is in the log: a document without jwks_uri, an issuer that does not answer in time or at all', async () => {
+    const logs: string[] = [];
+    const log = (m: string) => logs.push(m);
+    const bare = new Authenticator({ demo: false, oidc: { issuer: `${base}/bare`, audience: 'processdesk' } }, undefined, { log });
+    expect(await bare.authenticate(await sign({ sub: 'd' }, { iss: `${base}/bare` }))).toBeUndefined();
+    const hang = new Authenticator({ demo: false, oidc: { issuer: `${base}/hang`, audience: 'processdesk' } }, undefined, { log, discoveryTimeoutMs: 100 });
+    expect(await hang.authenticate(await sign({ sub: 'd' }, { iss: `${base}/hang` }))).toBeUndefined();
+    const gone = http.createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const nobody = `http://127.0.0.1:${(gone.address() as { port: number }).port}`;
+    await new Promise((r) => gone.close(r)); // a port nobody listens on
+    const closed = new Authenticator({ demo: false, oidc: { issuer: nobody, audience: 'processdesk' } }, undefined, { log });
+    expect(await closed.authenticate(await sign({ sub: 'd' }, { iss: nobody }))).toBeUndefined();
+    expect(logs).toEqual([
+      `OIDC discovery document has no jwks_uri (issuer ${base}/bare): bearer JWTs are refused; asked again in 30 s at the earliest`,
+      `OIDC discovery did not answer within 100 ms (issuer ${base}/hang): bearer JWTs are refused; asked again in 30 s at the earliest`,
+      `OIDC discovery failed: ECONNREFUSED (issuer ${nobody}): bearer JWTs are refused; asked again in 30 s at the earliest`,
+    ]);
   });
 
   test('requireRole names a caller with no role', async () => {
