@@ -215,16 +215,10 @@ function driveBpmnEngine(setup: BpmnEngineSetup, i: number): Promise<void> {
   });
 }
 
-async function runBpmnEngine(setup: BpmnEngineSetup, n: number, warmup: number): Promise<RunStats> {
+/** bpmn-engine after `warmup` instances: `n` more, driven by `clients` at a time (one after the other by default). */
+async function runBpmnEngine(setup: BpmnEngineSetup, n: number, warmup: number, clients = 1): Promise<RunStats> {
   for (let i = 0; i < warmup; i++) await driveBpmnEngine(setup, i);
-  const latencies: number[] = [];
-  const t0 = now();
-  for (let i = 0; i < n; i++) {
-    const t = now();
-    await driveBpmnEngine(setup, i);
-    latencies.push(msSince(t));
-  }
-  return stats(latencies, msSince(t0));
+  return pool(clients, n, (i) => driveBpmnEngine(setup, i));
 }
 
 // ---- section --------------------------------------------------------------------------------------
@@ -301,8 +295,7 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
   const concurrent = { durable: [] as RunStats[], bpmnEngine: [] as RunStats[] };
   for (let r = 1; r <= runs; r++) {
     concurrent.durable.push(await runProcessDeskConcurrent(clients, n * 2, warmup));
-    for (let i = 0; i < warmup; i++) await driveBpmnEngine(setup, i);
-    concurrent.bpmnEngine.push(await pool(clients, n * 2, (i) => driveBpmnEngine(setup, i)));
+    concurrent.bpmnEngine.push(await runBpmnEngine(setup, n * 2, warmup, clients));
     ctx.log(`run ${r}/${runs} ${clients} clients: durable ${concurrent.durable.at(-1)!.perSecond} inst/s, bpmn-engine ${concurrent.bpmnEngine.at(-1)!.perSecond} inst/s`);
   }
   const a2 = summarize(concurrent.durable);
