@@ -276,32 +276,39 @@ export class BullmqScheduler implements Scheduler {
     // this process's timer and its clock disagree by a millisecond at times: come back when it is due
     if (early > 0) return this.armLocal(timerId, dueAt);
     try {
-      const row = await this.store.getTimer(timerId);
-      if (!row || row.state !== 'scheduled' || row.dueAt !== dueAt || this.stopped) return;
-      const firedAt = this.clock();
-      await this.fire!(row);
-      const after = await this.store.getTimer(timerId);
-      if (after?.state !== 'scheduled' || after.dueAt !== dueAt) this.record(firedAt - dueAt);
+      const row = await this.due(timerId, dueAt);
+      if (row && !this.stopped) await this.fireRow(row);
     } catch {
       // the BullMQ job fires it again
     }
   }
 
+  /** The timer row of this occurrence while it is still scheduled, else undefined (fired, canceled, re-armed). */
+  private async due(timerId: string, dueAt: number): Promise<TimerRow | undefined> {
+    const row = await this.store.getTimer(timerId);
+    return row && row.state === 'scheduled' && row.dueAt === dueAt ? row : undefined;
+  }
+
+  /** Fires a scheduled row; true (and its lateness recorded) once the row is no longer scheduled at that dueAt. */
+  private async fireRow(row: TimerRow): Promise<boolean> {
+    const firedAt = this.clock();
+    await this.fire!(row);
+    if (await this.due(row.id, row.dueAt)) return false;
+    this.record(firedAt - row.dueAt);
+    return true;
+  }
+
   private async process(job: Job<TimerJobData>): Promise<string> {
     const { timerId, dueAt } = job.data;
-    const row = await this.store.getTimer(timerId);
-    if (!row || row.state !== 'scheduled' || row.dueAt !== dueAt) return 'stale';
+    const row = await this.due(timerId, dueAt);
+    if (!row) return 'stale';
     const early = row.dueAt - this.clock();
     if (early > 0) {
       // Redis and this process disagree a little on the time: wait briefly, or retry later.
       if (early > 2000) throw new Error(`timer ${timerId} is not due for ${early} ms`);
       await new Promise((r) => setTimeout(r, early));
     }
-    const firedAt = this.clock();
-    await this.fire!(row);
-    const after = await this.store.getTimer(timerId);
-    if (after && after.state === 'scheduled' && after.dueAt === dueAt) throw new Error(`timer ${timerId} is still scheduled after firing`);
-    this.record(firedAt - dueAt);
+    if (!(await this.fireRow(row))) throw new Error(`timer ${timerId} is still scheduled after firing`);
     return 'fired';
   }
 
