@@ -198,6 +198,40 @@ test('task candidates follow every rewrite of their task: state, creation time a
   expect((await store.listTasks({ candidateGroup: 'cab' })).items).toEqual([]);
 });
 
+test('a rewrite of a task sets the columns that changed and no other (indexes over the rest stay untouched), and reads back whole', async () => {
+  const inst = f.instance('i1');
+  const created = f.task('t1', 'i1', { candidateGroups: ['cab'] });
+  await store.commit(f.startBatch(inst, { tasks: { upsert: [created] } }));
+  // which columns each UPDATE of tasks names, seen by triggers of another connection
+  const db = new Database(path.join(dir, DEFAULT_DB_FILE));
+  const watched = ['instance_id', 'created_at', 'state', 'assignee', 'due_date', 'completed_at', 'completed_by', 'candidate_groups'];
+  db.exec('CREATE TABLE probe (col TEXT)');
+  for (const c of watched) db.exec(`CREATE TRIGGER probe_${c} AFTER UPDATE OF ${c} ON tasks BEGIN INSERT INTO probe VALUES ('${c}'); END`);
+  const setColumns = () => (db.prepare('DELETE FROM probe RETURNING col').all() as { col: string }[]).map((r) => r.col).sort();
+  try {
+    const claimed = { ...created, assignee: 'bob' };
+    await store.commit(f.nextBatch(inst, 1, [f.event('i1', 2)], { tasks: { upsert: [claimed] } }));
+    expect(setColumns()).toEqual(['assignee']);
+    expect(await store.getTask('t1')).toEqual(claimed);
+    // an optional field left out is cleared
+    const { dueDate: _, ...undated } = claimed;
+    const done = { ...undated, state: 'completed' as const, completedAt: T0 + 5, completedBy: 'bob' };
+    await store.commit(f.nextBatch(inst, 2, [f.event('i1', 3)], { tasks: { upsert: [done] } }));
+    expect(setColumns()).toEqual(['completed_at', 'completed_by', 'due_date', 'state']);
+    expect(await store.getTask('t1')).toEqual(done);
+    // the same row again: nothing to set
+    await store.commit(f.nextBatch(inst, 3, [f.event('i1', 4)], { tasks: { upsert: [done] } }));
+    expect(setColumns()).toEqual([]);
+    const regrouped = { ...done, candidateGroups: ['desk'] };
+    await store.commit(f.nextBatch(inst, 4, [f.event('i1', 5)], { tasks: { upsert: [regrouped] } }));
+    expect(setColumns()).toEqual(['candidate_groups']);
+    expect(await store.getTask('t1')).toEqual(regrouped);
+    expect((await store.listTasks({ candidateGroup: 'desk' })).items.map((t) => t.id)).toEqual(['t1']);
+  } finally {
+    db.close();
+  }
+});
+
 test('message consumption: recorded once per consumed message and instance; a commit that consumes none records none', async () => {
   const inst = f.instance('i1');
   await store.commit(f.startBatch(inst));

@@ -104,23 +104,57 @@ function takeTicketNumber(sql: Statements, prefix: string, number: number): void
  * when its candidates change, else only their state updated, and not touched at all when neither
  * changed (a claim, a delegation): most task writes are a state change or none.
  */
+/**
+ * Writes a task. An existing row is updated in the columns that changed alone, so an index over columns
+ * that did not change (a completion changes neither the instance nor the creation time) is not
+ * rewritten; its candidate rows are rewritten only when its candidates change.
+ */
 export function upsertTask(sql: Statements, t: TaskRow): void {
   const params = map.toParams('tasks', t);
-  const before = sql.get(TASK_CANDIDATES_OF).get(t.id) as { candidate_groups: string; candidate_users: string; state: string; created_at: number } | undefined;
-  sql.get(TASK_UPSERT).run(params);
-  if (before && before.candidate_groups === params.candidate_groups && before.candidate_users === params.candidate_users) {
-    if (before.state !== t.state || before.created_at !== t.createdAt) sql.get(CANDIDATES_STATE).run(t.state, t.createdAt, t.id);
+  const before = sql.get(TASK_ROW).get(t.id) as DbRow | undefined;
+  if (!before) {
+    sql.get(TASK_INSERT).run(params);
+    addCandidates(sql, t);
     return;
   }
-  if (before) sql.get('DELETE FROM task_candidates WHERE task_id = ?').run(t.id);
+  const changed = map.COLUMNS.tasks.filter((c) => before[c] !== params[c]);
+  if (changed.length) sql.get(taskUpdate(changed)).run(params);
+  if (before.candidate_groups === params.candidate_groups && before.candidate_users === params.candidate_users) {
+    if (before.state !== params.state || before.created_at !== params.created_at) sql.get(CANDIDATES_STATE).run(t.state, t.createdAt, t.id);
+    return;
+  }
+  sql.get('DELETE FROM task_candidates WHERE task_id = ?').run(t.id);
+  addCandidates(sql, t);
+}
+
+function addCandidates(sql: Statements, t: TaskRow): void {
   const add = sql.get('INSERT INTO task_candidates (task_id, kind, name, state, created_at) VALUES (?, ?, ?, ?, ?)');
   for (const g of new Set(t.candidateGroups ?? [])) add.run(t.id, 'g', g, t.state, t.createdAt);
   for (const u of new Set(t.candidateUsers ?? [])) add.run(t.id, 'u', u, t.state, t.createdAt);
 }
 
-const TASK_UPSERT = upsertSql('tasks', map.COLUMNS.tasks, 'id');
-const TASK_CANDIDATES_OF = 'SELECT candidate_groups, candidate_users, state, created_at FROM tasks WHERE id = ?';
+const TASK_ROW = 'SELECT * FROM tasks WHERE id = ?';
+const TASK_INSERT = insertSql('tasks', map.COLUMNS.tasks);
 const CANDIDATES_STATE = 'UPDATE task_candidates SET state = ?, created_at = ? WHERE task_id = ?';
+
+/**
+ * The UPDATE of a task's changed columns. The column sets commands change are few (a claim, a
+ * completion, a reassignment...); past TASK_UPDATE_TEXTS distinct sets every column is written, so the
+ * statement cache stays bounded whatever happens.
+ */
+const TASK_UPDATE_TEXTS = 64;
+const taskUpdates = new Map<string, string>();
+const TASK_UPDATE_ALL = `UPDATE tasks SET ${map.COLUMNS.tasks.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`;
+function taskUpdate(columns: string[]): string {
+  const key = columns.join(',');
+  let text = taskUpdates.get(key);
+  if (!text) {
+    if (taskUpdates.size >= TASK_UPDATE_TEXTS) return TASK_UPDATE_ALL;
+    text = `UPDATE tasks SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`;
+    taskUpdates.set(key, text);
+  }
+  return text;
+}
 
 export function upsertTimer(sql: Statements, t: TimerRow): void {
   sql.get(upsertSql('timers', map.COLUMNS.timers, 'id')).run(map.toParams('timers', t));
