@@ -587,6 +587,11 @@ export interface Store {
 
   // instances and the atomic commit
   getInstance(id: string): Promise<InstanceRow | undefined>;
+  /**
+   * The stored revision of an instance (undefined: no such instance): lets the engine reuse the row it
+   * committed last while nobody else committed since (a read of one column, not of the snapshot).
+   */
+  instanceRev(id: string): Promise<number | undefined>;
   listInstances(q: InstanceQuery): Promise<Page<InstanceRow>>;
   commit(batch: CommitBatch): Promise<void>;
 

@@ -139,6 +139,16 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect((await store.getHistory('i1')).map((e) => e.seq)).toEqual([1, 2, 3]);
       });
 
+      test('instanceRev answers the stored revision alone, undefined for an unknown instance', async () => {
+        expect(await store.instanceRev('i1')).toBeUndefined();
+        const inst = f.instance('i1');
+        await store.commit(f.startBatch(inst));
+        expect(await store.instanceRev('i1')).toBe(1);
+        await store.commit(f.nextBatch({ ...inst, state: 'completed' as const }, 1, [f.event('i1', 2)]));
+        expect(await store.instanceRev('i1')).toBe(2);
+        expect(await store.instanceRev('i2')).toBeUndefined();
+      });
+
       test('an update may move the instance to another version of its process (a migration)', async () => {
         const inst = f.instance('i1');
         await store.commit(f.startBatch(inst));

@@ -202,6 +202,13 @@ export class MongoStore implements Store {
     return doc ? fromDoc('instances', doc) : undefined;
   }
 
+  async instanceRev(id: string): Promise<number | undefined> {
+    const doc = await this.col('instances').findOne({ _id: id as never }, { projection: { rev: 1, _pending: 1 } });
+    // a commit still being applied: what counts is what it settles to (as in getInstance)
+    if (doc?._pending) return (await this.getInstance(id))?.rev;
+    return doc ? (doc.rev as number) : undefined;
+  }
+
   async listInstances(q: InstanceQuery): Promise<Page<InstanceRow>> {
     const limit = pageSize(q.limit);
     const filter: Filter = {};

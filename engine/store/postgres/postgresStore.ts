@@ -145,6 +145,10 @@ export class PostgresStore implements Store {
     return this.one('SELECT * FROM instances WHERE id = $1', [id], map.reader('instances'));
   }
 
+  async instanceRev(id: string): Promise<number | undefined> {
+    return this.one('SELECT rev FROM instances WHERE id = $1', [id], (r) => Number(r.rev));
+  }
+
   async listInstances(q: InstanceQuery): Promise<Page<InstanceRow>> {
     return queries.listInstances(this.pool, q);
   }

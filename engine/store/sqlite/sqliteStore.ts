@@ -218,6 +218,10 @@ export class SqliteStore implements Store {
     return this.one('SELECT * FROM instances WHERE id = ?', [id], map.reader('instances'));
   }
 
+  async instanceRev(id: string): Promise<number | undefined> {
+    return this.one('SELECT rev FROM instances WHERE id = ?', [id], (r) => r.rev as number);
+  }
+
   async listInstances(q: InstanceQuery): Promise<Page<InstanceRow>> {
     const limit = pageSize(q.limit);
     const after = decodeCursor(q.cursor);
