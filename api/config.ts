@@ -23,6 +23,7 @@
  * | HISTORY_KEY_FILE      | DATA_DIR/history-key.pem | Ed25519 key sealing history (created 0600); shared by all processes |
  * | CHECKPOINT_INTERVAL_MS| 60000          | how often heads of grown histories go into a signed checkpoint   |
  * | INTEGRITY_CHECK_MS    | 600000         | a health check re-checks the store for damage at most this often |
+ * | INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES | 1000, 64 MiB | committed instance rows kept in memory (0: none)   |
  * | MAX_FLOW_NODES, MAX_MULTI_INSTANCE, FEEL_TIMEOUT_MS, MAX_FEEL_RESULT_BYTES, MIN_TIMER_CYCLE_MS,    |
  * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_REPORTED_AGE_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND,  |
  * | MAX_LINKS_PER_TICKET (default 100 links per ticket): engine limits                                 |
@@ -65,7 +66,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_GROUP_COMMIT_MAX, validateCalendar, validateCalendars, type BusinessCalendarConfig, type JobQueueSettings, type Limits } from '../engine';
+import {
+  DEFAULT_GROUP_COMMIT_MAX,
+  validateCalendar,
+  validateCalendars,
+  type BusinessCalendarConfig,
+  type InstanceCacheOptions,
+  type JobQueueSettings,
+  type Limits,
+} from '../engine';
 import { changeSettings, DEFAULT_CHANGE_SETTINGS, type ChangeSettings } from './changeSettings';
 import { readJobQueueSettings } from './jobQueuesConfig';
 
@@ -126,6 +135,8 @@ export interface ApiConfig {
   queueDashboard: 'on' | 'readonly' | 'off';
   /** Engine option integrityCheckMs. */
   integrityCheckMs: number;
+  /** Engine option instanceCache (INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES). */
+  instanceCache?: InstanceCacheOptions;
   /** Engine limits given in the environment (the rest keep their defaults). */
   limits: Partial<Limits>;
   /** SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX: durability and group commit of the embedded store. */
@@ -228,6 +239,14 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<Limits> {
     if (env[name] !== undefined && env[name] !== '') limits[key] = intFrom(env[name], 0, name);
   }
   return limits;
+}
+
+/** INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES: the instance rows an engine process keeps in memory (engine/runtime/instanceCache.ts). */
+export function instanceCacheFromEnv(env: NodeJS.ProcessEnv): InstanceCacheOptions {
+  return {
+    maxInstances: intFrom(env.INSTANCE_CACHE_SIZE, 1000, 'INSTANCE_CACHE_SIZE'),
+    maxBytes: intFrom(env.INSTANCE_CACHE_BYTES, 64 * 1024 * 1024, 'INSTANCE_CACHE_BYTES'),
+  };
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -360,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     historyKeyFile: historyKeyFileOf(env, cwd),
     checkpointIntervalMs: intFrom(env.CHECKPOINT_INTERVAL_MS, DEFAULT_CONFIG.checkpointIntervalMs, 'CHECKPOINT_INTERVAL_MS'),
     integrityCheckMs: intFrom(env.INTEGRITY_CHECK_MS, DEFAULT_CONFIG.integrityCheckMs, 'INTEGRITY_CHECK_MS'),
+    instanceCache: instanceCacheFromEnv(env),
     limits: limitsFromEnv(env),
     sqlite: sqliteSettings(env),
     postgres: postgresSettings(env),

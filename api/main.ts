@@ -61,6 +61,7 @@ export async function main(config: ApiConfig = loadConfig()): Promise<http.Serve
     directory,
     limits: config.limits,
     integrityCheckMs: config.integrityCheckMs,
+    instanceCache: config.instanceCache,
     sqlite: config.sqlite,
     jobQueues: config.jobQueues,
     onTaskAssigned: notify && taskAssignedNotifier(notify, directory, log),

@@ -37,11 +37,13 @@ import {
   startDemoWorkers,
   storeOptionsOf,
   type BusinessCalendarConfig,
+  type InstanceCacheOptions,
   type JobHandler,
   type JobQueueSettings,
 } from '../engine';
 import {
   historyKeyFileOf,
+  instanceCacheFromEnv,
   limitsFromEnv,
   postgresSettings,
   readCalendar,
@@ -81,6 +83,8 @@ export interface WorkerConfig {
   businessCalendars?: Record<string, BusinessCalendarConfig>;
   /** HISTORY_KEY_FILE: the key that seals history heads, the same as the API's. */
   historyKeyFile: string;
+  /** INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES (as the API's). */
+  instanceCache: InstanceCacheOptions;
   /** Where the directory comes from, as for the API (commands run here evaluate groupMembers too). */
   people: Pick<ApiConfig, 'demo' | 'authConfigFile' | 'directoryFile'>;
   /** Engine limits from the environment, as for the API. */
@@ -121,6 +125,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     businessCalendars: env.BUSINESS_CALENDARS ? readCalendars(path.resolve(cwd, env.BUSINESS_CALENDARS)) : undefined,
     historyKeyFile: historyKeyFileOf(env, cwd),
     limits: limitsFromEnv(env),
+    instanceCache: instanceCacheFromEnv(env),
     people: {
       demo: /^(on|1|true|yes)$/i.test(env.DEMO ?? '') && !env.AUTH_CONFIG && !env.OIDC_ISSUER,
       authConfigFile: env.AUTH_CONFIG ? path.resolve(cwd, env.AUTH_CONFIG) : undefined,
@@ -162,6 +167,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     businessCalendars: config.businessCalendars,
     historyKey: config.historyKeyFile,
     checkpointIntervalMs: 0,
+    instanceCache: config.instanceCache,
     directory,
     limits: config.limits,
     redisUrl: config.redisUrl,

@@ -13,7 +13,7 @@ import { behaviors } from './elements';
 import { ProcessGraph } from './graph';
 import type { InstanceContext, MachineEvent } from './state';
 import type { MachineConfig } from './statechart';
-import { applyEvent, emptyContext, type StepResult } from './step';
+import { applyEvent, emptyContext, type Ownership, type StepResult } from './step';
 
 export type { MachineConfig } from './statechart';
 
@@ -26,11 +26,12 @@ export interface CompiledProcess {
   /** The statechart as an XState machine (its guards evaluate FEEL conditions). */
   machine: AnyStateMachine;
   /**
-   * Applies one event to an instance (a new one: `emptyContext`), purely. With `owned`, the caller hands
-   * over a context nobody else holds (just read from the store) and it is changed in place rather than
-   * copied first: a copy costs as much as the rest of a command on an instance with a thousand tokens.
+   * Applies one event to an instance (a new one: `emptyContext`), purely. `owned`: the caller hands over
+   * a context nobody else holds (just read from the store), changed in place rather than copied first (a
+   * copy costs as much as the rest of a command on an instance with a thousand tokens); `shared`: a
+   * frozen committed context, of which the step copies only what it changes (step.ts, Ownership).
    */
-  step(context: InstanceContext | undefined, event: MachineEvent, owned?: boolean): StepResult;
+  step(context: InstanceContext | undefined, event: MachineEvent, ownership?: Ownership): StepResult;
 }
 
 export interface CompileOptions {
@@ -53,6 +54,6 @@ export function compileProcess(model: ProcessModel, options: CompileOptions = {}
     graph,
     config: graph.chart.config,
     machine: graph.chart.machine,
-    step: (context, event, owned) => applyEvent(graph, behaviors, context ?? emptyContext(model.id), event, owned),
+    step: (context, event, ownership) => applyEvent(graph, behaviors, context ?? emptyContext(model.id), event, ownership),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { FlowNode, NodeKind } from '../bpmn/model';
 import type { Taken } from './chart';
+import { changedFrozen, raw } from './copyOnWrite';
 import { commandFunctions } from '../expr/commandFunctions';
 import { ExpressionError, evaluateExpression } from '../expr/feel';
 import type { ProcessGraph } from './graph';
@@ -184,7 +185,16 @@ export class Run {
   }
 
   tokensIn(scopeId: string): Token[] {
-    return Object.values(this.ctx.tokens).filter((t) => t.scope === scopeId);
+    // found among all tokens without copying them (copyOnWrite.ts), then taken by key
+    const found: Token[] = [];
+    for (const t of Object.values(raw(this.ctx.tokens))) if (t.scope === scopeId) found.push(this.ctx.tokens[t.id]);
+    return found;
+  }
+
+  /** Whether any token is in the scope (read only: nothing is copied). */
+  private hasTokensIn(scopeId: string): boolean {
+    for (const t of Object.values(raw(this.ctx.tokens))) if (t.scope === scopeId) return true;
+    return false;
   }
 
   // ---- tokens ------------------------------------------------------------------------------------
@@ -372,6 +382,7 @@ export class Run {
   // ---- incidents ---------------------------------------------------------------------------------
 
   raiseIncident(token: Token, err: unknown, type: 'expression' | 'unhandled-error' | 'condition' | 'other' = 'expression'): void {
+    if (changedFrozen(err)) throw err; // not the process's fault: the command runs again (copyOnWrite.ts)
     const message = err instanceof Error ? err.message : String(err);
     const id = this.nextId('i');
     token.status = 'incident';
@@ -452,10 +463,9 @@ export class Run {
       } else if (item.kind === 'signal') {
         this.behaviors.ownSignal(this, item.name, item.variables);
       } else if (item.kind === 'joins') {
-        if (this.ctx.scopes[item.scope]) this.behaviors.tokenLeft(this, item.scope);
-      } else {
-        const scope = this.ctx.scopes[item.scope];
-        if (scope && this.ctx.status === 'running' && !this.tokensIn(scope.id).length) this.behaviors.scopeEnd(this, scope);
+        if (raw(this.ctx.scopes)[item.scope]) this.behaviors.tokenLeft(this, item.scope);
+      } else if (raw(this.ctx.scopes)[item.scope] && this.ctx.status === 'running' && !this.hasTokensIn(item.scope)) {
+        this.behaviors.scopeEnd(this, this.scope(item.scope));
       }
     }
   }

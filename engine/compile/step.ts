@@ -5,6 +5,7 @@
  */
 import type { Behaviors, WaitEvent } from './run';
 import type { ProcessGraph } from './graph';
+import { settled, workingCopy } from './copyOnWrite';
 import { Run } from './run';
 import type { Effect, InstanceContext, MachineEvent, WaitKind } from './state';
 import { migrate, modify } from './versions';
@@ -32,9 +33,15 @@ const WAIT_KIND: Record<WaitEvent['type'], WaitKind> = {
   CHILD_START_FAILED: 'child',
 };
 
-export function applyEvent(graph: ProcessGraph, behaviors: Behaviors, previous: InstanceContext, event: MachineEvent, owned = false): StepResult {
-  // an owned context is changed in place: then a rejected event leaves it changed, and its caller drops it
-  const ctx = owned ? previous : structuredClone(previous);
+/**
+ * How the step may treat the context it is given: `owned` changes it in place (a rejected event leaves
+ * it changed, and its caller drops it); `shared` is a frozen committed context, worked on through a
+ * copy-on-write copy (copyOnWrite.ts); `copy` copies it whole first.
+ */
+export type Ownership = 'copy' | 'owned' | 'shared';
+
+export function applyEvent(graph: ProcessGraph, behaviors: Behaviors, previous: InstanceContext, event: MachineEvent, ownership: Ownership = 'copy'): StepResult {
+  const ctx = ownership === 'shared' ? workingCopy(previous) : ownership === 'owned' ? previous : structuredClone(previous);
   const run = new Run(ctx, graph, event.at, event.actor, behaviors);
   const reject = (reason: string): StepResult => ({ context: previous, effects: [{ type: 'rejected', reason }] });
 
@@ -63,7 +70,7 @@ export function applyEvent(graph: ProcessGraph, behaviors: Behaviors, previous: 
     if (problem) return reject(problem);
   }
   run.drain();
-  return { context: ctx, effects: run.effects };
+  return { context: ownership === 'shared' ? settled(ctx) : ctx, effects: run.effects };
 }
 
 /** Routes a non-start event; returns a reason when the event does not apply. */

@@ -4,7 +4,10 @@
  * commit snapshot + history + rows + outbox in one transaction with an optimistic revision check,
  * retry on conflict. Nothing is acknowledged before the commit.
  */
+import { changedFrozen } from '../compile/copyOnWrite';
 import type { Effect, MachineEvent } from '../compile/state';
+import type { Ownership } from '../compile/step';
+import { registerJson } from '../store/jsonText';
 import {
   ConflictError,
   type CommitBatch,
@@ -21,8 +24,10 @@ import type { DefinitionCache, LoadedDefinition } from './definitions';
 import { emptyParts, toBatch, translate } from './effects';
 import { conflict, notFound } from './errors';
 import { GENESIS_HASH, HistoryWriter } from './history';
+import type { InstanceCache } from './instanceCache';
 import { sealHead, type HistoryKey } from './sealing';
 import { activeElements, instanceState, persisted, rootVariables, type PersistedInstance } from './snapshot';
+import { snapshotJson } from './snapshotJson';
 import { linkedEvent, raisedLink, ticketNumber } from './tickets';
 
 const MAX_ATTEMPTS = 8;
@@ -78,12 +83,17 @@ export type Clock = () => number;
  * context is read back: snapshots of every earlier format (an XState actor's persisted snapshot of a
  * machine with a region per flow node, then of one `running` state) hold the same context.
  */
-function runMachine(def: LoadedDefinition, snapshot: PersistedInstance['machine'] | undefined, event: MachineEvent): { snapshot: PersistedInstance['machine']; effects: Effect[] } {
+function runMachine(
+  def: LoadedDefinition,
+  snapshot: PersistedInstance['machine'] | undefined,
+  event: MachineEvent,
+  ownership: Ownership,
+): { snapshot: PersistedInstance['machine']; effects: Effect[] } {
   let result;
   try {
-    // the context was just read from the store for this command alone: the step may change it in place
-    result = def.compiled.step(snapshot?.context, event, true);
+    result = def.compiled.step(snapshot?.context, event, ownership);
   } catch (err) {
+    if (changedFrozen(err)) throw err;
     throw new Error(`the process machine failed on ${event.type}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
   // only the context is stored: nothing reads the `status` and `value` that earlier formats wrote beside it
@@ -100,6 +110,7 @@ export class Executor {
     private readonly clock: Clock,
     private readonly key: HistoryKey,
     private readonly onCommitted: (batch: CommitBatch) => void,
+    private readonly cache: InstanceCache,
   ) {}
 
   private serialize<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -141,18 +152,23 @@ export class Executor {
     const businessKey = ticket ? ticketNumber(ticket.prefix, ticket.number) : opts.businessKey;
     const at = this.clock();
     const startedBy = opts.startedBy ?? opts.actor;
-    const { snapshot, effects } = runMachine(def, undefined, {
-      type: 'START',
-      at,
-      actor: opts.actor,
-      instanceId: opts.id,
-      definitionKey: def.row.key,
-      // the number is also a variable, for FEEL (a subject, a correlation key); the business key is the record
-      variables: ticket ? { ...opts.variables, ticketNumber: businessKey } : opts.variables,
-      startEvent: opts.startEvent,
-      hasParent: !!opts.parent,
-      startedBy,
-    });
+    const { snapshot, effects } = runMachine(
+      def,
+      undefined,
+      {
+        type: 'START',
+        at,
+        actor: opts.actor,
+        instanceId: opts.id,
+        definitionKey: def.row.key,
+        // the number is also a variable, for FEEL (a subject, a correlation key); the business key is the record
+        variables: ticket ? { ...opts.variables, ticketNumber: businessKey } : opts.variables,
+        startEvent: opts.startEvent,
+        hasParent: !!opts.parent,
+        startedBy,
+      },
+      'owned',
+    );
     const rejected = effects.find((e) => e.type === 'rejected');
     if (rejected) throw conflict(rejected.reason);
     const row: InstanceRow = {
@@ -198,8 +214,11 @@ export class Executor {
     build: (row: InstanceRow, at: number) => Promise<CommandPlan>,
   ): Promise<{ row: InstanceRow; effects: Effect[]; skipped?: boolean }> {
     return this.serialize(instanceId, async () => {
+      let reread = false;
       for (let attempt = 1; ; attempt++) {
-        const row = await this.store.getInstance(instanceId);
+        // the row this engine committed last, while nobody committed since; else the store's
+        const cached = attempt === 1 && !reread ? await this.cache.take(instanceId) : undefined;
+        const row = cached ?? (await this.store.getInstance(instanceId));
         if (!row) throw notFound(`process instance ${instanceId}`);
         const at = this.clock();
         const { event, extras = {}, skip, definitionKey } = await build(row, at);
@@ -209,7 +228,16 @@ export class Executor {
         let machine = state.machine;
         let effects: Effect[] = [];
         if (event) {
-          ({ snapshot: machine, effects } = runMachine(def, state.machine, event));
+          try {
+            // a row just read is this command's alone (changed in place); a cached one is shared and frozen
+            ({ snapshot: machine, effects } = runMachine(def, state.machine, event, cached ? 'shared' : 'owned'));
+          } catch (err) {
+            if (!cached || !changedFrozen(err)) throw err;
+            this.cache.reread();
+            reread = true;
+            attempt--;
+            continue;
+          }
           const rejected = effects.find((e) => e.type === 'rejected');
           if (rejected) throw conflict(rejected.reason);
         }
@@ -255,10 +283,15 @@ export class Executor {
     instance.state = instanceState(ctx, jobIncidents);
     const ended = instance.state === 'completed' || instance.state === 'terminated';
     Object.assign(instance, { variables: rootVariables(ctx), activeElements: activeElements(ctx), endedAt: ended ? (base.endedAt ?? at) : undefined });
-    instance.snapshot = { machine, history: history.last, jobIncidents } satisfies PersistedInstance;
+    const snapshot: PersistedInstance = { machine, history: history.last, jobIncidents };
+    instance.snapshot = snapshot;
+    // serialized here, reusing the text of every part the command left unchanged (snapshotJson.ts)
+    const text = snapshotJson(snapshot);
+    registerJson(snapshot, text.json);
     instance.head = sealHead(this.key, instance, history.last);
     const batch: CommitBatch = { ...toBatch(instance, expectedRev, history, parts, extras.consumedMessages), ticket, links: extras.links };
     await this.store.commit(batch);
+    this.cache.put({ ...instance }, text);
     this.onCommitted(batch);
     return instance;
   }

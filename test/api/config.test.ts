@@ -1,4 +1,4 @@
-/** Settings from the environment: the embedded store's SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX, SHUTDOWN_GRACE_MS, DATABASE_URL and PG_*, BUSINESS_CALENDARS. */
+/** Settings from the environment: the embedded store's SQLITE_SYNCHRONOUS and SQLITE_GROUP_COMMIT_MAX, SHUTDOWN_GRACE_MS, INSTANCE_CACHE_*, DATABASE_URL and PG_*, BUSINESS_CALENDARS. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,15 @@ test('anything else is refused at start with the setting named', () => {
   expect(() => loadConfig({ ...DEMO, SQLITE_SYNCHRONOUS: 'off' })).toThrow(/SQLITE_SYNCHRONOUS must be full or normal/);
   expect(() => loadConfig({ ...DEMO, SQLITE_GROUP_COMMIT_MAX: '0' })).toThrow(/SQLITE_GROUP_COMMIT_MAX must be at least 1/);
   expect(() => loadConfig({ ...DEMO, SQLITE_GROUP_COMMIT_MAX: 'many' })).toThrow(/SQLITE_GROUP_COMMIT_MAX/);
+});
+
+test('INSTANCE_CACHE_SIZE and INSTANCE_CACHE_BYTES: 1,000 instances and 64 MiB by default, 0 keeps none; the worker reads the same', () => {
+  expect(loadConfig(DEMO, '/srv').instanceCache).toEqual({ maxInstances: 1000, maxBytes: 64 * 1024 * 1024 });
+  const env = { ...DEMO, INSTANCE_CACHE_SIZE: '0', INSTANCE_CACHE_BYTES: '1048576' };
+  expect(loadConfig(env, '/srv').instanceCache).toEqual({ maxInstances: 0, maxBytes: 1048576 });
+  expect(loadWorkerConfig(env, '/srv').instanceCache).toEqual({ maxInstances: 0, maxBytes: 1048576 });
+  expect(() => loadConfig({ ...DEMO, INSTANCE_CACHE_SIZE: 'all' })).toThrow(/INSTANCE_CACHE_SIZE must be a non-negative integer, got "all"/);
+  expect(() => loadWorkerConfig({ INSTANCE_CACHE_BYTES: '-1' })).toThrow(/INSTANCE_CACHE_BYTES must be a non-negative integer, got "-1"/);
 });
 
 test('MAX_BULK_RETRY: 100 incidents a bulk retry by default, at least 1', () => {

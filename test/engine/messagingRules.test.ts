@@ -66,6 +66,7 @@ function tapped(store: Store, tap: Tap): Store {
         };
       }
       if (prop === 'getInstance') return async (id: string) => (tap.lost.has(id) ? undefined : t.getInstance(id));
+      if (prop === 'instanceRev') return async (id: string) => (tap.lost.has(id) ? undefined : t.instanceRev(id));
       if (prop === 'findSubscriptions') {
         return async (kind: 'message', name: string, correlationKey: string) => {
           const rows = await t.findSubscriptions(kind, name, correlationKey);

@@ -91,7 +91,7 @@ export async function started(o: Parameters<typeof rig>[0] = {}): Promise<Rig> {
 }
 
 /** The real store, except that each call of `method` first goes through `before`, which may wait or throw. */
-export function intercept<K extends 'getInstance' | 'getDefinition' | 'getLatestDefinition' | 'markOutboxDone' | 'findSubscriptions'>(
+export function intercept<K extends 'getInstance' | 'instanceRev' | 'getDefinition' | 'getLatestDefinition' | 'markOutboxDone' | 'findSubscriptions'>(
   store: Store,
   method: K,
   before: (...args: Parameters<Store[K]>) => Promise<void> | void,

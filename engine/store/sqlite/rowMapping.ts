@@ -5,6 +5,7 @@
  * fields are NULL when absent and are left out of the returned object (not set to undefined), so a row
  * read back deep-equals the row written.
  */
+import { jsonOf } from '../jsonText';
 import { column, type Field, type TableSpec } from '../tableSpec';
 import { TABLES, type RowTypes, type TableName } from '../types';
 
@@ -65,7 +66,7 @@ export function toParams<T extends TableName>(table: T, row: RowTypes[T]): DbPar
       for (const p of parts) params[p.column] = plain(partsOf[p.part]);
     } else if (f.kind === 'json' || f.kind === 'list') {
       // A required JSON field left undefined is stored as JSON null (as the MongoDB store does).
-      params[col] = value === undefined && f.optional ? null : JSON.stringify(value === undefined ? null : value);
+      params[col] = value === undefined && f.optional ? null : jsonOf(value === undefined ? null : value);
     } else {
       params[col] = plain(value);
     }

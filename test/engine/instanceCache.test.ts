@@ -1,0 +1,204 @@
+/**
+ * The committed rows an engine keeps in memory (engine/runtime/instanceCache.ts) with the copy-on-write
+ * working copies of their contexts (engine/compile/copyOnWrite.ts) and the snapshot text made part by
+ * part (engine/runtime/snapshotJson.ts): a command on a kept row ends exactly where a command on a row
+ * just read ends; a row another process moved on is read again; bounds; a frozen part a command
+ * changes sends it back to the store's row instead of into an incident.
+ */
+import type { Engine } from '../../engine';
+import { changedFrozen, freezeParts, raw, settled, workingCopy } from '../../engine/compile/copyOnWrite';
+import type { InstanceContext } from '../../engine/compile/state';
+import type { CompiledProcess } from '../../engine/compile/machine';
+import { persisted } from '../../engine/runtime/snapshot';
+import { remember, snapshotJson } from '../../engine/runtime/snapshotJson';
+import type { Store } from '../../engine/store/types';
+import { tempEngine } from '../support/engine';
+import { bpmn, chain, deployXml, endEvent, multiInstance, startEvent, subProcess, userTask, waitTask, flow } from './helpers';
+
+// a parallel multi-instance task collecting its outputs, then a subprocess: parts at every depth change
+const XML = bpmn('kept', [
+  startEvent(),
+  userTask('Review', { inner: multiInstance({ inputCollection: '=items', inputElement: 'item', outputCollection: 'decisions', outputElement: '=decision' }) }),
+  subProcess(
+    'Fix',
+    startEvent('FixStart'),
+    userTask('Repair', { outputs: [['=item + 1', 'repaired']] }),
+    endEvent('FixEnd'),
+    flow('FS1', 'FixStart', 'Repair'),
+    flow('FS2', 'Repair', 'FixEnd'),
+  ),
+  endEvent(),
+]).replace('</bpmn:process>', `${chain('Start', 'Review', 'Fix', 'End')}</bpmn:process>`);
+
+type Opened = Awaited<ReturnType<typeof tempEngine>>;
+const opened: Opened[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) await o.close();
+});
+async function open(options: Parameters<typeof tempEngine>[0] = {}): Promise<Opened> {
+  const o = await tempEngine(options);
+  opened.push(o);
+  await deployXml(o.engine, XML);
+  return o;
+}
+
+const contextOf = async (store: Store, id: string): Promise<InstanceContext> => persisted((await store.getInstance(id))!).machine.context;
+
+/** Drives an instance of `kept` through every wait, reporting the stored context after each command. */
+async function drive(engine: Engine, store: Store, seen: (ctx: InstanceContext) => void): Promise<string> {
+  const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1, 2, 3] } });
+  seen(await contextOf(store, id));
+  for (const n of [0, 1, 2]) {
+    const [task] = (await engine.listTasks({ instanceId: id, state: 'created' })).items;
+    await engine.completeTask(task.id, { decision: `ok-${n}` }, 'bob');
+    seen(await contextOf(store, id));
+  }
+  await engine.completeTask((await waitTask(engine, id, 'Repair')).id, { item: 41 }, 'bob');
+  seen(await contextOf(store, id));
+  return id;
+}
+
+test('a command on a kept row ends where one on a row just read ends: the same stored contexts, the same history', async () => {
+  const kept = await open();
+  const read = await open({ instanceCache: { maxInstances: 0 } });
+  const a: InstanceContext[] = [];
+  const b: InstanceContext[] = [];
+  const ida = await drive(kept.engine, kept.store, (c) => a.push(c));
+  const idb = await drive(read.engine, read.store, (c) => b.push(c));
+  expect(a.map((c) => ({ ...c, instanceId: 'x' }))).toEqual(b.map((c) => ({ ...c, instanceId: 'x' })));
+  expect(a[a.length - 1].status).toBe('completed');
+  const events = async (o: Opened, id: string) => (await o.engine.getHistory(id)).map((e) => [e.type, e.elementId ?? null, e.data ?? null]);
+  expect(await events(kept, ida)).toEqual(await events(read, idb));
+  const variables = (await kept.engine.getInstance(ida)).variables;
+  expect(variables).toEqual({ items: [1, 2, 3], decision: 'ok-2', decisions: expect.arrayContaining(['ok-0', 'ok-1', 'ok-2']), repaired: 42 });
+  expect(variables.decisions).toHaveLength(3);
+  expect(kept.engine.instanceCacheStats()).toMatchObject({ hits: 4, rereads: 0 });
+  expect(read.engine.instanceCacheStats()).toMatchObject({ hits: 0, instances: 0, bytes: 0 });
+});
+
+test('a row another engine process committed since is read again, and the command sees what that process did', async () => {
+  const first = await open();
+  const second = await tempEngine({ dataDir: first.dir });
+  opened.push(second);
+  const { id } = await first.engine.startInstance({ processId: 'kept', variables: { items: [1, 2] } });
+  const [r1, r2] = (await first.engine.listTasks({ instanceId: id, state: 'created' })).items;
+  await second.engine.completeTask(r1.id, { decision: 'by-second' }, 'bob');
+  await first.engine.completeTask(r2.id, { decision: 'by-first' }, 'bob');
+  expect(first.engine.instanceCacheStats()).toMatchObject({ hits: 0, misses: 1 });
+  // had the first process worked on its own stale row, the second's decision would be lost (or a conflict)
+  expect((await first.engine.getInstance(id)).variables.decisions).toEqual(expect.arrayContaining(['by-second', 'by-first']));
+  expect(await waitTask(first.engine, id, 'Repair')).toBeDefined();
+});
+
+test('bounded by instances and by snapshot bytes; the bounds are checked', async () => {
+  const two = await open({ instanceCache: { maxInstances: 2 } });
+  for (let i = 0; i < 3; i++) await two.engine.startInstance({ processId: 'kept', variables: { items: [i] } });
+  const stats = two.engine.instanceCacheStats();
+  expect(stats.instances).toBe(2);
+  expect(stats.bytes).toBeGreaterThan(500);
+  const tiny = await open({ instanceCache: { maxBytes: 100 } });
+  await tiny.engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+  expect(tiny.engine.instanceCacheStats()).toMatchObject({ instances: 0, bytes: 0 });
+  await expect(tempEngine({ instanceCache: { maxInstances: -1 } })).rejects.toThrow('instanceCache.maxInstances must be a whole number >= 0, got -1');
+  await expect(tempEngine({ instanceCache: { maxBytes: 1.5 } })).rejects.toThrow('instanceCache.maxBytes must be a whole number >= 0, got 1.5');
+});
+
+test('a command that changes a frozen part runs again on the row read from the store, and no incident is raised', async () => {
+  const { engine, store } = await open();
+  const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+  const definitions = (engine as unknown as { definitions: { get(key: string): Promise<{ compiled: CompiledProcess }> } }).definitions;
+  const { compiled } = await definitions.get((await store.getInstance(id))!.definitionKey);
+  const real = compiled.step;
+  const seen: unknown[] = [];
+  compiled.step = (context, event, ownership) => {
+    seen.push(ownership);
+    // a change this engine does not foresee: a frozen part changed in place
+    if (ownership === 'shared') (Object.values(context!.scopes)[0] as unknown as { model: string }).model = 'changed';
+    return real(context, event, ownership);
+  };
+  try {
+    await engine.completeTask((await waitTask(engine, id, 'Review')).id, { decision: 'ok' }, 'bob');
+  } finally {
+    compiled.step = real;
+  }
+  expect(seen).toEqual(['shared', 'owned']);
+  expect(engine.instanceCacheStats().rereads).toBe(1);
+  expect(await engine.listIncidents({ instanceId: id })).toEqual([]);
+  expect((await contextOf(store, id)).scopes[(await contextOf(store, id)).rootScope].model).toBe('kept');
+  expect(await waitTask(engine, id, 'Repair')).toBeDefined();
+});
+
+describe('copy-on-write working copies', () => {
+  const committed = (): InstanceContext => {
+    const ctx: InstanceContext = {
+      instanceId: 'i',
+      processId: 'p',
+      definitionKey: 'p:1',
+      seq: 3,
+      status: 'running',
+      hasParent: false,
+      rootScope: 's1',
+      scopes: { s1: { id: 's1', model: 'p', kind: 'process', vars: { list: [1, 2] }, waits: [] } },
+      tokens: { t2: { id: 't2', node: 'A', scope: 's1', status: 'waiting', waits: ['w3'], mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } } } },
+      waits: { w3: { id: 'w3', kind: 'task', role: 'activity', node: 'A', scope: 's1', token: 't2' } },
+      incidents: {},
+    };
+    freezeParts(ctx);
+    return ctx;
+  };
+
+  test('a part taken by key is a copy down to a multi-instance state; the committed part stays as it was', () => {
+    const before = committed();
+    const [original, scope] = [before.tokens.t2, before.scopes.s1];
+    const work = workingCopy(before);
+    const token = work.tokens.t2;
+    token.status = 'active';
+    token.waits.push('w4');
+    token.mi!.outputs[0] = 'done';
+    token.mi!.running['1'] = 't10';
+    work.scopes.s1.vars.extra = true;
+    expect(token).not.toBe(original);
+    expect(original).toEqual({
+      id: 't2',
+      node: 'A',
+      scope: 's1',
+      status: 'waiting',
+      waits: ['w3'],
+      mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } },
+    });
+    expect(scope.vars).toEqual({ list: [1, 2] });
+    expect(work.tokens.t2).toBe(token); // copied once, then the command's own
+    expect(raw(work.waits).w3).toBe(before.waits.w3); // read without copying
+  });
+
+  test('a value deeper than the copy stays frozen: changing it is a TypeError the engine recognizes', () => {
+    const work = workingCopy(committed());
+    let caught: unknown;
+    try {
+      (work.scopes.s1.vars.list as number[]).push(3);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TypeError);
+    expect(changedFrozen(caught)).toBe(true);
+    expect(changedFrozen(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBe(false);
+    expect(changedFrozen(new Error('Cannot add property 3, object is not extensible'))).toBe(false);
+  });
+
+  test('the snapshot text made part by part parses to what JSON.stringify gives, also with parts reused and fields left undefined', () => {
+    const ctx = committed();
+    const snapshot = { machine: { context: ctx }, history: { seq: 4, hash: 'h' }, jobIncidents: [] };
+    const first = snapshotJson(snapshot);
+    expect(first.json).toBe(JSON.stringify(snapshot));
+    remember(first.fresh);
+    const work = workingCopy(ctx);
+    work.tokens.t2.via = undefined;
+    delete work.waits.w3;
+    work.incidents.i5 = { id: 'i5', token: 't2', node: 'A', message: 'quote " and \\ backslash' };
+    const next = { machine: { context: { ...settled(work), pending: undefined } }, history: { seq: 5, hash: 'h2' }, jobIncidents: ['x'] };
+    const text = snapshotJson(next);
+    expect(text.json).toBe(JSON.stringify(next));
+    // the scope nobody took is the same frozen object: its text is reused
+    expect(text.fresh.map(([part]) => part)).toEqual([raw(work.tokens).t2, raw(work.incidents).i5]);
+  });
+});
