@@ -185,8 +185,12 @@ describe('copy-on-write working copies', () => {
     expect(changedFrozen(new Error('Cannot add property 3, object is not extensible'))).toBe(false);
   });
 
-  test('the snapshot text made part by part parses to what JSON.stringify gives, also with parts reused and fields left undefined', () => {
+  test('the snapshot text made part by part is what JSON.stringify gives, also with parts reused and fields left undefined', () => {
+    const small = { machine: { context: committed() }, history: { seq: 1, hash: 'h' }, jobIncidents: [] };
+    expect(snapshotJson(small)).toEqual({ json: JSON.stringify(small), fresh: [] }); // a few parts: serialized whole
     const ctx = committed();
+    // enough parts to be worth reusing their texts
+    for (let i = 0; i < 70; i++) ctx.waits[`w${100 + i}`] = Object.freeze({ id: `w${100 + i}`, kind: 'timer', role: 'boundary', node: 'B', scope: 's1' });
     const snapshot = { machine: { context: ctx }, history: { seq: 4, hash: 'h' }, jobIncidents: [] };
     const first = snapshotJson(snapshot);
     expect(first.json).toBe(JSON.stringify(snapshot));
