@@ -11,9 +11,10 @@ import type { InstanceContext } from '../../engine/compile/state';
 import type { CompiledProcess } from '../../engine/compile/machine';
 import { persisted } from '../../engine/runtime/snapshot';
 import { remember, snapshotJson } from '../../engine/runtime/snapshotJson';
+import { jsonOf, registerJson } from '../../engine/store/jsonText';
 import type { Store } from '../../engine/store/types';
 import { tempEngine } from '../support/engine';
-import { bpmn, chain, deployXml, endEvent, multiInstance, startEvent, subProcess, userTask, waitTask, flow } from './helpers';
+import { bpmn, chain, deployXml, endEvent, eventually, multiInstance, startEvent, subProcess, userTask, waitTask, flow } from './helpers';
 
 // a parallel multi-instance task collecting its outputs, then a subprocess: parts at every depth change
 const XML = bpmn('kept', [
@@ -76,6 +77,21 @@ test('a command on a kept row ends where one on a row just read ends: the same s
   expect(read.engine.instanceCacheStats()).toMatchObject({ hits: 0, instances: 0, bytes: 0 });
 });
 
+test('a command that ran out of steps continues on the kept row where it stopped, as on a row just read', async () => {
+  const steps = Array.from({ length: 12 }, (_, i) => `<bpmn:task id="T${i}" />`);
+  const xml = bpmn('long', [startEvent(), ...steps, endEvent()]).replace('</bpmn:process>', `${chain('Start', ...steps.map((_, i) => `T${i}`), 'End')}</bpmn:process>`);
+  const ends: unknown[] = [];
+  for (const instanceCache of [{}, { maxInstances: 0 }] as { maxInstances?: number }[]) {
+    const { engine, store } = await open({ instanceCache, limits: { maxStepsPerCommand: 5 } });
+    await deployXml(engine, xml);
+    const { id } = await engine.startInstance({ processId: 'long' });
+    await eventually(async () => expect((await engine.getInstance(id)).state).toBe('completed'));
+    ends.push({ context: { ...(await contextOf(store, id)), instanceId: 'x' }, events: (await engine.getHistory(id)).map((e) => [e.type, e.elementId ?? null]) });
+    if (instanceCache.maxInstances === undefined) expect(engine.instanceCacheStats().hits).toBeGreaterThan(2);
+  }
+  expect(ends[0]).toEqual(ends[1]);
+});
+
 test('a row another engine process committed since is read again, and the command sees what that process did', async () => {
   const first = await open();
   const second = await tempEngine({ dataDir: first.dir });
@@ -95,8 +111,17 @@ test('bounded by instances and by snapshot bytes; the bounds are checked', async
   for (let i = 0; i < 3; i++) await two.engine.startInstance({ processId: 'kept', variables: { items: [i] } });
   const stats = two.engine.instanceCacheStats();
   expect(stats.instances).toBe(2);
-  expect(stats.bytes).toBeGreaterThan(500);
-  const tiny = await open({ instanceCache: { maxBytes: 100 } });
+  const size = stats.bytes / 2; // every such start's snapshot is as long as the others
+  expect(size).toBeGreaterThan(500);
+  // exactly two snapshots' bytes: the third start pushes the oldest out, and the count follows
+  const byBytes = await open({ instanceCache: { maxBytes: 2 * size } });
+  for (let i = 0; i < 3; i++) await byBytes.engine.startInstance({ processId: 'kept', variables: { items: [i] } });
+  expect(byBytes.engine.instanceCacheStats()).toMatchObject({ instances: 2, bytes: 2 * size });
+  // a snapshot exactly as large as the bound is kept; one byte less and it is not
+  const exact = await open({ instanceCache: { maxBytes: size } });
+  await exact.engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+  expect(exact.engine.instanceCacheStats()).toMatchObject({ instances: 1, bytes: size });
+  const tiny = await open({ instanceCache: { maxBytes: size - 1 } });
   await tiny.engine.startInstance({ processId: 'kept', variables: { items: [1] } });
   expect(tiny.engine.instanceCacheStats()).toMatchObject({ instances: 0, bytes: 0 });
   await expect(tempEngine({ instanceCache: { maxInstances: -1 } })).rejects.toThrow('instanceCache.maxInstances must be a whole number >= 0, got -1');
@@ -139,7 +164,17 @@ describe('copy-on-write working copies', () => {
       hasParent: false,
       rootScope: 's1',
       scopes: { s1: { id: 's1', model: 'p', kind: 'process', vars: { list: [1, 2] }, waits: [] } },
-      tokens: { t2: { id: 't2', node: 'A', scope: 's1', status: 'waiting', waits: ['w3'], mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } } } },
+      tokens: {
+        t2: {
+          id: 't2',
+          node: 'A',
+          scope: 's1',
+          status: 'waiting',
+          waits: ['w3'],
+          locals: { none: null },
+          mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } },
+        },
+      },
       waits: { w3: { id: 'w3', kind: 'task', role: 'activity', node: 'A', scope: 's1', token: 't2' } },
       incidents: {},
     };
@@ -158,12 +193,14 @@ describe('copy-on-write working copies', () => {
     token.mi!.running['1'] = 't10';
     work.scopes.s1.vars.extra = true;
     expect(token).not.toBe(original);
+    expect(token.locals).toEqual({ none: null }); // a null stays null
     expect(original).toEqual({
       id: 't2',
       node: 'A',
       scope: 's1',
       status: 'waiting',
       waits: ['w3'],
+      locals: { none: null },
       mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } },
     });
     expect(scope.vars).toEqual({ list: [1, 2] });
@@ -194,15 +231,50 @@ describe('copy-on-write working copies', () => {
     const snapshot = { machine: { context: ctx }, history: { seq: 4, hash: 'h' }, jobIncidents: [] };
     const first = snapshotJson(snapshot);
     expect(first.json).toBe(JSON.stringify(snapshot));
+    expect(first.fresh).toHaveLength(73); // every part: scope, token, waits
     remember(first.fresh);
     const work = workingCopy(ctx);
     work.tokens.t2.via = undefined;
     delete work.waits.w3;
     work.incidents.i5 = { id: 'i5', token: 't2', node: 'A', message: 'quote " and \\ backslash' };
-    const next = { machine: { context: { ...settled(work), pending: undefined } }, history: { seq: 5, hash: 'h2' }, jobIncidents: ['x'] };
+    (work.waits as Record<string, unknown>).w4 = undefined; // left undefined rather than deleted: absent from the text
+    const pending = { agenda: [{ kind: 'enter' as const, token: 't2' }], steps: 3 };
+    const next = { machine: { context: { ...settled(work), pending } }, history: { seq: 5, hash: 'h2' }, jobIncidents: ['x'] };
     const text = snapshotJson(next);
     expect(text.json).toBe(JSON.stringify(next));
-    // the scope nobody took is the same frozen object: its text is reused
+    // the scope nobody took is the same frozen object: its text is reused; only parts of the four maps count
     expect(text.fresh.map(([part]) => part)).toEqual([raw(work.tokens).t2, raw(work.incidents).i5]);
+  });
+
+  test('a text is reused only for a frozen part: one remembered before freezing follows its changes', () => {
+    const ctx = committed();
+    const parts = Array.from({ length: 62 }, (_, i) => ({ id: `w${100 + i}`, kind: 'timer', role: 'boundary', node: 'B', scope: 's1' }) as const);
+    ctx.waits = Object.fromEntries(parts.map((w) => [w.id, { ...w }]));
+    const snapshot = { machine: { context: ctx }, history: { seq: 4, hash: 'h' }, jobIncidents: [] };
+    const first = snapshotJson(snapshot); // 64 parts, exactly PARTS_WORTH_REUSING: made part by part
+    expect(first.fresh).toHaveLength(64);
+    remember(first.fresh);
+    (ctx.waits.w100 as { node: string }).node = 'moved';
+    expect(snapshotJson(snapshot).json).toBe(JSON.stringify(snapshot));
+  });
+
+  test('earlier snapshot formats (a machine with a status and a value beside its context) serialize as JSON.stringify does', () => {
+    const ctx = committed();
+    for (let i = 0; i < 70; i++) ctx.waits[`w${100 + i}`] = { id: `w${100 + i}`, kind: 'timer', role: 'boundary', node: 'B', scope: 's1' };
+    const old = { machine: { status: 'active', value: { running: {} }, context: ctx }, history: { seq: 1, hash: 'h' }, jobIncidents: [] };
+    expect(snapshotJson(old).json).toBe(JSON.stringify(old));
+    const bare = { history: { seq: 1, hash: 'h' }, jobIncidents: [] } as unknown as Parameters<typeof snapshotJson>[0];
+    expect(snapshotJson(bare)).toEqual({ json: JSON.stringify(bare), fresh: [] });
+  });
+
+  test('a registered text is what a store writes for the value; hidden from spreads, keys and JSON; null and scalars serialize as usual', () => {
+    const value = { a: 1 };
+    registerJson(value, '{"a":1,"registered":true}');
+    expect(jsonOf(value)).toBe('{"a":1,"registered":true}');
+    expect(jsonOf({ a: 1 })).toBe('{"a":1}');
+    expect(Object.getOwnPropertySymbols({ ...value })).toEqual([]);
+    expect(Object.keys(value)).toEqual(['a']);
+    expect(JSON.stringify(value)).toBe('{"a":1}');
+    expect([jsonOf(null), jsonOf('x'), jsonOf(5)]).toEqual(['null', '"x"', '5']);
   });
 });

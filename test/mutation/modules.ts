@@ -49,7 +49,14 @@ export const MUTATION_MODULES: MutationModule[] = [
       'test/engine/tasks.test.ts',
       'test/engine/semantics.test.ts',
       'test/api/conflicts.test.ts',
+      'test/engine/instanceCache.test.ts',
     ],
+  },
+  {
+    // the rows kept between commands: a kept context must end where a freshly read one ends
+    name: 'instance-cache',
+    mutate: ['engine/runtime/instanceCache.ts', 'engine/compile/copyOnWrite.ts', 'engine/runtime/snapshotJson.ts', 'engine/store/jsonText.ts'],
+    tests: ['test/engine/instanceCache.test.ts', 'test/engine/multiInstance.test.ts', 'test/engine/semantics.test.ts', 'test/engine/compensation.test.ts'],
   },
   {
     name: 'store-commit-and-locks',
