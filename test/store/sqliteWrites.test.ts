@@ -232,6 +232,34 @@ test('a rewrite of a task sets the columns that changed and no other (indexes ov
   }
 });
 
+test('past 64 distinct sets of changed columns a task rewrite sets every column, and still reads back whole', async () => {
+  const inst = f.instance('i1');
+  let task = f.task('t1', 'i1');
+  await store.commit(f.startBatch(inst, { tasks: { upsert: [task] } }));
+  // every pair and triple of eight fields: 84 distinct sets, past the 64 kept UPDATE texts
+  const changes: ((t: TaskRow, n: number) => Partial<TaskRow>)[] = [
+    (_, n) => ({ name: `name ${n}` }),
+    (_, n) => ({ subject: `subject ${n}` }),
+    (_, n) => ({ assignee: `user${n}` }),
+    (_, n) => ({ priority: n }),
+    (_, n) => ({ dueDate: T0 + n }),
+    (_, n) => ({ followUpDate: T0 + 2 * n }),
+    (_, n) => ({ formId: `form-${n}` }),
+    (_, n) => ({ candidateUsers: [`cu${n}`] }),
+  ];
+  const sets: number[][] = [];
+  for (let a = 0; a < 8; a++) for (let b = a + 1; b < 8; b++) sets.push([a, b]);
+  for (let a = 0; a < 8; a++) for (let b = a + 1; b < 8; b++) for (let c = b + 1; c < 8; c++) sets.push([a, b, c]);
+  expect(sets).toHaveLength(84);
+  let rev = 1;
+  for (const [n, set] of sets.entries()) {
+    task = set.reduce((t, i) => ({ ...t, ...changes[i](t, n + 1) }), task);
+    await store.commit(f.nextBatch(inst, rev, [f.event('i1', rev + 1)], { tasks: { upsert: [task] } }));
+    rev++;
+    expect(await store.getTask('t1')).toEqual(task);
+  }
+});
+
 test('message consumption: recorded once per consumed message and instance; a commit that consumes none records none', async () => {
   const inst = f.instance('i1');
   await store.commit(f.startBatch(inst));
