@@ -214,10 +214,10 @@ export class Executor {
     build: (row: InstanceRow, at: number) => Promise<CommandPlan>,
   ): Promise<{ row: InstanceRow; effects: Effect[]; skipped?: boolean }> {
     return this.serialize(instanceId, async () => {
-      let reread = false;
       for (let attempt = 1; ; attempt++) {
-        // the row this engine committed last, while nobody committed since; else the store's
-        const cached = attempt === 1 && !reread ? await this.cache.take(instanceId) : undefined;
+        // the row this engine committed last, while nobody committed since, else the store's (a kept row is
+        // taken out: an attempt after a conflict or a reread reads the store)
+        const cached = await this.cache.take(instanceId);
         const row = cached ?? (await this.store.getInstance(instanceId));
         if (!row) throw notFound(`process instance ${instanceId}`);
         const at = this.clock();
@@ -234,8 +234,7 @@ export class Executor {
           } catch (err) {
             if (!cached || !changedFrozen(err)) throw err;
             this.cache.reread();
-            reread = true;
-            attempt--;
+            attempt--; // not a conflict: the attempts are kept for those
             continue;
           }
           const rejected = effects.find((e) => e.type === 'rejected');

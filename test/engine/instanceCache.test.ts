@@ -153,6 +153,28 @@ test('a command that changes a frozen part runs again on the row read from the s
   expect(await waitTask(engine, id, 'Repair')).toBeDefined();
 });
 
+test('any other failure of a command on a kept row is its failure: not run again', async () => {
+  const { engine, store } = await open();
+  const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+  const definitions = (engine as unknown as { definitions: { get(key: string): Promise<{ compiled: CompiledProcess }> } }).definitions;
+  const { compiled } = await definitions.get((await store.getInstance(id))!.definitionKey);
+  const real = compiled.step;
+  const seen: unknown[] = [];
+  compiled.step = (_context, _event, ownership) => {
+    seen.push(ownership);
+    throw new TypeError('a bug of the step');
+  };
+  try {
+    await expect(engine.completeTask((await waitTask(engine, id, 'Review')).id, { decision: 'ok' }, 'bob')).rejects.toThrow(
+      'the process machine failed on TASK_COMPLETE: a bug of the step',
+    );
+  } finally {
+    compiled.step = real;
+  }
+  expect(seen).toEqual(['shared']);
+  expect(engine.instanceCacheStats().rereads).toBe(0);
+});
+
 describe('copy-on-write working copies', () => {
   const committed = (): InstanceContext => {
     const ctx: InstanceContext = {
