@@ -10,7 +10,6 @@ import express from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Engine } from '../engine';
 import { Authenticator, DEMO_USERS, demoToken } from './auth';
 import { ScheduleGate } from './changeSchedule';
@@ -23,6 +22,8 @@ import { ApiMetrics } from './metrics';
 import type { ApiContext } from './operation';
 import { ALL_OPERATIONS } from './operations';
 import { queueDashboard } from './queueDashboard';
+import { requestLog } from './requestLog';
+import { routesByResource } from './routeIndex';
 import { SessionStore } from './sessions';
 import { changeCalendarRouter } from './routes/changeCalendar';
 import { deploymentsRouter } from './routes/deployments';
@@ -96,12 +97,8 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   // The web app is same-origin scripts and styles only; helmet's default CSP fits it, except that
   // `upgrade-insecure-requests` would break the app when it is served over plain http on a non-local host.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  app.use(
-    pinoHttp({
-      logger,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  const log = requestLog(logger);
+  if (log) app.use(log);
   app.use(metrics.httpMiddleware());
   // gzip or brotli, as the client accepts (brotli preferred); bodies under 1 KB go as they are
   app.use(compression());
@@ -122,7 +119,8 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
   app.use('/api', express.json({ limit: config.bodyLimit }));
   app.use('/api', cookieParser()); // the session cookie (api/sessions.ts)
 
-  for (const router of [
+  // one router per resource, in this order; a request goes only through those with a route under its resource
+  const apiRouters = [
     deploymentsRouter,
     processesRouter,
     processVersionsRouter,
@@ -141,9 +139,8 @@ export function createApp(engine: Engine, config: ApiConfig): express.Express {
     sessionRouter,
     startFormsRouter,
     changeCalendarRouter,
-  ]) {
-    app.use(router(context));
-  }
+  ];
+  app.use(routesByResource(apiRouters.map((router) => router(context))));
   app.use('/api', notFoundHandler);
   // Camunda 8's REST API (api/camunda/): its own body parsers (same limit) and problem-detail errors
   const v2 = camundaRouter(context);

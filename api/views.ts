@@ -23,6 +23,17 @@ export function dueStage(t: TaskRow, now = Date.now()): DueStage | null {
 const TASK_FIELD_OF: Readonly<Record<string, string>> = { processInstanceId: 'instanceId' };
 
 /**
+ * How each field of the Task schema is filled, worked out once: every task answer (each complete, claim
+ * and list item) reads this table instead of walking the schema again.
+ */
+const TASK_FIELDS = Object.entries(responses.Task.properties).map(([name, schema]) => ({
+  name,
+  from: TASK_FIELD_OF[name] ?? name,
+  date: 'format' in schema && schema.format === 'date-time',
+  list: 'type' in schema && schema.type === 'array',
+}));
+
+/**
  * The API's task, field by field from the Task schema (api/schemas.ts): the row's value, a date-time as
  * ISO, an absent list as [] and anything else absent as null; `dueStage` is computed. A field added to
  * the schema and the row shows here without a change (test/api/responseSchemas.test.ts checks the result).
@@ -30,10 +41,9 @@ const TASK_FIELD_OF: Readonly<Record<string, string>> = { processInstanceId: 'in
 export function taskView(t: TaskRow): Task {
   const row: Readonly<Record<string, unknown>> = t;
   const view: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(responses.Task.properties)) {
-    const value = row[TASK_FIELD_OF[name] ?? name];
-    if ('format' in schema && schema.format === 'date-time') view[name] = iso(value as number | undefined);
-    else view[name] = value ?? ('type' in schema && schema.type === 'array' ? [] : null);
+  for (const { name, from, date, list } of TASK_FIELDS) {
+    const value = row[from];
+    view[name] = date ? iso(value as number | undefined) : (value ?? (list ? [] : null));
   }
   view.dueStage = dueStage(t);
   return view as Task;
