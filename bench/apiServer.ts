@@ -4,7 +4,8 @@
  * rate limit off, logs silent, SQLITE_SYNCHRONOUS as for `npm start`; or on PostgreSQL when
  * BENCH_DATABASE_URL names a database (the PostgreSQL section). It deploys bench/fixtures/single-task.bpmn, starts `pool` instances whose
  * open tasks the complete-task run consumes, listens on a free port and reports
- * `{ port, taskIds }` to the parent over IPC. It stops on SIGTERM or when the parent goes away.
+ * `{ port, taskIds }` to the parent over IPC, and `{ cpu }` (process.cpuUsage) when asked with 'cpu'. It
+ * stops on SIGTERM or when the parent goes away.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
   process.on('message', (msg) => {
     if (msg === 'stop') void stop();
+    // CPU time used so far: the section reports it per request, which a busy machine blurs far less than req/s
+    else if (msg === 'cpu') process.send!({ cpu: process.cpuUsage() });
   });
   process.send!({ port, taskIds, rss: process.memoryUsage().rss });
 }

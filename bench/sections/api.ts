@@ -34,6 +34,14 @@ export function startServer(pool: number, env: NodeJS.ProcessEnv = process.env):
   });
 }
 
+/** The API server's CPU time (user + system) so far, in µs. */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (msg: { cpu: NodeJS.CpuUsage }) => resolve(msg.cpu.user + msg.cpu.system));
+    child.send('cpu');
+  });
+}
+
 export async function load(url: string, amount: number, request: autocannon.Request): Promise<LoadResult> {
   // Timed from the start to the last response: autocannon ends a run (and counts its duration) on a
   // one-second ticker, so 3,000 requests answered in 3.4 s would read as 4 s.
@@ -80,12 +88,22 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
     ctx.log(`warm-up: ${warmup} start-instance + ${warmup} complete-task requests`);
     await load(url, warmup, startInstance);
     await load(url, warmup, completeTask);
+    // the server's CPU time per request beside the rate: req/s moves with whatever else the machine runs
+    const measured = async (request: autocannon.Request): Promise<LoadResult & { cpuUs: number }> => {
+      const cpu0 = await serverCpu(server.child);
+      const result = await load(url, amount, request);
+      return { ...result, cpuUs: ((await serverCpu(server.child)) - cpu0) / result.requests };
+    };
     ctx.log(`start-instance: ${amount} requests, ${CONNECTIONS} connections`);
-    const start = await load(url, amount, startInstance);
-    ctx.log(`start-instance: ${start.requestsPerSecond} req/s, p50 ${start.p50} ms, p99 ${start.p99} ms, non-2xx ${start.non2xx}, errors ${start.errors}`);
+    const start = await measured(startInstance);
+    ctx.log(
+      `start-instance: ${start.requestsPerSecond} req/s, p50 ${start.p50} ms, p99 ${start.p99} ms, server CPU ${round(start.cpuUs, 0)} µs/request, non-2xx ${start.non2xx}, errors ${start.errors}`,
+    );
     ctx.log(`complete-task: ${amount} requests, ${CONNECTIONS} connections`);
-    const complete = await load(url, amount, completeTask);
-    ctx.log(`complete-task: ${complete.requestsPerSecond} req/s, p50 ${complete.p50} ms, p99 ${complete.p99} ms, non-2xx ${complete.non2xx}, errors ${complete.errors}`);
+    const complete = await measured(completeTask);
+    ctx.log(
+      `complete-task: ${complete.requestsPerSecond} req/s, p50 ${complete.p50} ms, p99 ${complete.p99} ms, server CPU ${round(complete.cpuUs, 0)} µs/request, non-2xx ${complete.non2xx}, errors ${complete.errors}`,
+    );
     for (const [name, r] of [
       ['start-instance', start],
       ['complete-task', complete],
@@ -98,9 +116,11 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
         { section, metric: `start-instance req/s (${CONNECTIONS} conc.)`, value: start.requestsPerSecond, unit: 'req/s' },
         { section, metric: 'start-instance latency p50', value: start.p50, unit: 'ms' },
         { section, metric: 'start-instance latency p99', value: start.p99, unit: 'ms' },
+        { section, metric: 'start-instance server CPU per request', value: round(start.cpuUs, 0), unit: 'µs' },
         { section, metric: `complete-task req/s (${CONNECTIONS} conc.)`, value: complete.requestsPerSecond, unit: 'req/s', target: '>= 3000' },
         { section, metric: 'complete-task latency p50', value: complete.p50, unit: 'ms' },
         { section, metric: 'complete-task latency p99', value: complete.p99, unit: 'ms', target: '< 15' },
+        { section, metric: 'complete-task server CPU per request', value: round(complete.cpuUs, 0), unit: 'µs' },
       ],
       details: { connections: CONNECTIONS, requestsPerRun: amount, warmup, synchronous: storeSettings().synchronous, startInstance: start, completeTask: complete },
     };
