@@ -915,12 +915,12 @@ export class Engine {
     };
   }
 
-  /** Writes signed checkpoints of the heads of every history that grew since the last one. */
   /** How the kept instance rows served commands (instanceCache.ts). */
   instanceCacheStats(): InstanceCacheStats {
     return this.instances.stats();
   }
 
+  /** Writes signed checkpoints of the heads of every history that grew since the last one. */
   checkpoint(): Promise<CheckpointRow[]> {
     return this.checkpointer.checkpoint();
   }
