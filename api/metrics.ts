@@ -73,6 +73,16 @@ export class ApiMetrics {
       for (const { type, oldestWaitingMs } of await this.jobQueueStats()) this.jobQueueAge.set({ type }, oldestWaitingMs / 1000);
     },
   });
+  readonly instanceCache = new Gauge({
+    name: 'instance_cache',
+    help: 'Instance rows the engine keeps between commands (engine/runtime/instanceCache.ts): commands that found theirs kept (hits), read it from the store (misses) or read it again (rereads) since start; rows and snapshot bytes kept now',
+    labelNames: ['stat'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.engine) return;
+      for (const [stat, n] of Object.entries(this.engine.instanceCacheStats())) this.instanceCache.set({ stat }, n);
+    },
+  });
   private unsubscribe?: () => void;
   private engine?: Engine;
   private stats?: { at: number; read: Promise<JobQueueStats[]> };

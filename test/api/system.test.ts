@@ -63,6 +63,11 @@ describe('GET /api/metrics', () => {
     expect(value('job_retries_total')).toBe(1);
     expect(value('timer_lateness_seconds_count')).toBe(1);
     expect(res.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/tasks\/:id\/complete",status="200"\} \d+/);
+    // the second task's completion found the row the first one committed
+    const cache = (stat: string): number => Number(new RegExp(`^instance_cache\\{stat="${stat}"\\} (\\S+)$`, 'm').exec(res.text)?.[1]);
+    expect(cache('hits')).toBeGreaterThanOrEqual(1);
+    for (const stat of ['misses', 'rereads', 'instances', 'bytes']) expect(cache(stat)).toBeGreaterThanOrEqual(0);
+    expect(cache('instances')).toBeGreaterThanOrEqual(1);
   });
 });
 
