@@ -23,7 +23,7 @@
  * | HISTORY_KEY_FILE      | DATA_DIR/history-key.pem | Ed25519 key sealing history (created 0600); shared by all processes |
  * | CHECKPOINT_INTERVAL_MS| 60000          | how often heads of grown histories go into a signed checkpoint   |
  * | INTEGRITY_CHECK_MS    | 600000         | a health check re-checks the store for damage at most this often |
- * | INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES | 1000, 64 MiB | committed instance rows kept in memory (0: none)   |
+ * | INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES | 1000, 32 MiB | committed instance rows kept in memory (0: none)   |
  * | MAX_FLOW_NODES, MAX_MULTI_INSTANCE, FEEL_TIMEOUT_MS, MAX_FEEL_RESULT_BYTES, MIN_TIMER_CYCLE_MS,    |
  * | MAX_TIMER_REPETITIONS, MAX_MESSAGE_TTL_MS, MAX_REPORTED_AGE_MS, MAX_JSON_DEPTH, MAX_STEPS_PER_COMMAND,  |
  * | MAX_LINKS_PER_TICKET (default 100 links per ticket): engine limits                                 |
@@ -245,7 +245,7 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<Limits> {
 export function instanceCacheFromEnv(env: NodeJS.ProcessEnv): InstanceCacheOptions {
   return {
     maxInstances: intFrom(env.INSTANCE_CACHE_SIZE, 1000, 'INSTANCE_CACHE_SIZE'),
-    maxBytes: intFrom(env.INSTANCE_CACHE_BYTES, 64 * 1024 * 1024, 'INSTANCE_CACHE_BYTES'),
+    maxBytes: intFrom(env.INSTANCE_CACHE_BYTES, 32 * 1024 * 1024, 'INSTANCE_CACHE_BYTES'),
   };
 }
 

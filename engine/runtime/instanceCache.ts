@@ -16,7 +16,10 @@ import { remember, type SnapshotText } from './snapshotJson';
 export interface InstanceCacheOptions {
   /** Instances kept (0: none, every command reads its instance). Default 1,000. */
   maxInstances?: number;
-  /** Snapshot bytes (as JSON) kept in all; a larger snapshot alone is not kept. Default 64 MiB. */
+  /**
+   * Snapshot bytes (as JSON) kept in all; a larger snapshot alone is not kept. Default 32 MiB (the
+   * parsed objects take about 1.5 times their JSON: some 50 MB of heap).
+   */
   maxBytes?: number;
 }
 
@@ -51,7 +54,7 @@ export class InstanceCache {
     options: InstanceCacheOptions = {},
   ) {
     this.maxInstances = options.maxInstances ?? 1000;
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
     for (const [name, v] of Object.entries({ maxInstances: this.maxInstances, maxBytes: this.maxBytes })) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`instanceCache.${name} must be a whole number >= 0, got ${v}`);
     }

@@ -25,8 +25,8 @@ test('anything else is refused at start with the setting named', () => {
   expect(() => loadConfig({ ...DEMO, SQLITE_GROUP_COMMIT_MAX: 'many' })).toThrow(/SQLITE_GROUP_COMMIT_MAX/);
 });
 
-test('INSTANCE_CACHE_SIZE and INSTANCE_CACHE_BYTES: 1,000 instances and 64 MiB by default, 0 keeps none; the worker reads the same', () => {
-  expect(loadConfig(DEMO, '/srv').instanceCache).toEqual({ maxInstances: 1000, maxBytes: 64 * 1024 * 1024 });
+test('INSTANCE_CACHE_SIZE and INSTANCE_CACHE_BYTES: 1,000 instances and 32 MiB by default, 0 keeps none; the worker reads the same', () => {
+  expect(loadConfig(DEMO, '/srv').instanceCache).toEqual({ maxInstances: 1000, maxBytes: 32 * 1024 * 1024 });
   const env = { ...DEMO, INSTANCE_CACHE_SIZE: '0', INSTANCE_CACHE_BYTES: '1048576' };
   expect(loadConfig(env, '/srv').instanceCache).toEqual({ maxInstances: 0, maxBytes: 1048576 });
   expect(loadWorkerConfig(env, '/srv').instanceCache).toEqual({ maxInstances: 0, maxBytes: 1048576 });
