@@ -186,7 +186,8 @@ export function toInstanceView(row: InstanceRow): InstanceView {
     definitionKey: row.definitionKey,
     businessKey: row.businessKey,
     state: row.state,
-    variables: row.variables,
+    // a row the engine just committed holds its kept, frozen variables (instanceCache.ts): the caller gets its own
+    variables: Object.isFrozen(row.variables) ? structuredClone(row.variables) : row.variables,
     activeElements: row.activeElements,
     parentInstanceId: row.parentInstanceId,
     startedAt: new Date(row.startedAt).toISOString(),

@@ -91,7 +91,8 @@ function runMachine(
 ): { snapshot: PersistedInstance['machine']; effects: Effect[] } {
   let result;
   try {
-    result = def.compiled.step(snapshot?.context, event, ownership);
+    // the event's values are copied in: the context (frozen once kept, instanceCache.ts) never holds the caller's objects
+    result = def.compiled.step(snapshot?.context, structuredClone(event), ownership);
   } catch (err) {
     if (changedFrozen(err)) throw err;
     throw new Error(`the process machine failed on ${event.type}: ${(err as Error)?.message ?? String(err)}`, { cause: err });

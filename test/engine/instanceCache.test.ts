@@ -175,6 +175,22 @@ test('any other failure of a command on a kept row is its failure: not run again
   expect(engine.instanceCacheStats().rereads).toBe(0);
 });
 
+test("the caller's objects stay the caller's: what it passed in and what it got back are not frozen", async () => {
+  const { engine } = await open();
+  const variables = { items: [1], extra: { note: 'a' } };
+  const started = await engine.startInstance({ processId: 'kept', variables });
+  const decision = { decision: 'ok', detail: { by: ['bob'] } };
+  await engine.completeTask((await waitTask(engine, started.id, 'Review')).id, decision, 'bob');
+  // the engine keeps frozen copies; these are the caller's own
+  variables.items.push(2);
+  variables.extra.note = 'b';
+  decision.detail.by.push('alice');
+  (started.variables.extra as { note: string }).note = 'c';
+  const now = await engine.getInstance(started.id);
+  expect(now.variables).toMatchObject({ items: [1], extra: { note: 'a' }, decision: 'ok', detail: { by: ['bob'] } });
+  expect(engine.instanceCacheStats().hits).toBeGreaterThanOrEqual(1);
+});
+
 describe('copy-on-write working copies', () => {
   const committed = (): InstanceContext => {
     const ctx: InstanceContext = {
