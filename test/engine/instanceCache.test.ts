@@ -128,24 +128,36 @@ test('bounded by instances and by snapshot bytes; the bounds are checked', async
   await expect(tempEngine({ instanceCache: { maxBytes: 1.5 } })).rejects.toThrow('instanceCache.maxBytes must be a whole number >= 0, got 1.5');
 });
 
-test('a command that changes a frozen part runs again on the row read from the store, and no incident is raised', async () => {
-  const { engine, store } = await open();
-  const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+/**
+ * Completes the instance's Review task with the compiled step of its process replaced by `step` (given
+ * the real one) for that command; answers the ownership each call of the step was given.
+ */
+async function completeWithStep(engine: Engine, store: Store, id: string, step: (real: CompiledProcess['step']) => CompiledProcess['step']): Promise<unknown[]> {
   const definitions = (engine as unknown as { definitions: { get(key: string): Promise<{ compiled: CompiledProcess }> } }).definitions;
   const { compiled } = await definitions.get((await store.getInstance(id))!.definitionKey);
   const real = compiled.step;
   const seen: unknown[] = [];
+  const replaced = step(real);
   compiled.step = (context, event, ownership) => {
     seen.push(ownership);
-    // a change this engine does not foresee: a frozen part changed in place
-    if (ownership === 'shared') (Object.values(context!.scopes)[0] as unknown as { model: string }).model = 'changed';
-    return real(context, event, ownership);
+    return replaced(context, event, ownership);
   };
   try {
     await engine.completeTask((await waitTask(engine, id, 'Review')).id, { decision: 'ok' }, 'bob');
   } finally {
     compiled.step = real;
   }
+  return seen;
+}
+
+test('a command that changes a frozen part runs again on the row read from the store, and no incident is raised', async () => {
+  const { engine, store } = await open();
+  const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+  const seen = await completeWithStep(engine, store, id, (real) => (context, event, ownership) => {
+    // a change this engine does not foresee: a frozen part changed in place
+    if (ownership === 'shared') (Object.values(context!.scopes)[0] as unknown as { model: string }).model = 'changed';
+    return real(context, event, ownership);
+  });
   expect(seen).toEqual(['shared', 'owned']);
   expect(engine.instanceCacheStats().rereads).toBe(1);
   expect(await engine.listIncidents({ instanceId: id })).toEqual([]);
@@ -156,23 +168,11 @@ test('a command that changes a frozen part runs again on the row read from the s
 test('any other failure of a command on a kept row is its failure: not run again', async () => {
   const { engine, store } = await open();
   const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1] } });
-  const definitions = (engine as unknown as { definitions: { get(key: string): Promise<{ compiled: CompiledProcess }> } }).definitions;
-  const { compiled } = await definitions.get((await store.getInstance(id))!.definitionKey);
-  const real = compiled.step;
-  const seen: unknown[] = [];
-  compiled.step = (_context, _event, ownership) => {
-    seen.push(ownership);
+  const failing = completeWithStep(engine, store, id, () => () => {
     throw new TypeError('a bug of the step');
-  };
-  try {
-    await expect(engine.completeTask((await waitTask(engine, id, 'Review')).id, { decision: 'ok' }, 'bob')).rejects.toThrow(
-      'the process machine failed on TASK_COMPLETE: a bug of the step',
-    );
-  } finally {
-    compiled.step = real;
-  }
-  expect(seen).toEqual(['shared']);
-  expect(engine.instanceCacheStats().rereads).toBe(0);
+  });
+  await expect(failing).rejects.toThrow('the process machine failed on TASK_COMPLETE: a bug of the step');
+  expect(engine.instanceCacheStats()).toMatchObject({ hits: 1, rereads: 0 });
 });
 
 test("the caller's objects stay the caller's: what it passed in and what it got back are not frozen", async () => {
@@ -192,6 +192,16 @@ test("the caller's objects stay the caller's: what it passed in and what it got 
 });
 
 describe('copy-on-write working copies', () => {
+  /** A multi-instance body waiting on its first inner instance (t9). */
+  const token = (): InstanceContext['tokens'][string] => ({
+    id: 't2',
+    node: 'A',
+    scope: 's1',
+    status: 'waiting',
+    waits: ['w3'],
+    locals: { none: null },
+    mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } },
+  });
   const committed = (): InstanceContext => {
     const ctx: InstanceContext = {
       instanceId: 'i',
@@ -203,15 +213,7 @@ describe('copy-on-write working copies', () => {
       rootScope: 's1',
       scopes: { s1: { id: 's1', model: 'p', kind: 'process', vars: { list: [1, 2] }, waits: [] } },
       tokens: {
-        t2: {
-          id: 't2',
-          node: 'A',
-          scope: 's1',
-          status: 'waiting',
-          waits: ['w3'],
-          locals: { none: null },
-          mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } },
-        },
+        t2: token(),
       },
       waits: { w3: { id: 'w3', kind: 'task', role: 'activity', node: 'A', scope: 's1', token: 't2' } },
       incidents: {},
@@ -224,25 +226,17 @@ describe('copy-on-write working copies', () => {
     const before = committed();
     const [original, scope] = [before.tokens.t2, before.scopes.s1];
     const work = workingCopy(before);
-    const token = work.tokens.t2;
-    token.status = 'active';
-    token.waits.push('w4');
-    token.mi!.outputs[0] = 'done';
-    token.mi!.running['1'] = 't10';
+    const taken = work.tokens.t2;
+    taken.status = 'active';
+    taken.waits.push('w4');
+    taken.mi!.outputs[0] = 'done';
+    taken.mi!.running['1'] = 't10';
     work.scopes.s1.vars.extra = true;
-    expect(token).not.toBe(original);
-    expect(token.locals).toEqual({ none: null }); // a null stays null
-    expect(original).toEqual({
-      id: 't2',
-      node: 'A',
-      scope: 's1',
-      status: 'waiting',
-      waits: ['w3'],
-      locals: { none: null },
-      mi: { items: [1], next: 1, completed: 0, outputs: [null], running: { '0': 't9' } },
-    });
+    expect(taken).not.toBe(original);
+    expect(taken.locals).toEqual({ none: null }); // a null stays null
+    expect(original).toEqual(token());
     expect(scope.vars).toEqual({ list: [1, 2] });
-    expect(work.tokens.t2).toBe(token); // copied once, then the command's own
+    expect(work.tokens.t2).toBe(taken); // copied once, then the command's own
     expect(raw(work.waits).w3).toBe(before.waits.w3); // read without copying
   });
 
