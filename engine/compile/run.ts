@@ -191,6 +191,14 @@ export class Run {
     return found;
   }
 
+  /**
+   * The tokens of a scope to look at, not to change (nothing is copied, copyOnWrite.ts): a join checking
+   * a thousand tokens copies none of them. Take one by key (`token`) to change it.
+   */
+  tokensSeenIn(scopeId: string): readonly Readonly<Token>[] {
+    return Object.values(raw(this.ctx.tokens)).filter((t) => t.scope === scopeId);
+  }
+
   /** Whether any token is in the scope (read only: nothing is copied). */
   private hasTokensIn(scopeId: string): boolean {
     for (const t of Object.values(raw(this.ctx.tokens))) if (t.scope === scopeId) return true;

@@ -14,7 +14,7 @@ import { remember, snapshotJson } from '../../engine/runtime/snapshotJson';
 import { jsonOf, registerJson } from '../../engine/store/jsonText';
 import type { Store } from '../../engine/store/types';
 import { tempEngine } from '../support/engine';
-import { bpmn, chain, deployXml, endEvent, eventually, multiInstance, startEvent, subProcess, userTask, waitTask, flow } from './helpers';
+import { bpmn, chain, deployXml, endEvent, eventually, flow, gateway, multiInstance, startEvent, subProcess, userTask, waitTask } from './helpers';
 
 // a parallel multi-instance task collecting its outputs, then a subprocess: parts at every depth change
 const XML = bpmn('kept', [
@@ -88,6 +88,46 @@ test('a command that ran out of steps continues on the kept row where it stopped
     await eventually(async () => expect((await engine.getInstance(id)).state).toBe('completed'));
     ends.push({ context: { ...(await contextOf(store, id)), instanceId: 'x' }, events: (await engine.getHistory(id)).map((e) => [e.type, e.elementId ?? null]) });
     if (instanceCache.maxInstances === undefined) expect(engine.instanceCacheStats().hits).toBeGreaterThan(2);
+  }
+  expect(ends[0]).toEqual(ends[1]);
+});
+
+test('joins on a kept row: a parallel join of many branches and an inclusive join end as on a row just read', async () => {
+  const branches = Array.from({ length: 40 }, (_, i) => `B${i}`);
+  const xml = bpmn('joins', [
+    startEvent(),
+    gateway('parallel', 'Fork'),
+    ...branches.map((b) => userTask(b)),
+    gateway('parallel', 'Join'),
+    gateway('inclusive', 'Choose'),
+    userTask('Left'),
+    userTask('Right'),
+    gateway('inclusive', 'Merge'),
+    endEvent(),
+    flow('F0', 'Start', 'Fork'),
+    ...branches.flatMap((b) => [flow(`F_Fork_${b}`, 'Fork', b), flow(`F_${b}_Join`, b, 'Join')]),
+    flow('F1', 'Join', 'Choose'),
+    flow('F2', 'Choose', 'Left', '=true'),
+    flow('F3', 'Choose', 'Right', '=count > 1'),
+    flow('F4', 'Left', 'Merge'),
+    flow('F5', 'Right', 'Merge'),
+    flow('F6', 'Merge', 'End'),
+  ]);
+  const ends: unknown[] = [];
+  for (const instanceCache of [{}, { maxInstances: 0 }] as { maxInstances?: number }[]) {
+    const { engine, store } = await open({ instanceCache });
+    await deployXml(engine, xml);
+    const { id } = await engine.startInstance({ processId: 'joins', variables: { count: 2 } });
+    const contexts: InstanceContext[] = [];
+    for (;;) {
+      const [task] = (await engine.listTasks({ instanceId: id, state: 'created' })).items;
+      if (!task) break;
+      await engine.completeTask(task.id, {}, 'bob');
+      contexts.push({ ...(await contextOf(store, id)), instanceId: 'x' });
+    }
+    expect((await engine.getInstance(id)).state).toBe('completed');
+    ends.push({ contexts, events: (await engine.getHistory(id)).map((e) => [e.type, e.elementId ?? null]) });
+    if (instanceCache.maxInstances === undefined) expect(engine.instanceCacheStats()).toMatchObject({ hits: 42, rereads: 0 });
   }
   expect(ends[0]).toEqual(ends[1]);
 });

@@ -24,7 +24,7 @@ export const inclusiveGateway = {
  * and no other token of the scope can still reach an incoming flow that has none.
  */
 export function evaluateInclusiveJoins(run: Run, scopeId: string): void {
-  const tokens = run.tokensIn(scopeId);
+  const tokens = run.tokensSeenIn(scopeId);
   const gateways = new Set(tokens.filter((t) => t.status === 'joining' && run.graph.node(t.node).kind === 'inclusiveGateway').map((t) => t.node));
   for (const gatewayId of gateways) {
     const node = run.graph.node(gatewayId);
@@ -33,7 +33,7 @@ export function evaluateInclusiveJoins(run: Run, scopeId: string): void {
     const empty = new Set(node.incoming.filter((f) => !byFlow.has(f)));
     const blocked =
       empty.size > 0 &&
-      run.tokensIn(scopeId).some((t) => {
+      run.tokensSeenIn(scopeId).some((t) => {
         // A token still on its way into the gateway (not yet joining) will be counted once it enters.
         if (t.node === gatewayId) return t.status !== 'joining';
         for (const f of run.graph.reachableIncoming(t.node, gatewayId)) if (empty.has(f)) return true;

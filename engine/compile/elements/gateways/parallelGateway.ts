@@ -7,17 +7,18 @@ import type { Run } from '../../run';
 import type { Token } from '../../state';
 
 /** Consumes one token per arrived flow: one of them leaves the gateway, the others end with it. */
-export function fireJoin(run: Run, arrived: Token[]): void {
-  const [survivor, ...others] = arrived;
+export function fireJoin(run: Run, arrived: readonly Readonly<Token>[]): void {
+  const [first, ...others] = arrived;
+  const survivor = run.token(first.id); // taken by key: the one that changes
   survivor.status = 'active';
   if (!run.complete(survivor)) return; // an incident: the join fires again when it is resolved
   for (const t of others) delete run.ctx.tokens[t.id];
 }
 
-/** The first waiting token of each incoming flow. */
-export function arrivedByFlow(run: Run, scope: string, gateway: string): Map<string, Token> {
-  const byFlow = new Map<string, Token>();
-  for (const t of run.tokensIn(scope)) if (t.node === gateway && t.status === 'joining' && t.via && !byFlow.has(t.via)) byFlow.set(t.via, t);
+/** The first waiting token of each incoming flow (to look at: fireJoin takes the one that changes). */
+export function arrivedByFlow(run: Run, scope: string, gateway: string): Map<string, Readonly<Token>> {
+  const byFlow = new Map<string, Readonly<Token>>();
+  for (const t of run.tokensSeenIn(scope)) if (t.node === gateway && t.status === 'joining' && t.via && !byFlow.has(t.via)) byFlow.set(t.via, t);
   return byFlow;
 }
 
