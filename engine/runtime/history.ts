@@ -4,7 +4,7 @@
  * returns a document. The chain's head is sealed at every commit (sealing.ts) and verified with its
  * seal and the checkpoints that saw it (verify.ts).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { HistoryEvent } from '../store/types';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -34,9 +34,8 @@ export function canonicalJson(value: unknown): string {
 
 export function hashEvent(event: Omit<HistoryEvent, 'hash'>): string {
   const { instanceId, seq, at, type, elementId, actor, data, prevHash } = event;
-  return createHash('sha256')
-    .update(prevHash + canonicalJson({ instanceId, seq, at, type, elementId, actor, data }))
-    .digest('hex');
+  // the one-shot hash: no Hash object per event (six events a command)
+  return hash('sha256', prevHash + canonicalJson({ instanceId, seq, at, type, elementId, actor, data }), 'hex');
 }
 
 /** Appends events to a chain whose last link is (seq, hash). */
