@@ -32,6 +32,11 @@ export function upsertSql(table: string, columns: readonly string[], key: string
   });
 }
 
+/** `UPDATE table SET c = @c, ... WHERE where`: the columns set from a params object of the same names. */
+export function updateSql(table: string, columns: readonly string[], where: string): string {
+  return `UPDATE ${table} SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE ${where}`;
+}
+
 /** Prepares each SQL text once per connection. */
 export class Statements {
   private readonly cache = new Map<string, Database.Statement>();

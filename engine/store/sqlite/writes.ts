@@ -17,7 +17,7 @@ import {
 } from '../types';
 import * as map from './rowMapping';
 import type { DbRow } from './rowMapping';
-import { insertSql, sqliteCode, type Statements, upsertSql } from './sql';
+import { insertSql, sqliteCode, type Statements, updateSql, upsertSql } from './sql';
 
 /**
  * Columns an instance never changes after its start: left out of the UPDATE so their indexes are not
@@ -25,15 +25,17 @@ import { insertSql, sqliteCode, type Statements, upsertSql } from './sql';
  */
 const IMMUTABLE_INSTANCE_COLUMNS = new Set(['id', 'process_id', 'business_key', 'parent_instance_id', 'parent_wait_id', 'started_at', 'started_by']);
 
-const INSTANCE_UPDATE = `UPDATE instances SET ${map.COLUMNS.instances
-  .filter((c) => !IMMUTABLE_INSTANCE_COLUMNS.has(c))
-  .map((c) => `${c} = @${c}`)
-  .join(', ')} WHERE id = @id AND rev = @expected_rev`;
+const INSTANCE_UPDATE = updateSql(
+  'instances',
+  map.COLUMNS.instances.filter((c) => !IMMUTABLE_INSTANCE_COLUMNS.has(c)),
+  'id = @id AND rev = @expected_rev',
+);
 
-export const JOB_UPDATE = `UPDATE jobs SET ${map.COLUMNS.jobs
-  .filter((c) => c !== 'key')
-  .map((c) => `${c} = @${c}`)
-  .join(', ')} WHERE key = @key`;
+export const JOB_UPDATE = updateSql(
+  'jobs',
+  map.COLUMNS.jobs.filter((c) => c !== 'key'),
+  'key = @key',
+);
 
 const SUBSCRIBE = `${insertSql('subscriptions', map.COLUMNS.subscriptions)} ON CONFLICT (id) DO NOTHING`;
 const LINK = `${insertSql('links', map.COLUMNS.links)} ON CONFLICT (id) DO NOTHING`;
@@ -100,14 +102,10 @@ function takeTicketNumber(sql: Statements, prefix: string, number: number): void
 }
 
 /**
- * Upserts a task and keeps its rows in task_candidates (which copy its state and createdAt): rewritten
- * when its candidates change, else only their state updated, and not touched at all when neither
- * changed (a claim, a delegation): most task writes are a state change or none.
- */
-/**
  * Writes a task. An existing row is updated in the columns that changed alone, so an index over columns
  * that did not change (a completion changes neither the instance nor the creation time) is not
- * rewritten; its candidate rows are rewritten only when its candidates change.
+ * rewritten. Its rows in task_candidates (which copy its state and createdAt) are rewritten when its
+ * candidates change, else only their state updated, and not touched when neither changed (a claim).
  */
 export function upsertTask(sql: Statements, t: TaskRow): void {
   const params = map.toParams('tasks', t);
@@ -144,13 +142,13 @@ const CANDIDATES_STATE = 'UPDATE task_candidates SET state = ?, created_at = ? W
  */
 const TASK_UPDATE_TEXTS = 64;
 const taskUpdates = new Map<string, string>();
-const TASK_UPDATE_ALL = `UPDATE tasks SET ${map.COLUMNS.tasks.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`;
+const TASK_UPDATE_ALL = updateSql('tasks', map.COLUMNS.tasks, 'id = @id');
 function taskUpdate(columns: string[]): string {
   const key = columns.join(',');
   let text = taskUpdates.get(key);
   if (!text) {
     if (taskUpdates.size >= TASK_UPDATE_TEXTS) return TASK_UPDATE_ALL;
-    text = `UPDATE tasks SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`;
+    text = updateSql('tasks', columns, 'id = @id');
     taskUpdates.set(key, text);
   }
   return text;
