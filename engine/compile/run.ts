@@ -184,13 +184,6 @@ export class Run {
     return scope;
   }
 
-  tokensIn(scopeId: string): Token[] {
-    // found among all tokens without copying them (copyOnWrite.ts), then taken by key
-    const found: Token[] = [];
-    for (const t of Object.values(raw(this.ctx.tokens))) if (t.scope === scopeId) found.push(this.ctx.tokens[t.id]);
-    return found;
-  }
-
   /**
    * The tokens of a scope to look at, not to change (nothing is copied, copyOnWrite.ts): a join checking
    * a thousand tokens copies none of them. Take one by key (`token`) to change it.
@@ -199,10 +192,9 @@ export class Run {
     return Object.values(raw(this.ctx.tokens)).filter((t) => t.scope === scopeId);
   }
 
-  /** Whether any token is in the scope (read only: nothing is copied). */
-  private hasTokensIn(scopeId: string): boolean {
-    for (const t of Object.values(raw(this.ctx.tokens))) if (t.scope === scopeId) return true;
-    return false;
+  /** The tokens of a scope, to change: found without copying, then taken by key. */
+  tokensIn(scopeId: string): Token[] {
+    return this.tokensSeenIn(scopeId).map((t) => this.ctx.tokens[t.id]);
   }
 
   // ---- tokens ------------------------------------------------------------------------------------
@@ -472,7 +464,7 @@ export class Run {
         this.behaviors.ownSignal(this, item.name, item.variables);
       } else if (item.kind === 'joins') {
         if (raw(this.ctx.scopes)[item.scope]) this.behaviors.tokenLeft(this, item.scope);
-      } else if (raw(this.ctx.scopes)[item.scope] && this.ctx.status === 'running' && !this.hasTokensIn(item.scope)) {
+      } else if (raw(this.ctx.scopes)[item.scope] && this.ctx.status === 'running' && !this.tokensSeenIn(item.scope).length) {
         this.behaviors.scopeEnd(this, this.scope(item.scope));
       }
     }
