@@ -68,6 +68,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_GROUP_COMMIT_MAX,
+  DEFAULT_INSTANCE_CACHE,
   validateCalendar,
   validateCalendars,
   type BusinessCalendarConfig,
@@ -244,8 +245,8 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<Limits> {
 /** INSTANCE_CACHE_SIZE, INSTANCE_CACHE_BYTES: the instance rows an engine process keeps in memory (engine/runtime/instanceCache.ts). */
 export function instanceCacheFromEnv(env: NodeJS.ProcessEnv): InstanceCacheOptions {
   return {
-    maxInstances: intFrom(env.INSTANCE_CACHE_SIZE, 1000, 'INSTANCE_CACHE_SIZE'),
-    maxBytes: intFrom(env.INSTANCE_CACHE_BYTES, 32 * 1024 * 1024, 'INSTANCE_CACHE_BYTES'),
+    maxInstances: intFrom(env.INSTANCE_CACHE_SIZE, DEFAULT_INSTANCE_CACHE.maxInstances, 'INSTANCE_CACHE_SIZE'),
+    maxBytes: intFrom(env.INSTANCE_CACHE_BYTES, DEFAULT_INSTANCE_CACHE.maxBytes, 'INSTANCE_CACHE_BYTES'),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 export { Engine } from './runtime/engine';
 export type { EngineOptions, InstanceView, StartInstanceRequest } from './runtime/engine';
-export type { InstanceCacheOptions, InstanceCacheStats } from './runtime/instanceCache';
+export { DEFAULT_INSTANCE_CACHE, type InstanceCacheOptions, type InstanceCacheStats } from './runtime/instanceCache';
 export type { MigrationReport, MigrationRequest } from './runtime/versions';
 export { draftSize } from './runtime/drafts';
 export { SLA_GROUP_KEYS, type SlaGroupKey, type SlaReport, type SlaReportRow } from './runtime/slaReports';

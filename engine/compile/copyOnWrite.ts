@@ -18,7 +18,8 @@ import type { InstanceContext } from './state';
 
 type PartMap = Record<string, object>;
 
-const MAPS = ['scopes', 'tokens', 'waits', 'incidents'] as const;
+/** The maps of a context whose entries are its parts. */
+export const PART_MAPS = ['scopes', 'tokens', 'waits', 'incidents'] as const;
 
 const targets = new WeakMap<object, PartMap>();
 
@@ -80,7 +81,7 @@ export function settled(ctx: InstanceContext): InstanceContext {
  */
 export function freezeParts(ctx: InstanceContext): void {
   const stack: unknown[] = [];
-  for (const name of MAPS) for (const part of Object.values(ctx[name])) if (!Object.isFrozen(part)) stack.push(part);
+  for (const name of PART_MAPS) for (const part of Object.values(ctx[name])) if (!Object.isFrozen(part)) stack.push(part);
   while (stack.length) {
     const v = stack.pop();
     if (!isContainer(v) || Object.isFrozen(v)) continue;

@@ -144,7 +144,7 @@ export interface EngineOptions {
   integrityCheckMs?: number;
   /**
    * Instances whose last committed row the engine keeps in memory, so the next command on one reads its
-   * revision instead of its snapshot (instanceCache.ts; default 1,000 instances, 32 MiB of snapshots).
+   * revision instead of its snapshot (instanceCache.ts; DEFAULT_INSTANCE_CACHE: 1,000 instances, 32 MiB of snapshots).
    */
   instanceCache?: InstanceCacheOptions;
 }

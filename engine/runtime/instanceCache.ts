@@ -14,14 +14,14 @@ import { persisted } from './snapshot';
 import { remember, type SnapshotText } from './snapshotJson';
 
 export interface InstanceCacheOptions {
-  /** Instances kept (0: none, every command reads its instance). Default 1,000. */
+  /** Instances kept (0: none, every command reads its instance). */
   maxInstances?: number;
-  /**
-   * Snapshot bytes (as JSON) kept in all; a larger snapshot alone is not kept. Default 32 MiB (the
-   * parsed objects take about 1.5 times their JSON: some 50 MB of heap).
-   */
+  /** Snapshot bytes (as JSON) kept in all; a larger snapshot alone is not kept. */
   maxBytes?: number;
 }
+
+/** 1,000 instances; 32 MiB of snapshot JSON (the parsed objects take about 1.5 times that: some 50 MB of heap). */
+export const DEFAULT_INSTANCE_CACHE: Required<InstanceCacheOptions> = { maxInstances: 1000, maxBytes: 32 * 1024 * 1024 };
 
 export interface InstanceCacheStats {
   /** Commands that found their instance here, still at the stored revision. */
@@ -53,8 +53,8 @@ export class InstanceCache {
     private readonly store: Store,
     options: InstanceCacheOptions = {},
   ) {
-    this.maxInstances = options.maxInstances ?? 1000;
-    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    this.maxInstances = options.maxInstances ?? DEFAULT_INSTANCE_CACHE.maxInstances;
+    this.maxBytes = options.maxBytes ?? DEFAULT_INSTANCE_CACHE.maxBytes;
     for (const [name, v] of Object.entries({ maxInstances: this.maxInstances, maxBytes: this.maxBytes })) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`instanceCache.${name} must be a whole number >= 0, got ${v}`);
     }

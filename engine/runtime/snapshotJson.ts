@@ -4,12 +4,13 @@
  * so a command on an instance with a thousand tokens serializes the few parts it touched. The text
  * parses to what JSON.stringify of the snapshot gives (test/engine/instanceCache.test.ts).
  */
+import { PART_MAPS } from '../compile/copyOnWrite';
 import type { PersistedInstance } from './snapshot';
 
 /** `"key":{...}` of frozen parts: valid as long as the part lives, since it never changes. */
 const memberTexts = new WeakMap<object, { key: string; text: string }>();
 
-const MAPS = new Set<string>(['scopes', 'tokens', 'waits', 'incidents']);
+const MAPS = new Set<string>(PART_MAPS);
 
 export interface SnapshotText {
   json: string;
