@@ -138,6 +138,18 @@ describe('commit: history', () => {
     expect(await store.getHistory('i1')).toEqual([f.event('i1', 1)]);
   });
 
+  test('a command with more events than one INSERT carries: all of them in order, a duplicate in a later chunk named', async () => {
+    const inst = f.instance('i1');
+    await store.commit(f.startBatch(inst));
+    const events = Array.from({ length: 20 }, (_, i) => f.event('i1', i + 2));
+    await store.commit(f.nextBatch(inst, 1, events));
+    expect(await store.getHistory('i1')).toEqual([f.event('i1', 1), ...events]);
+    const again = Array.from({ length: 19 }, (_, i) => f.event('i1', i + 22)).concat(f.event('i1', 21, { hash: 'forged' }));
+    const err = await rejection(store.commit(f.nextBatch({ ...inst, rev: 2 }, 2, again)));
+    expect(err.message).toBe('history event 21 of instance i1 already exists');
+    expect((await store.getHistory('i1')).map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
   test("any other failed history insert is SQLite's own error, not a duplicate", async () => {
     const noActor = { ...f.event('i1', 1), actor: undefined } as unknown as ReturnType<typeof f.event>;
     const err = await rejection(store.commit({ ...f.startBatch(f.instance('i1')), history: [noActor] }));

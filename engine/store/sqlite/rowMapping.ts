@@ -74,6 +74,12 @@ export function toParams<T extends TableName>(table: T, row: RowTypes[T]): DbPar
   return params;
 }
 
+/** The values that write `row` into `table`, in the order of COLUMNS[table] (positional parameters). */
+export function toValues<T extends TableName>(table: T, row: RowTypes[T]): (string | number | null)[] {
+  const params = toParams(table, row);
+  return COLUMNS[table].map((c) => params[c]);
+}
+
 /** The row of `table` that a SELECT * answered. */
 export function fromDb<T extends TableName>(table: T, r: DbRow): RowTypes[T] {
   const row: Record<string, unknown> = {};

@@ -24,6 +24,15 @@ export function insertSql(table: string, columns: readonly string[]): string {
   return once(`insert ${table}`, columns, () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`);
 }
 
+/**
+ * `INSERT INTO table (cols) VALUES (?, ...), (?, ...)` for `rows` rows of positional parameters: one
+ * statement writes a command's rows where one a row would each pay a VM run of their own.
+ */
+export function insertRowsSql(table: string, columns: readonly string[], rows: number): string {
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  return once(`insert ${table} x${rows}`, columns, () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`);
+}
+
 /** An insert that updates every non-key column when the primary key already exists. */
 export function upsertSql(table: string, columns: readonly string[], key: string): string {
   return once(`upsert ${table} ${key}`, columns, () => {

@@ -8,6 +8,7 @@ import {
   type CheckpointRow,
   type CommitBatch,
   type DefinitionRow,
+  type HistoryEvent,
   type JobRow,
   type MessageRow,
   type ResourceRow,
@@ -17,7 +18,7 @@ import {
 } from '../types';
 import * as map from './rowMapping';
 import type { DbRow } from './rowMapping';
-import { insertSql, sqliteCode, type Statements, updateSql, upsertSql } from './sql';
+import { insertRowsSql, insertSql, sqliteCode, type Statements, updateSql, upsertSql } from './sql';
 
 /**
  * Columns an instance never changes after its start: left out of the UPDATE so their indexes are not
@@ -61,18 +62,7 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
     }
   }
 
-  // History is insert-only: a seq that exists already fails the whole commit.
-  const history = sql.get(insertSql('history', map.COLUMNS.history));
-  for (const e of b.history) {
-    try {
-      history.run(map.toParams('history', e));
-    } catch (err) {
-      if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new Error(`history event ${e.seq} of instance ${e.instanceId} already exists`, { cause: err });
-      }
-      throw err;
-    }
-  }
+  insertHistory(sql, b.history);
   for (const t of b.tasks?.upsert ?? []) upsertTask(sql, t);
   for (const j of b.jobs?.upsert ?? []) sql.get(upsertSql('jobs', map.COLUMNS.jobs, 'key')).run(map.toParams('jobs', j));
   for (const t of b.timers?.upsert ?? []) upsertTimer(sql, t);
@@ -90,6 +80,35 @@ export function applyCommit(sql: Statements, b: CommitBatch): void {
   if (b.ticket) takeTicketNumber(sql, b.ticket.prefix, b.ticket.number);
   const link = sql.get(LINK);
   for (const l of b.links ?? []) link.run(map.toParams('links', l));
+}
+
+/** Rows of history one INSERT writes at most (9 columns each: far below SQLite's parameter limit). */
+const HISTORY_ROWS_PER_INSERT = 16;
+
+/**
+ * History is insert-only: a seq that exists already fails the whole commit. A command's events go in
+ * one multi-row INSERT (chunks of HISTORY_ROWS_PER_INSERT); when one of them exists already, the
+ * chunk (which SQLite undid as a whole) is written row by row to name the event.
+ */
+function insertHistory(sql: Statements, events: readonly HistoryEvent[]): void {
+  for (let i = 0; i < events.length; i += HISTORY_ROWS_PER_INSERT) {
+    const chunk = events.slice(i, i + HISTORY_ROWS_PER_INSERT);
+    try {
+      sql.get(insertRowsSql('history', map.COLUMNS.history, chunk.length)).run(chunk.flatMap((e) => map.toValues('history', e)));
+    } catch (err) {
+      if (sqliteCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      const one = sql.get(insertRowsSql('history', map.COLUMNS.history, 1));
+      for (const e of chunk) {
+        try {
+          one.run(map.toValues('history', e));
+        } catch (rowErr) {
+          if (sqliteCode(rowErr) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`history event ${e.seq} of instance ${e.instanceId} already exists`, { cause: rowErr });
+          throw rowErr;
+        }
+      }
+      throw err; // not reached: a row of the chunk exists already
+    }
+  }
 }
 
 /** Moves the counter of `prefix` from `number - 1` to `number`; ConflictError when another commit took it. */
