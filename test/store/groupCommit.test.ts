@@ -62,6 +62,21 @@ test('a write whose revision check fails is rejected alone; the rest of its grou
   expect(await store.getJob('c.job')).toMatchObject({ key: 'c.job', instanceId: 'c' });
 });
 
+test('a lone write that fails half way leaves nothing of itself, is not counted, and the next one commits', async () => {
+  const store = await openStore();
+  await store.commit(startBatch(instance('l')));
+  const before = store.commitStats;
+  // the instance row is updated first, then its history fails: seq 1 exists already
+  const err = await store.commit(nextBatch(instance('l'), 1, [event('l', 2), event('l', 1, { hash: 'forged' })])).catch((e: Error) => e);
+  expect((err as Error).message).toBe('history event 1 of instance l already exists');
+  expect(store.commitStats).toEqual(before);
+  expect((await store.getInstance('l'))?.rev).toBe(1);
+  expect((await store.getHistory('l')).map((e) => e.seq)).toEqual([1]);
+  await store.commit(nextBatch(instance('l'), 1, [event('l', 2)]));
+  expect((await store.getInstance('l'))?.rev).toBe(2);
+  expect(store.commitStats).toEqual({ transactions: before.transactions + 1, writes: before.writes + 1, largest: before.largest });
+});
+
 test('a group carries at most groupCommitMax writes', async () => {
   const store = await openStore({ groupCommitMax: 4 });
   const before = store.commitStats;
