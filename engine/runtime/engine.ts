@@ -624,14 +624,17 @@ export class Engine {
   /**
    * Completes a task as `actor`. The checks run against the task as the committing command reads it:
    * with `requireAssignee` (an agent acting for themselves), a claim by someone else that lands first
-   * is seen and refused (FORBIDDEN).
+   * is seen and refused (FORBIDDEN). `options.read` is the task as the caller read it just before (an
+   * API route checking who may work it): it tells the instance to run on without a read of its own.
    */
-  async completeTask(id: string, variables: Record<string, unknown> = {}, actor = 'engine', options: { requireAssignee?: boolean } = {}): Promise<TaskRow> {
+  async completeTask(id: string, variables: Record<string, unknown> = {}, actor = 'engine', options: { requireAssignee?: boolean; read?: TaskRow } = {}): Promise<TaskRow> {
     this.checkDepth(variables, 'task variables');
-    const task = await this.getTask(id);
+    const task = options.read?.id === id ? options.read : await this.getTask(id);
     let done: TaskRow | undefined;
     await this.executor.execute(task.instanceId, actor, async (row, at) => {
       const current = await this.getTask(id);
+      // a task never changes instance: a `read` of another instance's task is the caller's mistake
+      if (current.instanceId !== task.instanceId) throw invalid(`task ${id} belongs to instance ${current.instanceId}, not ${task.instanceId}`);
       if (current.state !== 'created') throw conflict(`task ${id} is already ${current.state}`);
       if (options.requireAssignee && current.assignee && current.assignee !== actor) throw new EngineError('FORBIDDEN', `task ${id} is claimed by ${current.assignee}`);
       const segregation = segregationProblem(current, actor, 'complete') ?? (await seatProblem(this.store, current, actor, 'complete'));
@@ -729,15 +732,12 @@ export class Engine {
 
   async completeJob(key: string, variables: Record<string, unknown> = {}, worker = 'worker'): Promise<void> {
     this.checkDepth(variables, 'job variables');
-    await this.checkJobVariables(key, variables);
-    return this.jobs.complete(key, variables, worker);
+    return this.jobs.complete(key, variables, worker, (row) => this.checkJobVariables(row, variables));
   }
 
-  /** Job results never set identity variables. */
-  private async checkJobVariables(key: string, variables: Record<string, unknown>): Promise<void> {
-    const job = await this.store.getJob(key);
-    const row = job && (await this.store.getInstance(job.instanceId));
-    const refused = row && identityError(await this.policyOf(row), variables, 'job');
+  /** Job results never set identity variables: checked inside the command, against the row it runs on. */
+  private async checkJobVariables(row: InstanceRow, variables: Record<string, unknown>): Promise<void> {
+    const refused = identityError(await this.policyOf(row), variables, 'job');
     if (refused) throw refused;
   }
 
@@ -750,11 +750,8 @@ export class Engine {
   }
 
   async throwJobError(key: string, errorCode: string, errorMessage?: string, worker = 'worker', variables?: Record<string, unknown>): Promise<void> {
-    if (variables) {
-      this.checkDepth(variables, 'job variables');
-      await this.checkJobVariables(key, variables);
-    }
-    return this.jobs.throwError(key, errorCode, errorMessage, worker, variables);
+    if (variables) this.checkDepth(variables, 'job variables');
+    return this.jobs.throwError(key, errorCode, errorMessage, worker, variables, variables && ((row) => this.checkJobVariables(row, variables)));
   }
 
   /**

@@ -8,7 +8,7 @@
  * workers then take jobs from the queues instead of locking rows, so that a job is never handed to a
  * BullMQ worker and an HTTP worker at once.
  */
-import type { IncidentRow, JobRow, Store } from '../store/types';
+import type { IncidentRow, InstanceRow, JobRow, Store } from '../store/types';
 import type { InstanceContext } from '../compile/state';
 import { variablesAtWait } from '../compile/variables';
 import type { JobDelivery, JobFailure, JobSink } from '../queue/jobs';
@@ -25,6 +25,9 @@ function pick(variables: Record<string, unknown>, names: readonly string[] | und
   for (const name of names) if (Object.prototype.hasOwnProperty.call(variables, name)) out[name] = variables[name];
   return out;
 }
+
+/** A refusal the caller adds to a job's command, run against the instance row the command runs on. */
+export type InstanceCheck = (row: InstanceRow) => Promise<void>;
 
 export class Jobs implements JobSink {
   constructor(
@@ -73,10 +76,11 @@ export class Jobs implements JobSink {
     return job;
   }
 
-  async complete(key: string, variables: Record<string, unknown>, worker: string): Promise<void> {
+  async complete(key: string, variables: Record<string, unknown>, worker: string, check?: InstanceCheck): Promise<void> {
     const job = await this.live(key);
-    await this.executor.execute(job.instanceId, worker, async (_row, at) => {
+    await this.executor.execute(job.instanceId, worker, async (row, at) => {
       const current = await this.live(key);
+      await check?.(row);
       return {
         event: { type: 'JOB_COMPLETE', waitId: current.waitId, variables, at, actor: worker },
         extras: { jobs: [{ ...current, state: 'completed', worker, lockExpiresAt: undefined }] },
@@ -85,10 +89,11 @@ export class Jobs implements JobSink {
   }
 
   /** A BPMN error from the job's element; `variables` are set in its scope first (a catching boundary sees them). */
-  async throwError(key: string, errorCode: string, errorMessage: string | undefined, worker: string, variables?: Record<string, unknown>): Promise<void> {
+  async throwError(key: string, errorCode: string, errorMessage: string | undefined, worker: string, variables?: Record<string, unknown>, check?: InstanceCheck): Promise<void> {
     const job = await this.live(key);
-    await this.executor.execute(job.instanceId, worker, async (_row, at) => {
+    await this.executor.execute(job.instanceId, worker, async (row, at) => {
       const current = await this.live(key);
+      await check?.(row);
       return {
         event: { type: 'JOB_ERROR', waitId: current.waitId, errorCode, errorMessage, at, actor: worker, ...(variables && Object.keys(variables).length ? { variables } : {}) },
         extras: { jobs: [{ ...current, state: 'errored', errorMessage, worker, lockExpiresAt: undefined }] },
