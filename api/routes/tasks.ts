@@ -78,7 +78,7 @@ export async function completeChecked(ctx: ApiContext, task: TaskRow, submitted:
   const { engine } = ctx;
   const form = await formOf(engine, task);
   const variables = form ? checkSubmission(task, form, submitted) : submitted;
-  const complete = (vars: Variables): Promise<TaskRow> => engine.completeTask(task.id, vars, me.id, { requireAssignee: !all });
+  const complete = (vars: Variables): Promise<TaskRow> => engine.completeTask(task.id, vars, me.id, { requireAssignee: !all, read: task });
   if (task.formId === CHANGE_SCHEDULE_FORM && form) return ctx.schedules.run(async () => complete(await checkSchedule(engine, ctx.config.change, task.instanceId, variables, me)));
   return complete(variables);
 }

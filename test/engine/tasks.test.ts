@@ -33,6 +33,26 @@ describe('tasks', () => {
   const env = useEngine();
 
   describe('user tasks', () => {
+    test("a completion told of another instance's task (options.read) is refused and changes neither instance", async () => {
+      const { engine } = env();
+      await deployXml(engine, bpmn('two', [startEvent('Start'), userTask('Work'), endEvent('End'), chain('Start', 'Work', 'End')]));
+      const a = await engine.startInstance({ processId: 'two' });
+      const b = await engine.startInstance({ processId: 'two' });
+      const [taskA] = (await engine.listTasks({ instanceId: a.id })).items;
+      const [taskB] = (await engine.listTasks({ instanceId: b.id })).items;
+      const before = [await engine.getInstance(a.id), await engine.getInstance(b.id), await engine.getHistory(a.id), await engine.getHistory(b.id)];
+      // the id of a's task with b's row as what the caller read: the command would run on b
+      await expect(engine.completeTask(taskA.id, {}, 'alice', { read: { ...taskA, instanceId: b.id } })).rejects.toMatchObject({
+        code: 'INVALID',
+        message: `task ${taskA.id} belongs to instance ${a.id}, not ${b.id}`,
+      });
+      expect([await engine.getInstance(a.id), await engine.getInstance(b.id), await engine.getHistory(a.id), await engine.getHistory(b.id)]).toEqual(before);
+      expect((await engine.getTask(taskA.id)).state).toBe('created');
+      // the caller's own read of the task is used as it is
+      await engine.completeTask(taskB.id, {}, 'alice', { read: taskB });
+      expect((await engine.getInstance(b.id)).state).toBe('completed');
+    });
+
     test('the subject header names what the task is about: FEEL or literal; a subject that cannot be evaluated is left out', async () => {
       const { engine } = env();
       const withSubject = (id: string, value: string) =>
