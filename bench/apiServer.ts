@@ -4,8 +4,9 @@
  * rate limit off, logs silent, SQLITE_SYNCHRONOUS as for `npm start`; or on PostgreSQL when
  * BENCH_DATABASE_URL names a database (the PostgreSQL section). It deploys bench/fixtures/single-task.bpmn, starts `pool` instances whose
  * open tasks the complete-task run consumes, listens on a free port and reports
- * `{ port, taskIds }` to the parent over IPC, and `{ cpu }` (process.cpuUsage) when asked with 'cpu'. It
- * stops on SIGTERM or when the parent goes away.
+ * `{ port, taskIds }` to the parent over IPC, and `{ cpu, commits }` (process.cpuUsage, the group commit's
+ * counters) when asked with 'cpu'. With BENCH_CPU_PROF it profiles what runs between 'profile-start' and
+ * 'profile-stop' (the measured load, not the setup). It stops on SIGTERM or when the parent goes away.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,7 +14,8 @@ import path from 'node:path';
 import { createApp } from '../api/app';
 import { DEFAULT_CONFIG } from '../api/config';
 import { Engine } from '../engine';
-import { openStore } from '../engine/store';
+import { openStore, SqliteStore } from '../engine/store';
+import { phaseProfiler } from './lib/phaseProfiler';
 import { fixture, storeSettings, tempDir } from './lib/common';
 
 async function main(): Promise<void> {
@@ -21,9 +23,8 @@ async function main(): Promise<void> {
   const dir = tempDir('api');
   // SQLITE_SYNCHRONOUS as for `npm start` (default full), so the section can be run in either mode
   const databaseUrl = process.env.BENCH_DATABASE_URL;
-  const engine = await new Engine(
-    databaseUrl ? { store: openStore({ databaseUrl }), historyKey: path.join(dir, 'history-key.pem') } : { dataDir: dir, sqlite: storeSettings() },
-  ).start();
+  const store = databaseUrl ? openStore({ databaseUrl }) : openStore({ dataDir: dir, ...storeSettings() });
+  const engine = await new Engine({ store, historyKey: path.join(dir, 'history-key.pem') }).start();
   await engine.deploy([fixture('single-task.bpmn')]);
   const taskIds: string[] = [];
   for (let i = 0; i < pool; i++) {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const profiler = phaseProfiler(process.env.BENCH_CPU_PROF && path.join(process.env.BENCH_CPU_PROF, 'api-server'));
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -60,7 +62,10 @@ async function main(): Promise<void> {
   process.on('message', (msg) => {
     if (msg === 'stop') void stop();
     // CPU time used so far: the section reports it per request, which a busy machine blurs far less than req/s
-    else if (msg === 'cpu') process.send!({ cpu: process.cpuUsage() });
+    // and how many commands shared a transaction (the embedded store's group commit)
+    else if (msg === 'cpu') process.send!({ cpu: process.cpuUsage(), commits: store instanceof SqliteStore ? store.commitStats : undefined });
+    else if (msg === 'profile-start') void profiler.start();
+    else if (msg === 'profile-stop') void profiler.stop().then((file) => process.send!({ profile: file }));
   });
   process.send!({ port, taskIds, rss: process.memoryUsage().rss });
 }

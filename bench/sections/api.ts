@@ -9,6 +9,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { type SectionContext, type SectionResult, pick, storeSettings } from '../lib/common';
 import { now, round } from '../lib/stats';
+import type { GroupCommitStats } from '../../engine/store/sqlite/groupCommit';
 
 const CONNECTIONS = 50;
 const HEADERS = { authorization: 'Bearer demo-admin', 'content-type': 'application/json' };
@@ -26,19 +27,32 @@ interface LoadResult {
 
 export function startServer(pool: number, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; port: number; taskIds: string[] }> {
   return new Promise((resolve, reject) => {
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, 'api-server')}`] : [];
-    const child = fork(path.join(__dirname, '..', 'apiServer.ts'), [String(pool)], { execArgv: ['--import', 'tsx', ...prof], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // with BENCH_CPU_PROF the server profiles the measured runs itself (apiServer.ts), not its setup
+    const child = fork(path.join(__dirname, '..', 'apiServer.ts'), [String(pool)], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`api server exited with ${code}`)));
     child.once('message', (msg: { port: number; taskIds: string[] }) => resolve({ child, port: msg.port, taskIds: msg.taskIds }));
   });
 }
 
-/** The API server's CPU time (user + system) so far, in µs. */
-function serverCpu(child: ChildProcess): Promise<number> {
+/** The API server's CPU time (user + system) so far, in µs, and its group commit's counters (embedded store). */
+function serverCpu(child: ChildProcess): Promise<{ us: number; commits?: GroupCommitStats }> {
   return new Promise((resolve) => {
-    child.once('message', (msg: { cpu: NodeJS.CpuUsage }) => resolve(msg.cpu.user + msg.cpu.system));
+    child.once('message', (msg: { cpu: NodeJS.CpuUsage; commits?: GroupCommitStats }) => resolve({ us: msg.cpu.user + msg.cpu.system, commits: msg.commits }));
     child.send('cpu');
+  });
+}
+
+/** Asks the server to profile (BENCH_CPU_PROF) and waits until it answered for 'profile-stop'. */
+function serverProfile(child: ChildProcess, what: 'profile-start' | 'profile-stop'): Promise<void> {
+  if (!process.env.BENCH_CPU_PROF) return Promise.resolve();
+  if (what === 'profile-start') {
+    child.send(what);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    child.once('message', () => resolve());
+    child.send(what);
   });
 }
 
@@ -89,20 +103,30 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
     await load(url, warmup, startInstance);
     await load(url, warmup, completeTask);
     // the server's CPU time per request beside the rate: req/s moves with whatever else the machine runs
-    const measured = async (request: autocannon.Request): Promise<LoadResult & { cpuUs: number }> => {
-      const cpu0 = await serverCpu(server.child);
+    // and the commands per transaction: at 50 connections they share commits only when they reach the store together
+    const measured = async (request: autocannon.Request): Promise<LoadResult & { cpuUs: number; writesPerTransaction?: number }> => {
+      const before = await serverCpu(server.child);
+      await serverProfile(server.child, 'profile-start');
       const result = await load(url, amount, request);
-      return { ...result, cpuUs: ((await serverCpu(server.child)) - cpu0) / result.requests };
+      await serverProfile(server.child, 'profile-stop');
+      const after = await serverCpu(server.child);
+      const commits = before.commits &&
+        after.commits && { writes: after.commits.writes - before.commits.writes, transactions: after.commits.transactions - before.commits.transactions };
+      return {
+        ...result,
+        cpuUs: (after.us - before.us) / result.requests,
+        ...(commits?.transactions ? { writesPerTransaction: round(commits.writes / commits.transactions, 1) } : {}),
+      };
     };
     ctx.log(`start-instance: ${amount} requests, ${CONNECTIONS} connections`);
     const start = await measured(startInstance);
     ctx.log(
-      `start-instance: ${start.requestsPerSecond} req/s, p50 ${start.p50} ms, p99 ${start.p99} ms, server CPU ${round(start.cpuUs, 0)} µs/request, non-2xx ${start.non2xx}, errors ${start.errors}`,
+      `start-instance: ${start.requestsPerSecond} req/s, p50 ${start.p50} ms, p99 ${start.p99} ms, server CPU ${round(start.cpuUs, 0)} µs/request, ${start.writesPerTransaction ?? '-'} writes/transaction, non-2xx ${start.non2xx}, errors ${start.errors}`,
     );
     ctx.log(`complete-task: ${amount} requests, ${CONNECTIONS} connections`);
     const complete = await measured(completeTask);
     ctx.log(
-      `complete-task: ${complete.requestsPerSecond} req/s, p50 ${complete.p50} ms, p99 ${complete.p99} ms, server CPU ${round(complete.cpuUs, 0)} µs/request, non-2xx ${complete.non2xx}, errors ${complete.errors}`,
+      `complete-task: ${complete.requestsPerSecond} req/s, p50 ${complete.p50} ms, p99 ${complete.p99} ms, server CPU ${round(complete.cpuUs, 0)} µs/request, ${complete.writesPerTransaction ?? '-'} writes/transaction, non-2xx ${complete.non2xx}, errors ${complete.errors}`,
     );
     for (const [name, r] of [
       ['start-instance', start],
@@ -121,6 +145,9 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
         { section, metric: 'complete-task latency p50', value: complete.p50, unit: 'ms' },
         { section, metric: 'complete-task latency p99', value: complete.p99, unit: 'ms', target: '< 15' },
         { section, metric: 'complete-task server CPU per request', value: round(complete.cpuUs, 0), unit: 'µs' },
+        ...(complete.writesPerTransaction !== undefined
+          ? [{ section, metric: 'complete-task writes per transaction (group commit)', value: complete.writesPerTransaction, unit: '' }]
+          : []),
       ],
       details: { connections: CONNECTIONS, requestsPerRun: amount, warmup, synchronous: storeSettings().synchronous, startInstance: start, completeTask: complete },
     };
