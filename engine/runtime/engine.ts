@@ -47,6 +47,7 @@ import { EngineError, conflict, invalid, notFound } from './errors';
 import { type Clock, Executor } from './executor';
 import { Checkpointer, type CheckpointReport } from './checkpoints';
 import { InstanceCache, type InstanceCacheOptions, type InstanceCacheStats } from './instanceCache';
+import { HeadSealer } from './headSealer';
 import { HISTORY_KEY_FILE, HistoryKey, sealHead } from './sealing';
 import { deletedInstanceProblem, verifyInstance, type VerifyResult } from './verify';
 import { Jobs } from './jobs';
@@ -267,7 +268,7 @@ export class Engine {
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 60_000;
     this.integrityCheckMs = options.integrityCheckMs ?? 600_000;
     this.instances = new InstanceCache(this.store, options.instanceCache);
-    this.executor = new Executor(this.store, this.definitions, this.clock, this.key, (batch) => this.committed(batch), this.instances);
+    this.executor = new Executor(this.store, this.definitions, this.clock, new HeadSealer(this.key), (batch) => this.committed(batch), this.instances);
     this.desk = new TaskDesk(this.store, this.executor, this.clock);
     this.links = new TicketLinks(this.store, this.executor, this.clock, this.limits, (id, caller) => this.checkMayActOn(id, caller));
     this.versions = new InstanceVersions(this.executor, this.definitions, this.clock);

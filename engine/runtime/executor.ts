@@ -25,7 +25,7 @@ import { emptyParts, toBatch, translate } from './effects';
 import { conflict, notFound } from './errors';
 import { GENESIS_HASH, HistoryWriter } from './history';
 import type { InstanceCache } from './instanceCache';
-import { sealHead, type HistoryKey } from './sealing';
+import type { HeadSealer } from './headSealer';
 import { activeElements, instanceState, persisted, rootVariables, type PersistedInstance } from './snapshot';
 import { snapshotJson } from './snapshotJson';
 import { linkedEvent, raisedLink, ticketNumber } from './tickets';
@@ -109,7 +109,7 @@ export class Executor {
     private readonly store: Store,
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
-    private readonly key: HistoryKey,
+    private readonly sealer: HeadSealer,
     private readonly onCommitted: (batch: CommitBatch) => void,
     private readonly cache: InstanceCache,
   ) {}
@@ -288,7 +288,8 @@ export class Executor {
     // serialized here, reusing the text of every part the command left unchanged (snapshotJson.ts)
     const text = snapshotJson(snapshot);
     registerJson(snapshot, text.json);
-    instance.head = sealHead(this.key, instance, history.last);
+    // sealed together with the heads of the commands committing beside it (headSealer.ts)
+    instance.head = await this.sealer.seal(instance, history.last);
     const batch: CommitBatch = { ...toBatch(instance, expectedRev, history, parts, extras.consumedMessages), ticket, links: extras.links };
     await this.store.commit(batch);
     this.cache.put({ ...instance }, text);

@@ -1,7 +1,8 @@
 /**
  * The history key: an Ed25519 key pair kept outside the database (HISTORY_KEY_FILE, or
  * `history-key.pem` in the data directory, created on first start with mode 0600). Every commit seals
- * the instance's chain head with it, and checkpoints of heads are signed with it, so someone who can
+ * the instance's chain head with it (with the heads committed beside it: headSealer.ts), and checkpoints
+ * of heads are signed with it, so someone who can
  * write the database but not read the key cannot truncate, rewrite or delete history unseen; an auditor
  * verifies seals and checkpoints with the public key alone (docs/architecture.md, "The history chain").
  */

@@ -6,6 +6,7 @@
  */
 import type { CheckpointHead, CheckpointRow, HistoryEvent, InstanceRow } from '../store/types';
 import { GENESIS_HASH, hashEvent } from './history';
+import { sealVerifies } from './sealTree';
 import { checkpointHash, headPayload, type SealVerifier } from './sealing';
 
 export type ProblemKind =
@@ -94,7 +95,7 @@ export function verifyInstance({ instance, events, checkpointed }: InstanceEvide
     problems.push({ kind: 'unsealed', message: 'the instance has no sealed head: removed events at its end could not be noticed' });
   } else if (head.keyId !== key.keyId) {
     problems.push({ kind: 'unknown-key', seq: head.seq, message: `the head is sealed with key ${head.keyId}, not with ${key.keyId}` });
-  } else if (!key.verify(headPayload(instance, head), head.seal)) {
+  } else if (!sealVerifies((payload, signature) => key.verify(payload, signature), headPayload(instance, head), head.seal)) {
     problems.push({ kind: 'bad-seal', seq: head.seq, message: `the sealed head (event ${head.seq}) or the instance's starter was altered: its seal does not verify` });
   } else if (!last) {
     problems.push({ kind: 'history-deleted', seq: 1, message: `the whole history was deleted: the sealed head is event ${head.seq}, no event is left` });
