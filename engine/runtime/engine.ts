@@ -613,9 +613,11 @@ export class Engine {
    * mappings while it is open, the instance's process variables once it is done.
    */
   async taskVariables(task: TaskRow): Promise<Record<string, unknown>> {
-    const row = await this.store.getInstance(task.instanceId);
-    if (!row) return {};
-    return variablesAtWait(persisted(row).machine.context, task.waitId) ?? row.variables;
+    const variables = await this.executor.read(task.instanceId, (row, shared) => {
+      const now = variablesAtWait(persisted(row).machine.context, task.waitId) ?? row.variables;
+      return shared ? structuredClone(now) : now;
+    });
+    return variables ?? {};
   }
 
   listTasks(q: TaskQuery): Promise<Page<TaskRow>> {

@@ -126,6 +126,19 @@ export class Executor {
   }
 
   /**
+   * What `look` makes of an instance as committed last, without a command: of its kept row when this
+   * engine committed it last and no command holds it (no snapshot read and parsed), else of the store's
+   * row; undefined when there is no such instance. A kept row is `shared`: frozen, and changed by the
+   * next command, so `look` hands out copies of what it takes from it.
+   */
+  async read<T>(instanceId: string, look: (row: InstanceRow, shared: boolean) => T): Promise<T | undefined> {
+    const kept = await this.cache.read(instanceId, (row) => look(row, true));
+    if (kept) return kept.value;
+    const row = await this.store.getInstance(instanceId);
+    return row ? look(row, false) : undefined;
+  }
+
+  /**
    * Creates an instance; if `opts.id` already exists (a re-dispatched start) the existing row is returned.
    * A process with a ticket prefix gets the next number as its business key, taken in the start's commit.
    */

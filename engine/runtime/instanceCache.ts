@@ -30,6 +30,8 @@ export interface InstanceCacheStats {
   misses: number;
   /** Commands run again on a freshly read row after changing a frozen part (compile/copyOnWrite.ts). */
   rereads: number;
+  /** Reads (a job's or a task's variables) that looked at a kept row instead of reading the store's. */
+  looks: number;
   instances: number;
   bytes: number;
 }
@@ -46,6 +48,7 @@ export class InstanceCache {
   private hits = 0;
   private misses = 0;
   private rereads = 0;
+  private looks = 0;
   private readonly maxInstances: number;
   private readonly maxBytes: number;
 
@@ -75,6 +78,21 @@ export class InstanceCache {
     return undefined;
   }
 
+  /**
+   * `look` at the row committed last for `id`, left in place, when the store still holds its revision
+   * and no command has taken it (a command changes the kept maps in place before it commits); else
+   * undefined, and the caller reads the store. `look` runs at once after that check, and must neither
+   * change nor keep what it sees: it returns copies.
+   */
+  async read<T>(id: string, look: (row: InstanceRow) => T): Promise<{ value: T } | undefined> {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    const rev = await this.store.instanceRev(id);
+    if (this.entries.get(id) !== entry || rev !== entry.row.rev) return undefined;
+    this.looks++;
+    return { value: look(entry.row) };
+  }
+
   /** Keeps a committed row, its context's parts frozen from now on; `text` is its snapshot's JSON. */
   put(row: InstanceRow, text: SnapshotText): void {
     const known = this.entries.get(row.id);
@@ -97,7 +115,7 @@ export class InstanceCache {
   }
 
   stats(): InstanceCacheStats {
-    return { hits: this.hits, misses: this.misses, rereads: this.rereads, instances: this.entries.size, bytes: this.bytes };
+    return { hits: this.hits, misses: this.misses, rereads: this.rereads, looks: this.looks, instances: this.entries.size, bytes: this.bytes };
   }
 
   private remove(id: string, entry: Entry): void {

@@ -9,7 +9,6 @@
  * BullMQ worker and an HTTP worker at once.
  */
 import type { IncidentRow, InstanceRow, JobRow, Store } from '../store/types';
-import type { InstanceContext } from '../compile/state';
 import { variablesAtWait } from '../compile/variables';
 import type { JobDelivery, JobFailure, JobSink } from '../queue/jobs';
 import { conflict, notFound } from './errors';
@@ -46,17 +45,33 @@ export class Jobs implements JobSink {
     const jobs = this.delivery
       ? await this.delivery.take({ type, worker, max: n, lockMs: Math.max(1, lockMs) })
       : await this.store.activateJobs(type, worker, n, Math.max(1, lockMs), this.clock());
-    const contexts = new Map<string, InstanceContext | undefined>();
+    // one look at each instance, however many of its jobs (a multi-instance fan-out) were activated
+    const byInstance = new Map<string, JobRow[]>();
     for (const job of jobs) {
-      if (!contexts.has(job.instanceId)) {
-        const row = await this.store.getInstance(job.instanceId);
-        contexts.set(job.instanceId, row ? persisted(row).machine.context : undefined);
-      }
-      const ctx = contexts.get(job.instanceId);
-      const current = ctx && variablesAtWait(ctx, job.waitId);
-      job.variables = pick(current ?? job.variables, fetchVariables);
+      const list = byInstance.get(job.instanceId);
+      if (list) list.push(job);
+      else byInstance.set(job.instanceId, [job]);
+    }
+    for (const [instanceId, ofInstance] of byInstance) {
+      const now = await this.variablesNow(instanceId, ofInstance, fetchVariables);
+      ofInstance.forEach((job, i) => (job.variables = now?.[i] ?? pick(job.variables, fetchVariables)));
     }
     return jobs;
+  }
+
+  /**
+   * The variables each of `jobs` (of one instance) sees now, only `names` when given; undefined for a
+   * job nothing waits for any more, and altogether when the instance is gone.
+   */
+  private variablesNow(instanceId: string, jobs: readonly JobRow[], names?: readonly string[]): Promise<(Record<string, unknown> | undefined)[] | undefined> {
+    return this.executor.read(instanceId, (row, shared) => {
+      const now = jobs.map((job) => {
+        const current = variablesAtWait(persisted(row).machine.context, job.waitId);
+        return current && pick(current, names);
+      });
+      // one copy of all of them: a value the jobs share (a fan-out's list) is copied once
+      return shared ? structuredClone(now) : now;
+    });
   }
 
   getJob(key: string): Promise<JobRow | undefined> {
@@ -64,9 +79,7 @@ export class Jobs implements JobSink {
   }
 
   async variables(job: JobRow, names?: readonly string[]): Promise<Record<string, unknown>> {
-    const row = await this.store.getInstance(job.instanceId);
-    const current = row ? variablesAtWait(persisted(row).machine.context, job.waitId) : undefined;
-    return pick(current ?? {}, names);
+    return (await this.variablesNow(job.instanceId, [job], names))?.[0] ?? {};
   }
 
   private async live(key: string): Promise<JobRow> {

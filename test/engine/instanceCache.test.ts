@@ -9,12 +9,13 @@ import type { Engine } from '../../engine';
 import { changedFrozen, freezeParts, raw, settled, workingCopy } from '../../engine/compile/copyOnWrite';
 import type { InstanceContext } from '../../engine/compile/state';
 import type { CompiledProcess } from '../../engine/compile/machine';
+import { InstanceCache } from '../../engine/runtime/instanceCache';
 import { persisted } from '../../engine/runtime/snapshot';
 import { remember, snapshotJson } from '../../engine/runtime/snapshotJson';
 import { jsonOf, registerJson } from '../../engine/store/jsonText';
 import type { Store } from '../../engine/store/types';
 import { tempEngine } from '../support/engine';
-import { bpmn, chain, deployXml, endEvent, eventually, flow, gateway, multiInstance, startEvent, subProcess, userTask, waitTask } from './helpers';
+import { bpmn, chain, deployXml, endEvent, eventually, flow, gateway, multiInstance, serviceTask, startEvent, subProcess, userTask, waitTask } from './helpers';
 
 // a parallel multi-instance task collecting its outputs, then a subprocess: parts at every depth change
 const XML = bpmn('kept', [
@@ -229,6 +230,75 @@ test("the caller's objects stay the caller's: what it passed in and what it got 
   const now = await engine.getInstance(started.id);
   expect(now.variables).toMatchObject({ items: [1], extra: { note: 'a' }, decision: 'ok', detail: { by: ['bob'] } });
   expect(engine.instanceCacheStats().hits).toBeGreaterThanOrEqual(1);
+});
+
+// a service task inside the multi-instance body: one job per item, each seeing its own item
+const JOBS_XML = bpmn('keptJobs', [
+  startEvent(),
+  serviceTask('Lookup', 'lookup', { inner: multiInstance({ inputCollection: '=items', inputElement: 'item' }) }),
+  userTask('Check'),
+  endEvent(),
+  chain('Start', 'Lookup', 'Check', 'End'),
+]);
+
+describe('reads of job and task variables', () => {
+  test('are served by the kept row, give what a read of the store gives, and hand out copies', async () => {
+    const kept = await open();
+    const read = await open({ instanceCache: { maxInstances: 0 } });
+    const seen: unknown[][] = [];
+    for (const o of [kept, read]) {
+      await deployXml(o.engine, JOBS_XML);
+      const { id } = await o.engine.startInstance({ processId: 'keptJobs', variables: { items: [{ n: 1 }, { n: 2 }, { n: 3 }], shared: { list: [1, 2] } } });
+      const jobs = await o.engine.activateJobs({ type: 'lookup', worker: 'w', maxJobs: 10 });
+      const only = await o.engine.activateJobs({ type: 'lookup', worker: 'w', maxJobs: 10, fetchVariables: ['item'] });
+      for (const job of jobs) await o.engine.completeJob(job.key, {}, 'w');
+      const task = await waitTask(o.engine, id, 'Check');
+      const variables = await o.engine.taskVariables(task);
+      seen.push(structuredClone([jobs.map((j) => j.variables), only, variables]));
+      // nothing handed out is frozen, and changing it changes nothing in the instance
+      (jobs[0].variables.item as { n: number }).n = 99;
+      (jobs[1].variables.shared as { list: number[] }).list.push(3);
+      (variables.shared as { list: number[] }).list.push(4);
+      expect((await o.engine.taskVariables(task)).shared).toEqual({ list: [1, 2] });
+    }
+    expect(kept.engine.instanceCacheStats().looks).toBe(3);
+    expect(read.engine.instanceCacheStats().looks).toBe(0);
+    const [a, b] = seen as [unknown[], unknown[]];
+    expect(a[0]).toEqual(b[0]);
+    expect(a[0]).toEqual([1, 2, 3].map((n) => ({ items: [{ n: 1 }, { n: 2 }, { n: 3 }], shared: { list: [1, 2] }, item: { n }, loopCounter: n })));
+    expect(a[1]).toEqual([]); // all three were activated already
+    expect(a[2]).toEqual(b[2]);
+  });
+
+  test('a kept row a command has taken, or another process moved on, is not looked at: the store answers', async () => {
+    const first = await open();
+    await deployXml(first.engine, JOBS_XML);
+    const second = await tempEngine({ dataDir: first.dir });
+    opened.push(second);
+    const { id } = await first.engine.startInstance({ processId: 'keptJobs', variables: { items: [{ n: 1 }, { n: 2 }] } });
+    const [job] = await second.engine.activateJobs({ type: 'lookup', worker: 'w', maxJobs: 1 });
+    await second.engine.setVariables(id, { note: 'by-second' });
+    const [other] = await first.engine.activateJobs({ type: 'lookup', worker: 'w', maxJobs: 1 });
+    expect(other.variables).toMatchObject({ note: 'by-second', item: { n: 2 } });
+    expect(first.engine.instanceCacheStats().looks).toBe(0);
+    expect(job.variables).toMatchObject({ item: { n: 1 } });
+  });
+
+  test('a look that a command overtakes answers nothing, never what the command has not committed', async () => {
+    const { engine, store } = await open();
+    const { id } = await engine.startInstance({ processId: 'kept', variables: { items: [1] } });
+    const cache = new InstanceCache(store);
+    const row = (await store.getInstance(id))!;
+    cache.put(row, snapshotJson(persisted(row)));
+    const look = jest.fn(() => 'looked');
+    const overtaken = cache.read(id, look);
+    expect(await cache.take(id)).toBe(row); // a command takes the row while the look waits for the revision
+    expect(await overtaken).toBeUndefined();
+    expect(look).not.toHaveBeenCalled();
+    cache.put(row, snapshotJson(persisted(row)));
+    expect(await cache.read(id, look)).toEqual({ value: 'looked' });
+    expect(cache.stats()).toMatchObject({ looks: 1, instances: 1 });
+  });
 });
 
 describe('copy-on-write working copies', () => {
