@@ -44,7 +44,6 @@ export class HeadSealer {
 
   private flush(): void {
     const group = this.waiting.splice(0);
-    if (!group.length) return;
     let seals: string[];
     try {
       seals = sealAll(

@@ -23,11 +23,10 @@ export function rootPayload(root: string): string {
 }
 
 /**
- * The root of the leaves' tree and, per leaf, its path: the siblings from the leaf up, each with its
+ * The root of the leaves' tree (at least one) and, per leaf, its path: the siblings from the leaf up, each with its
  * side. A node without a sibling (the last of an odd level) goes up unchanged and adds nothing to paths.
  */
 export function merkleTree(payloads: readonly string[]): { root: string; paths: string[][] } {
-  if (!payloads.length) throw new RangeError('a seal tree needs at least one head');
   let level = payloads.map(leafHash);
   // the members of each node of the current level, by leaf index
   let members = payloads.map((_, i) => [i]);
@@ -54,23 +53,24 @@ export function merkleTree(payloads: readonly string[]): { root: string; paths: 
 
 /** The seals of `payloads` with one signature: a plain one for a single payload, else a tree's. */
 export function sealAll(sign: (payload: string) => string, payloads: readonly string[]): string[] {
-  if (payloads.length === 1) return [sign(payloads[0])];
+  if (payloads.length <= 1) return payloads.map(sign);
   const { root, paths } = merkleTree(payloads);
   const signature = sign(rootPayload(root));
   return paths.map((path) => `${TREE_PREFIX}${signature}:${path.join(',')}`);
 }
 
+/** A tree seal: base64 signature, then the path (a tree has two leaves or more), each step a side and a SHA-256 hex hash. */
+const TREE_SEAL = /^tree1:([A-Za-z0-9+/]+={0,2}):([LR][0-9a-f]{64}(?:,[LR][0-9a-f]{64})*)$/;
+
 /** Whether `seal` seals `payload`: a plain signature, or a signed root its path leads to. */
 export function sealVerifies(verify: (payload: string, signature: string) => boolean, payload: string, seal: string): boolean {
   if (!seal.startsWith(TREE_PREFIX)) return verify(payload, seal);
-  const [signature, path, ...rest] = seal.slice(TREE_PREFIX.length).split(':');
-  if (!signature || path === undefined || rest.length) return false;
+  const parts = TREE_SEAL.exec(seal);
+  if (!parts) return false;
   let node = leafHash(payload);
-  for (const step of path ? path.split(',') : []) {
-    const side = step[0];
+  for (const step of parts[2].split(',')) {
     const sibling = step.slice(1);
-    if (!/^[0-9a-f]{64}$/.test(sibling) || (side !== 'L' && side !== 'R')) return false;
-    node = side === 'L' ? nodeHash(sibling, node) : nodeHash(node, sibling);
+    node = step[0] === 'L' ? nodeHash(sibling, node) : nodeHash(node, sibling);
   }
-  return verify(rootPayload(node), signature);
+  return verify(rootPayload(node), parts[1]);
 }

@@ -31,6 +31,12 @@ describe('seal trees', () => {
     });
   });
 
+  test('no heads, no signature', () => {
+    const signOne = jest.fn(sign);
+    expect(sealAll(signOne, [])).toEqual([]);
+    expect(signOne).not.toHaveBeenCalled();
+  });
+
   test('one head alone gets a plain signature of its payload (the format of every seal before trees)', () => {
     const [payload] = payloads(1);
     const [seal] = sealAll(sign, [payload]);
@@ -69,6 +75,12 @@ describe('seal trees', () => {
       `tree1:${signature}:${path}:extra`,
       `tree1:${signature}:X${'a'.repeat(64)}`,
       `tree1:${signature}:L${'a'.repeat(63)}`,
+      `tree1:${signature}:L${'a'.repeat(65)}`,
+      `tree1:${signature}:${path},`,
+      `tree1:${signature}:${path.toUpperCase()}`,
+      `tree1:${signature}!:${path}`,
+      `tree1:${signature}===:${path}`,
+      `xtree1:${signature}:${path}`,
       'tree1:',
       '',
     ]) {
