@@ -74,6 +74,27 @@ test('the evidence pack verifies offline with the public key alone, and a forged
   }
 });
 
+test('a pack whose head was sealed together with others (a tree seal) verifies offline; a changed path is a bad seal', async () => {
+  // started side by side: their heads share one signature (engine/runtime/headSealer.ts)
+  const ids = (await Promise.all(['a', 'b', 'c'].map((who) => api.engine.startInstance({ processId: 'wcp01', variables: { ticket: `INC-${who}` }, actor: 'alice' })))).map(
+    (i) => i.id,
+  );
+  const pem = (await request(api.app).get('/api/history/public-key').set(bearer('carol'))).body.publicKeyPem as string;
+  for (const id of ids) {
+    const pack = (await request(api.app).get(`/api/process-instances/${id}/evidence`).set(bearer('carol'))).body;
+    const seal = pack.chains[0].instance.head.seal as string;
+    expect(seal.startsWith('tree1:')).toBe(true);
+    expect(verifyPack(pack, pem).ok).toBe(true);
+    const altered = structuredClone(pack);
+    const [prefix, signature, path] = seal.split(':');
+    const flipped = path.split(',').map((step, i) => (i === 0 ? (step[0] === 'L' ? 'R' : 'L') + step.slice(1) : step));
+    altered.chains[0].instance.head.seal = [prefix, signature, flipped.join(',')].join(':');
+    const result = verifyPack(altered, pem);
+    expect(result.ok).toBe(false);
+    expect(result.lines.join('\n')).toContain('bad-seal');
+  }
+});
+
 test('npm run verify-evidence: exit 0 for a sound pack, 1 naming the problem for a cut one', async () => {
   const id = await workedInstance();
   const pack = (await request(api.app).get(`/api/process-instances/${id}/evidence`).set(bearer('admin'))).body;
