@@ -1,8 +1,8 @@
 /**
  * Group commit: every write of the embedded store goes through here. Writes queue up and are applied
  * together in one IMMEDIATE transaction on the next turn of the event loop (at once when `maxWrites`
- * are waiting), each inside its own SAVEPOINT, so one that throws (a revision conflict, a duplicate)
- * is rolled back and rejected alone while the others go on. A write is resolved only after COMMIT has
+ * are waiting), each inside its own SAVEPOINT (a write alone needs none), so one that throws (a
+ * revision conflict, a duplicate) is rolled back and rejected alone while the others go on. A write is resolved only after COMMIT has
  * returned, that is once the whole group is as durable as `synchronous` makes it (FULL: the WAL is
  * fsynced): concurrent commands share one fsync instead of paying one each.
  *

@@ -25,8 +25,8 @@ export function insertSql(table: string, columns: readonly string[]): string {
 }
 
 /**
- * `INSERT INTO table (cols) VALUES (?, ...), (?, ...)` for `rows` rows of positional parameters: one
- * statement writes a command's rows where one a row would each pay a VM run of their own.
+ * `INSERT INTO table (cols) VALUES (?, ...), (?, ...)` for `rows` rows of positional parameters: a
+ * command's rows in one statement instead of one statement a row (every statement run has its own cost).
  */
 export function insertRowsSql(table: string, columns: readonly string[], rows: number): string {
   const row = `(${columns.map(() => '?').join(', ')})`;

@@ -106,7 +106,6 @@ function insertHistory(sql: Statements, events: readonly HistoryEvent[]): void {
           throw rowErr;
         }
       }
-      throw err; // not reached: a row of the chunk exists already
     }
   }
 }
