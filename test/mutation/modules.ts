@@ -99,7 +99,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'jobs',
     mutate: ['engine/runtime/jobs.ts'],
     // jobSink.test.ts reaches what only the BullMQ queues call (failAttempt, lock, variables): Redis on 127.0.0.1:6379.
-    tests: ['test/engine/jobs.test.ts', 'test/queue/jobSink.test.ts', 'test/engine/jobRetries.test.ts'],
+    tests: ['test/engine/jobs.test.ts', 'test/queue/jobSink.test.ts', 'test/engine/jobRetries.test.ts', 'test/engine/jobResultChecks.test.ts', 'test/engine/instanceCache.test.ts'],
   },
   {
     name: 'sla',

@@ -141,13 +141,19 @@ describe('commit: history', () => {
   test('a command with more events than one INSERT carries: all of them in order, a duplicate in a later chunk named', async () => {
     const inst = f.instance('i1');
     await store.commit(f.startBatch(inst));
-    const events = Array.from({ length: 20 }, (_, i) => f.event('i1', i + 2));
-    await store.commit(f.nextBatch(inst, 1, events));
-    expect(await store.getHistory('i1')).toEqual([f.event('i1', 1), ...events]);
-    const again = Array.from({ length: 19 }, (_, i) => f.event('i1', i + 22)).concat(f.event('i1', 21, { hash: 'forged' }));
-    const err = await rejection(store.commit(f.nextBatch({ ...inst, rev: 2 }, 2, again)));
-    expect(err.message).toBe('history event 21 of instance i1 already exists');
-    expect((await store.getHistory('i1')).map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    // exactly one INSERT's worth first, then more than one
+    const sixteen = Array.from({ length: 16 }, (_, i) => f.event('i1', i + 2));
+    await store.commit(f.nextBatch(inst, 1, sixteen));
+    expect(await store.getHistory('i1')).toEqual([f.event('i1', 1), ...sixteen]);
+    await store.commit(f.nextBatch({ ...inst, rev: 2 }, 2, []));
+    expect(await store.getHistory('i1')).toHaveLength(17);
+    const events = Array.from({ length: 20 }, (_, i) => f.event('i1', i + 18));
+    await store.commit(f.nextBatch({ ...inst, rev: 3 }, 3, events));
+    expect(await store.getHistory('i1')).toEqual([f.event('i1', 1), ...sixteen, ...events]);
+    const again = Array.from({ length: 19 }, (_, i) => f.event('i1', i + 38)).concat(f.event('i1', 37, { hash: 'forged' }));
+    const err = await rejection(store.commit(f.nextBatch({ ...inst, rev: 4 }, 4, again)));
+    expect(err.message).toBe('history event 37 of instance i1 already exists');
+    expect((await store.getHistory('i1')).map((e) => e.seq)).toEqual(Array.from({ length: 37 }, (_, i) => i + 1));
   });
 
   test("any other failed history insert is SQLite's own error, not a duplicate", async () => {

@@ -87,8 +87,8 @@ const HISTORY_ROWS_PER_INSERT = 16;
 
 /**
  * History is insert-only: a seq that exists already fails the whole commit. A command's events go in
- * one multi-row INSERT (chunks of HISTORY_ROWS_PER_INSERT); when one of them exists already, the
- * chunk (which SQLite undid as a whole) is written row by row to name the event.
+ * one multi-row INSERT (chunks of HISTORY_ROWS_PER_INSERT); when a constraint fails, SQLite has undone
+ * the chunk, and it is written again row by row, so that the error names the row (a duplicate by its seq).
  */
 function insertHistory(sql: Statements, events: readonly HistoryEvent[]): void {
   for (let i = 0; i < events.length; i += HISTORY_ROWS_PER_INSERT) {
@@ -96,7 +96,7 @@ function insertHistory(sql: Statements, events: readonly HistoryEvent[]): void {
     try {
       sql.get(insertRowsSql('history', map.COLUMNS.history, chunk.length)).run(chunk.flatMap((e) => map.toValues('history', e)));
     } catch (err) {
-      if (sqliteCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      if (!sqliteCode(err)?.startsWith('SQLITE_CONSTRAINT')) throw err;
       const one = sql.get(insertRowsSql('history', map.COLUMNS.history, 1));
       for (const e of chunk) {
         try {
