@@ -2,9 +2,9 @@
  * Group commit: every write of the embedded store goes through here. Writes queue up and are applied
  * together in one IMMEDIATE transaction on the next turn of the event loop (at once when `maxWrites`
  * are waiting), each inside its own SAVEPOINT (a write alone needs none), so one that throws (a
- * revision conflict, a duplicate) is rolled back and rejected alone while the others go on. A write is resolved only after COMMIT has
- * returned, that is once the whole group is as durable as `synchronous` makes it (FULL: the WAL is
- * fsynced): concurrent commands share one fsync instead of paying one each.
+ * revision conflict, a duplicate) is rolled back and rejected alone while the others go on. A write is
+ * resolved only after COMMIT has returned, that is once the whole group is as durable as `synchronous`
+ * makes it (FULL: the WAL is fsynced): concurrent commands share one fsync instead of paying one each.
  *
  * If the process dies before COMMIT, SQLite rolls the whole group back, and none of it had been
  * acknowledged. A lone write waits for no timer: `setImmediate` runs right after the I/O callbacks of
@@ -132,9 +132,7 @@ export class GroupCommit {
       for (const p of group) p.reject(err);
       return;
     }
-    this.stats.transactions++;
-    this.stats.writes += group.length;
-    this.stats.largest = Math.max(this.stats.largest, group.length);
+    this.committed(group.length);
     for (const a of applied) a.p.resolve(a.value);
     for (const f of failed) f.p.reject(f.err);
   }
@@ -155,10 +153,15 @@ export class GroupCommit {
       p.reject(err);
       return;
     }
-    this.stats.transactions++;
-    this.stats.writes++;
-    this.stats.largest = Math.max(this.stats.largest, 1);
+    this.committed(1);
     p.resolve(value);
+  }
+
+  /** Counts a committed transaction of `writes` writes, failed ones included. */
+  private committed(writes: number): void {
+    this.stats.transactions++;
+    this.stats.writes += writes;
+    this.stats.largest = Math.max(this.stats.largest, writes);
   }
 
   private rollback(): void {
