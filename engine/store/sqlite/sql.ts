@@ -29,8 +29,10 @@ export function insertSql(table: string, columns: readonly string[]): string {
  * command's rows in one statement instead of one statement a row (every statement run has its own cost).
  */
 export function insertRowsSql(table: string, columns: readonly string[], rows: number): string {
-  const row = `(${columns.map(() => '?').join(', ')})`;
-  return once(`insert ${table} x${rows}`, columns, () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`);
+  return once(`insert ${table} x${rows}`, columns, () => {
+    const row = `(${columns.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+  });
 }
 
 /** An insert that updates every non-key column when the primary key already exists. */
