@@ -75,7 +75,7 @@ export class ApiMetrics {
   });
   readonly instanceCache = new Gauge({
     name: 'instance_cache',
-    help: 'Instance rows the engine keeps between commands (engine/runtime/instanceCache.ts): commands that found theirs kept (hits), read it from the store (misses) or read it again (rereads) since start; rows and snapshot bytes kept now',
+    help: 'Instance rows the engine keeps between commands (engine/runtime/instanceCache.ts): commands that found theirs kept (hits), read it from the store (misses) or read it again (rereads), and reads of job or task variables served by a kept row (looks), since start; rows and snapshot bytes kept now',
     labelNames: ['stat'] as const,
     registers: [this.registry],
     collect: () => {
