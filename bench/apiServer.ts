@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     // CPU time used so far: the section reports it per request, which a busy machine blurs far less than req/s
     // and how many commands shared a transaction (the embedded store's group commit)
     else if (msg === 'cpu') process.send!({ cpu: process.cpuUsage(), commits: store instanceof SqliteStore ? store.commitStats : undefined });
-    else if (msg === 'profile-start') void profiler.start();
+    else if (msg === 'profile-start') void profiler.start().then(() => process.send!({ profiling: true }));
     else if (msg === 'profile-stop') void profiler.stop().then((file) => process.send!({ profile: file }));
   });
   process.send!({ port, taskIds, rss: process.memoryUsage().rss });

@@ -43,13 +43,9 @@ function serverCpu(child: ChildProcess): Promise<{ us: number; commits?: GroupCo
   });
 }
 
-/** Asks the server to profile (BENCH_CPU_PROF) and waits until it answered for 'profile-stop'. */
+/** Asks the server to start or stop profiling (BENCH_CPU_PROF) and waits until it answered. */
 function serverProfile(child: ChildProcess, what: 'profile-start' | 'profile-stop'): Promise<void> {
   if (!process.env.BENCH_CPU_PROF) return Promise.resolve();
-  if (what === 'profile-start') {
-    child.send(what);
-    return Promise.resolve();
-  }
   return new Promise((resolve) => {
     child.once('message', () => resolve());
     child.send(what);
@@ -104,7 +100,8 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
     await load(url, warmup, completeTask);
     // the server's CPU time per request beside the rate: req/s moves with whatever else the machine runs
     // and the commands per transaction: at 50 connections they share commits only when they reach the store together
-    const measured = async (request: autocannon.Request): Promise<LoadResult & { cpuUs: number; writesPerTransaction?: number }> => {
+    const measured = async (name: string, request: autocannon.Request): Promise<LoadResult & { cpuUs: number; writesPerTransaction?: number }> => {
+      ctx.log(`${name}: ${amount} requests, ${CONNECTIONS} connections`);
       const before = await serverCpu(server.child);
       await serverProfile(server.child, 'profile-start');
       const result = await load(url, amount, request);
@@ -112,22 +109,18 @@ export async function run(ctx: SectionContext): Promise<SectionResult> {
       const after = await serverCpu(server.child);
       const commits = before.commits &&
         after.commits && { writes: after.commits.writes - before.commits.writes, transactions: after.commits.transactions - before.commits.transactions };
-      return {
+      const r = {
         ...result,
         cpuUs: (after.us - before.us) / result.requests,
         ...(commits?.transactions ? { writesPerTransaction: round(commits.writes / commits.transactions, 1) } : {}),
       };
+      ctx.log(
+        `${name}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${round(r.cpuUs, 0)} µs/request, ${r.writesPerTransaction ?? '-'} writes/transaction, non-2xx ${r.non2xx}, errors ${r.errors}`,
+      );
+      return r;
     };
-    ctx.log(`start-instance: ${amount} requests, ${CONNECTIONS} connections`);
-    const start = await measured(startInstance);
-    ctx.log(
-      `start-instance: ${start.requestsPerSecond} req/s, p50 ${start.p50} ms, p99 ${start.p99} ms, server CPU ${round(start.cpuUs, 0)} µs/request, ${start.writesPerTransaction ?? '-'} writes/transaction, non-2xx ${start.non2xx}, errors ${start.errors}`,
-    );
-    ctx.log(`complete-task: ${amount} requests, ${CONNECTIONS} connections`);
-    const complete = await measured(completeTask);
-    ctx.log(
-      `complete-task: ${complete.requestsPerSecond} req/s, p50 ${complete.p50} ms, p99 ${complete.p99} ms, server CPU ${round(complete.cpuUs, 0)} µs/request, ${complete.writesPerTransaction ?? '-'} writes/transaction, non-2xx ${complete.non2xx}, errors ${complete.errors}`,
-    );
+    const start = await measured('start-instance', startInstance);
+    const complete = await measured('complete-task', completeTask);
     for (const [name, r] of [
       ['start-instance', start],
       ['complete-task', complete],
