@@ -38,13 +38,17 @@ function appWith(logger: pino.Logger): express.Express {
   return app;
 }
 
+/** One request answered 200, one 404, one that throws (500). */
+async function okMissingBroken(app: express.Express): Promise<void> {
+  await request(app).get('/ok').expect(200);
+  await request(app).get('/missing').expect(404);
+  await request(app).get('/broken').expect(500);
+}
+
 describe('requestLog', () => {
   test('at info: a line per request, at the level its status calls for, and the unhandled error', async () => {
     const { logger, lines } = logged('info');
-    const app = appWith(logger);
-    await request(app).get('/ok').expect(200);
-    await request(app).get('/missing').expect(404);
-    await request(app).get('/broken').expect(500);
+    await okMissingBroken(appWith(logger));
     const requests = lines.filter((l) => l.msg === 'request completed' || l.msg === 'request errored');
     expect(requests.map((l) => [l.level, (l.req as { url: string }).url, (l.res as { statusCode: number }).statusCode])).toEqual([
       [30, '/ok', 200],
@@ -56,10 +60,7 @@ describe('requestLog', () => {
 
   test('at error: only the failed request and its unhandled error', async () => {
     const { logger, lines } = logged('error');
-    const app = appWith(logger);
-    await request(app).get('/ok').expect(200);
-    await request(app).get('/missing').expect(404);
-    await request(app).get('/broken').expect(500);
+    await okMissingBroken(appWith(logger));
     expect(lines.map((l) => l.msg).sort()).toEqual(['request errored', 'unhandled error']);
   });
 
