@@ -3,6 +3,7 @@
  * activity hands back to its scope. Targets may be dotted paths (`ticket.priority`).
  */
 import type { Mapping } from '../bpmn/model';
+import { layered } from '../expr/context';
 import { evaluateExpression } from '../expr/feel';
 import type { Variables } from './state';
 
@@ -23,7 +24,7 @@ export function applyMappings(mappings: Mapping[], context: Variables, base: Var
   for (const m of mappings) {
     const root = m.target.split('.')[0];
     if (m.target.includes('.') && out[root] === undefined && context[root] !== undefined) out[root] = context[root];
-    setPath(out, m.target, evaluateExpression(m.source, { ...context, ...out }));
+    setPath(out, m.target, evaluateExpression(m.source, layered(context, out)));
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { FlowNode, NodeKind } from '../bpmn/model';
 import type { Taken } from './chart';
 import { changedFrozen, raw } from './copyOnWrite';
 import { commandFunctions } from '../expr/commandFunctions';
+import { layered } from '../expr/context';
 import { ExpressionError, evaluateExpression } from '../expr/feel';
 import type { ProcessGraph } from './graph';
 import { applyMappings } from './mappings';
@@ -152,7 +153,7 @@ export class Run {
   /** What a FEEL expression sees in a scope (a token's locals too, when given). */
   scopeContext(scopeId: string, extra?: Variables, token?: Token): Variables {
     this.functions ??= commandFunctions(this.graph.calendar, this.at, this.actor, this.graph.directory, this.graph.calendars);
-    return { ...this.visibleVariables(scopeId, token), ...extra, ...this.functions };
+    return layered(this.visibleVariables(scopeId, token), extra, this.functions);
   }
 
   /**
