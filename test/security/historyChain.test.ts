@@ -4,6 +4,7 @@
  * by one hashed correctly on its own but linked to another chain (a splice) is found by the link alone:
  * its own hash matches, and so does the next event's seq.
  */
+import { createHash } from 'node:crypto';
 import { GENESIS_HASH, HistoryWriter, canonicalJson, hashEvent } from '../../engine/runtime/history';
 import { verifyChain } from '../../engine/runtime/verify';
 import type { HistoryEvent } from '../../engine/store/types';
@@ -96,4 +97,23 @@ test('the hash does not depend on the order in which a store returns the keys of
   const { hash: _hash, ...rest } = e;
   expect(hashEvent({ ...rest, data: { b: 2, a: 1 } })).toBe(hashEvent({ ...rest, data: { a: 1, b: 2 } }));
   expect(hashEvent({ ...rest, data: { a: 1, b: 2 } })).not.toBe(hashEvent({ ...rest, data: { a: 2, b: 1 } }));
+});
+
+test('an event hashes as sha256(prevHash + canonical JSON of its seven members), whatever members it has or lacks', () => {
+  const base = { instanceId: 'i-ü"1', seq: 7, at: 1764600000123, type: 'task.created', actor: 'ann', prevHash: 'ab'.repeat(32) };
+  const events = [
+    { ...base, elementId: 'triage', data: { waitId: 'w1', candidateGroups: ['l1', 'l2'], nested: { z: 1, a: [null, { y: 2, b: undefined }] } } },
+    { ...base, elementId: undefined, data: undefined },
+    { ...base, elementId: 'e', data: null },
+    { ...base, elementId: '', data: 'text' },
+    { ...base, elementId: 'e', data: { '"quoted"': 1, é: 2, '10': 3, '9': 4 } },
+    { ...base, elementId: 'e', data: [3, 2, 1], extra: 'not hashed' },
+  ];
+  for (const e of events) {
+    const { instanceId, seq, at, type, elementId, actor, data } = e;
+    const expected = createHash('sha256')
+      .update(e.prevHash + canonicalJson({ instanceId, seq, at, type, elementId, actor, data }))
+      .digest('hex');
+    expect(hashEvent(e)).toBe(expected);
+  }
 });
