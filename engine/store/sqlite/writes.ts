@@ -127,6 +127,12 @@ function takeTicketNumber(sql: Statements, prefix: string, number: number): void
  */
 export function upsertTask(sql: Statements, t: TaskRow): void {
   const params = map.toParams('tasks', t);
+  // An open task is mostly a new one (a claim is the exception): try the insert first, which saves
+  // reading the row that is not there. A done task always exists already.
+  if (t.state === 'created' && sql.get(TASK_INSERT_NEW).run(params).changes === 1) {
+    addCandidates(sql, t);
+    return;
+  }
   const before = sql.get(TASK_ROW).get(t.id) as DbRow | undefined;
   if (!before) {
     sql.get(TASK_INSERT).run(params);
@@ -151,6 +157,7 @@ function addCandidates(sql: Statements, t: TaskRow): void {
 
 const TASK_ROW = 'SELECT * FROM tasks WHERE id = ?';
 const TASK_INSERT = insertSql('tasks', map.COLUMNS.tasks);
+const TASK_INSERT_NEW = `${TASK_INSERT} ON CONFLICT (id) DO NOTHING`;
 const CANDIDATES_STATE = 'UPDATE task_candidates SET state = ?, created_at = ? WHERE task_id = ?';
 
 /**
