@@ -128,7 +128,7 @@ function takeTicketNumber(sql: Statements, prefix: string, number: number): void
 export function upsertTask(sql: Statements, t: TaskRow): void {
   const params = map.toParams('tasks', t);
   // An open task is mostly a new one (a claim is the exception): try the insert first, which saves
-  // reading the row that is not there. A done task always exists already.
+  // reading for a row that is not there. A done task mostly exists: read first (inserted if it does not).
   if (t.state === 'created' && sql.get(TASK_INSERT_NEW).run(params).changes === 1) {
     addCandidates(sql, t);
     return;
