@@ -60,8 +60,8 @@ export const MUTATION_MODULES: MutationModule[] = [
   },
   {
     name: 'store-commit-and-locks',
-    mutate: ['engine/store/sqlite/writes.ts'],
-    tests: ['test/store/sqliteStore.test.ts', 'test/store/sqliteWrites.test.ts', 'test/store/groupCommit.test.ts'],
+    mutate: ['engine/store/sqlite/writes.ts', 'engine/store/sqlite/rowMapping.ts'],
+    tests: ['test/store/sqliteStore.test.ts', 'test/store/sqliteWrites.test.ts', 'test/store/groupCommit.test.ts', 'test/store/rowMapping.test.ts'],
   },
   {
     name: 'authorization',

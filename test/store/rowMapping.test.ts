@@ -4,7 +4,8 @@
  * pin the cases a row of the contract may not reach: a required list or JSON field left out, an optional
  * one absent, a `parts` field present and absent, and the legacy constant column.
  */
-import { COLUMNS, fromDb, toParams, toValues } from '../../engine/store/sqlite/rowMapping';
+import { COLUMNS, fieldColumns, fromDb, toParams, toValues } from '../../engine/store/sqlite/rowMapping';
+import { int, json, opt, parts, text } from '../../engine/store/tableSpec';
 import { TABLES, type TableName } from '../../engine/store/types';
 import * as f from './factories';
 
@@ -29,6 +30,28 @@ test('an instance: a parts field is a column per part, and read back only when e
   expect([bare.head_seq, bare.head_hash, bare.head_seal, bare.head_key_id]).toEqual([null, null, null, null]);
   expect(fromDb('instances', bare)).not.toHaveProperty('head');
   expect(fromDb('instances', { ...params, head_seal: null })).not.toHaveProperty('head');
+  const { head_key_id: _gone, ...lacking } = params;
+  expect(fromDb('instances', lacking)).not.toHaveProperty('head');
+  // a store that hands back null for the whole field (a document without it)
+  const nulled = toParams('instances', { ...sealed, head: null as never });
+  expect([nulled.head_seq, nulled.head_hash, nulled.head_seal, nulled.head_key_id]).toEqual([null, null, null, null]);
+});
+
+test('read back, an optional NULL column is left out and a required one stays null', () => {
+  const params = toParams('tasks', f.task('t1', 'i1', { subject: 'VPN down' }));
+  const row = fromDb('tasks', { ...params, subject: null, process_id: null });
+  expect(row).not.toHaveProperty('subject');
+  expect(row).toHaveProperty('processId', null);
+});
+
+test('column types: INTEGER for int fields and int parts, TEXT for the rest', () => {
+  expect(fieldColumns('dueDate', int())).toEqual([{ column: 'due_date', type: 'INTEGER' }]);
+  expect(fieldColumns('name', opt(text()))).toEqual([{ column: 'name', type: 'TEXT' }]);
+  expect(fieldColumns('data', json())).toEqual([{ column: 'data', type: 'TEXT' }]);
+  expect(fieldColumns('head', parts<{ seq: number; keyId: string }>({ seq: 'int', keyId: 'text' }))).toEqual([
+    { column: 'head_seq', type: 'INTEGER' },
+    { column: 'head_key_id', type: 'TEXT' },
+  ]);
 });
 
 test('a required JSON field left out is JSON null, one with a default its default; optional JSON absent is NULL', () => {
